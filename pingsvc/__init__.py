@@ -1,0 +1,86 @@
+"""pingsvc: a self-hostable pingback and webmention receiver."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, g
+
+from pingsvc import config as settings
+from pingsvc import errors
+from pingsvc.db import Database
+from pingsvc.pipeline import PipelineSettings
+
+
+@dataclass
+class Services:
+    """What views, tasks and commands share: the database and the verification settings."""
+
+    db: Database
+    pipeline: PipelineSettings
+
+
+def services(app: Flask | None = None) -> Services:
+    from flask import current_app
+
+    return (app or current_app).extensions["pingsvc"]
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings (code → PINGSVC_* env → test_config), database, Celery,
+    blueprints and CLI. Nothing connects until a request or task needs it."""
+    app = Flask(__name__)
+    config = settings.load(test_config)
+    app.config.update(config)
+    app.config["SECRET_KEY"] = settings.ensure_secret_key(config)
+    app.config["MAX_CONTENT_LENGTH"] = config["MAX_REQUEST_BYTES"]
+    app.config["JSON_SORT_KEYS"] = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    logging.basicConfig(
+        level=config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    app.extensions["pingsvc"] = Services(
+        db=Database(config["DATABASE_URL"]), pipeline=PipelineSettings.from_config(config)
+    )
+
+    from pingsvc import api, home, limits, webmention
+    from pingsvc.tasking import init_celery
+
+    init_celery(app)
+    limits.init_app(app)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(webmention.bp)
+    app.register_blueprint(api.bp)
+
+    def rollback() -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+
+    errors.register(app, rollback)
+
+    @app.teardown_appcontext
+    def close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    @app.after_request
+    def advertise(response: Response) -> Response:
+        base = app.config["BASE_URL"]
+        response.headers.setdefault("X-Pingback", f"{base}/xmlrpc")
+        response.headers.add("Link", f'<{base}/webmention>; rel="webmention"')
+        return response
+
+    return app
+
+
+def db_session() -> Any:
+    """The request's SQLAlchemy session (opened on first use, closed at teardown)."""
+    if "db_session" not in g:
+        g.db_session = services().db.sessionmaker()
+    return g.db_session

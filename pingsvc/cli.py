@@ -1,0 +1,226 @@
+"""The `pingsvc` command: run the service, manage sites and users, migrate the database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from pingsvc import create_app, services
+from pingsvc.home import link_tags
+from pingsvc.migrate import upgrade
+from pingsvc.models import Account, Site
+
+
+def _app() -> Flask:
+    return create_app()
+
+
+@click.group()
+def main() -> None:
+    """pingsvc: a self-hostable webmention and pingback receiver."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the latest schema."""
+    app = _app()
+    upgrade(app.config["DATABASE_URL"])
+    click.echo("database is up to date")
+
+
+def _gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"{host}:{port}",
+        "--workers", str(workers),
+        "--worker-class", "gthread",
+        "--threads", str(threads),
+        "--graceful-timeout", "20",
+        "--access-logfile", "-",
+        "pingsvc:create_app()",
+    ]  # fmt: skip
+
+
+def _worker_command(app: Flask, with_beat: bool) -> list[str]:
+    command = [
+        sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker",
+        "--loglevel", str(app.config["LOG_LEVEL"]),
+        "--pool", str(app.config["WORKER_POOL"]),
+        "--concurrency", str(app.config["WORKER_CONCURRENCY"]),
+        "--without-gossip", "--without-mingle",
+    ]  # fmt: skip
+    if with_beat:
+        command += [
+            "--beat",
+            "--schedule",
+            os.path.join(app.config["VAR_DIR"], "celerybeat-schedule"),
+        ]
+    return command
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the whole service (web server, worker and scheduler) in one command."""
+    os.environ.setdefault("PINGSVC_BASE_URL", f"http://{host}:{port}")
+    app = _app()
+    upgrade(app.config["DATABASE_URL"])
+    base = app.config["BASE_URL"]
+    mode = "PostgreSQL/Redis" if app.config.get("REDIS_URL") else "embedded (SQLite, no Redis)"
+    children = [
+        subprocess.Popen(_worker_command(app, with_beat=True)),
+        subprocess.Popen(_gunicorn_command(host, port, workers=1, threads=16)),
+    ]
+    click.echo(f"pingsvc is listening on {base} ({mode}); data in {app.config['VAR_DIR']}")
+    click.echo("Paste these tags into the <head> of your blog's pages:")
+    for tag in link_tags(base):
+        click.echo(f"  {tag}")
+    click.echo("Register a site with: pingsvc site add blog.example   (Ctrl-C stops)")
+    _supervise(children)
+
+
+def _supervise(children: list[subprocess.Popen[Any]]) -> None:
+    """Wait for the children; on Ctrl-C, SIGTERM or a child's exit, stop them all together."""
+    stopping = False
+
+    def stop(_signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not stopping and all(child.poll() is None for child in children):
+        time.sleep(0.2)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 25
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    failed = [c.returncode for c in children if c.returncode not in (0, -signal.SIGTERM)]
+    if failed and not stopping:
+        raise SystemExit(1)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=lambda: int(os.environ.get("PINGSVC_WEB_WORKERS", "2")),
+    show_default="PINGSVC_WEB_WORKERS or 2",
+    type=int,
+)
+@click.option(
+    "--threads",
+    default=lambda: int(os.environ.get("PINGSVC_WEB_THREADS", "8")),
+    show_default="PINGSVC_WEB_THREADS or 8",
+    type=int,
+)
+def web(host: str, port: int, workers: int, threads: int) -> None:
+    """Run only the web server (gunicorn); run the worker with `celery -A worker.celery_app`."""
+    app = _app()
+    upgrade(app.config["DATABASE_URL"])
+    os.execv(sys.executable, _gunicorn_command(host, port, workers, threads))
+
+
+@main.group()
+def site() -> None:
+    """Sites (blog hosts) that may receive mentions."""
+
+
+@site.command("add")
+@click.argument("host")
+@click.option("--owner", help="E-mail of the account that owns the site.")
+@click.option(
+    "--policy",
+    type=click.Choice(["publish", "hold_new", "hold_all"]),
+    default="publish",
+    show_default=True,
+    help="What happens to verified mentions.",
+)
+def site_add(host: str, owner: str | None, policy: str) -> None:
+    """Register HOST (e.g. blog.example) so its posts can receive mentions."""
+    host = host.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
+    if not host or " " in host:
+        raise click.BadParameter("give a host name such as blog.example", param_hint="HOST")
+    app = _app()
+    upgrade(app.config["DATABASE_URL"])
+    with services(app).db.session() as session:
+        if session.scalar(select(Site).where(Site.host == host)):
+            raise click.ClickException(f"{host} is already registered")
+        account = None
+        if owner:
+            account = session.scalar(select(Account).where(Account.email == owner.lower()))
+            if account is None:
+                raise click.ClickException(f"no account {owner}; create it with `pingsvc user add`")
+        session.add(Site(host=host, owner=account, policy=policy))
+        session.commit()
+    click.echo(f"registered {host}")
+
+
+@site.command("list")
+def site_list() -> None:
+    """List the registered sites."""
+    app = _app()
+    upgrade(app.config["DATABASE_URL"])
+    with services(app).db.session() as session:
+        for row in session.scalars(select(Site).order_by(Site.host)):
+            owner = row.owner.email if row.owner else "-"
+            click.echo(f"{row.host}\t{row.policy}\t{owner}")
+
+
+@main.group()
+def user() -> None:
+    """Accounts that log in to the dashboard."""
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--admin", is_flag=True, help="May see and manage every site.")
+def user_add(email: str, password_stdin: bool, admin: bool) -> None:
+    """Create an account."""
+    from werkzeug.security import generate_password_hash
+
+    email = email.strip().lower()
+    if "@" not in email:
+        raise click.BadParameter("give an e-mail address", param_hint="EMAIL")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise click.ClickException("the password must have at least 8 characters")
+    app = _app()
+    upgrade(app.config["DATABASE_URL"])
+    with services(app).db.session() as session:
+        if session.scalar(select(Account).where(Account.email == email)):
+            raise click.ClickException(f"{email} already exists")
+        session.add(
+            Account(
+                email=email,
+                password_hash=generate_password_hash(password, "scrypt"),
+                is_admin=admin,
+            )
+        )
+        session.commit()
+    click.echo(f"created {email}")

@@ -1,0 +1,103 @@
+"""Configuration: embedded defaults, then PINGSVC_* environment variables, then tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# name -> (default, parser). Every setting can be overridden as PINGSVC_<NAME>.
+# Defaults that depend on other settings (paths under VAR_DIR) are filled in by `load`.
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _ints(value: str) -> list[int]:
+    return [int(item) for item in _list(value)]
+
+
+SETTINGS: dict[str, tuple[Any, Any]] = {
+    "VAR_DIR": ("var", str),
+    "DATABASE_URL": (None, str),
+    "REDIS_URL": (None, str),
+    "BASE_URL": ("http://127.0.0.1:8080", str),
+    "SECRET_KEY": (None, str),
+    # Outbound fetches of source pages.
+    "FETCH_ALLOW": ([], _list),
+    "FETCH_PORTS": ([80, 443], _ints),
+    "FETCH_TIMEOUT": (10.0, float),
+    "FETCH_MAX_BYTES": (1024 * 1024, int),
+    "FETCH_MAX_REDIRECTS": (10, int),
+    "USER_AGENT": (
+        "pingsvc/0.1 (webmention and pingback receiver; +https://github.com/pingsvc/pingsvc)",
+        str,
+    ),
+    # Verification retries: tries in all, and the first backoff in seconds (doubles each try).
+    "VERIFY_MAX_TRIES": (5, int),
+    "VERIFY_BACKOFF": (3.0, float),
+    # Pending mentions whose queue message is older than this are enqueued again by the sweeper.
+    "SWEEP_AFTER": (300, int),
+    "SWEEP_INTERVAL": (60.0, float),
+    # How long POST /xmlrpc waits for the verdict before answering "queued".
+    "PINGBACK_WAIT": (2.0, float),
+    # Request limits.
+    "MAX_REQUEST_BYTES": (64 * 1024, int),
+    "RATE_LIMIT": ("60/minute;600/hour", str),
+    "RATE_LIMIT_SOURCE": ("30/minute", str),
+    "RATE_LIMIT_ENABLED": (True, _bool),
+    # API caching.
+    "API_MAX_AGE": (60, int),
+    # Worker started by `pingsvc serve`.
+    "WORKER_CONCURRENCY": (4, int),
+    "WORKER_POOL": ("threads", str),
+    "LOG_LEVEL": ("INFO", str),
+}
+
+
+def load(test_config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the settings: code defaults, then PINGSVC_* environment, then `test_config`."""
+    config: dict[str, Any] = {}
+    for name, (default, parse) in SETTINGS.items():
+        raw = os.environ.get(f"PINGSVC_{name}")
+        if raw is not None and raw != "":
+            try:
+                config[name] = parse(raw)
+            except ValueError as exc:
+                raise SystemExit(f"PINGSVC_{name}={raw!r} is not valid: {exc}") from exc
+        else:
+            config[name] = list(default) if isinstance(default, list) else default
+    if test_config:
+        config.update(test_config)
+
+    var_dir = Path(config["VAR_DIR"]).resolve()
+    config["VAR_DIR"] = str(var_dir)
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{var_dir / 'pingsvc.sqlite3'}"
+    config["BASE_URL"] = config["BASE_URL"].rstrip("/")
+    return config
+
+
+def ensure_secret_key(config: dict[str, Any]) -> str:
+    """Use the configured key, or one generated on first start and kept under VAR_DIR."""
+    if config.get("SECRET_KEY"):
+        return str(config["SECRET_KEY"])
+    path = Path(config["VAR_DIR"]) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process (web or worker) made it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,129 @@
+"""The stored things: accounts, the sites they own, the mentions those sites receive."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pingsvc.db import Base
+
+URL_MAX = 2048
+
+# Mention states. "pending" only until the first verdict; a re-sent pair keeps its verdict
+# visible while the new verification is queued (see Mention.queued_at).
+PENDING = "pending"
+APPROVED = "approved"
+HELD = "held"
+REJECTED = "rejected"
+DELETED = "deleted"
+STATES = (PENDING, APPROVED, HELD, REJECTED, DELETED)
+
+
+def utcnow() -> datetime:
+    """Naive UTC: the same value on SQLite (no time zones) and PostgreSQL."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Account(Base):
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    sites: Mapped[list[Site]] = relationship(back_populates="owner")
+
+
+class Site(Base):
+    """A host whose posts may receive mentions (`blog.example`)."""
+
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), unique=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    # "publish" every verified mention, "hold_new" from never-approved domains, "hold_all".
+    policy: Mapped[str] = mapped_column(String(16), default="publish")
+    token_hash: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    owner: Mapped[Account | None] = relationship(back_populates="sites")
+
+
+class BlockRule(Base):
+    """A source domain or a single source URL whose mentions are refused."""
+
+    __tablename__ = "block_rule"
+    __table_args__ = (UniqueConstraint("site_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # "domain" or "url"
+    value: Mapped[str] = mapped_column(String(URL_MAX))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Mention(Base):
+    """One (source, target) pair and what verification found on the source page."""
+
+    __tablename__ = "mention"
+    __table_args__ = (
+        UniqueConstraint("source", "target"),
+        Index("ix_mention_target_key_status", "target_key", "status"),
+        Index("ix_mention_site_received", "site_id", "received_at"),
+        Index("ix_mention_queued_at", "queued_at"),
+        Index("ix_mention_site_source_host", "site_id", "source_host", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(URL_MAX))
+    source_host: Mapped[str] = mapped_column(String(255), default="")
+    target: Mapped[str] = mapped_column(String(URL_MAX))
+    # The target without scheme, trailing slash and fragment: what the read API matches on.
+    target_key: Mapped[str] = mapped_column(String(URL_MAX))
+    protocol: Mapped[str] = mapped_column(String(16), default="webmention")
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    error: Mapped[str | None] = mapped_column(Text)
+    # Set while a verification is queued or retrying; cleared by the verdict.
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    # What extraction found (null until verified).
+    property: Mapped[str | None] = mapped_column(String(32))  # wm-property
+    rsvp: Mapped[str | None] = mapped_column(String(16))
+    url: Mapped[str | None] = mapped_column(String(URL_MAX))
+    name: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    content_html: Mapped[str | None] = mapped_column(Text)
+    content_text: Mapped[str | None] = mapped_column(Text)
+    author_name: Mapped[str | None] = mapped_column(String(500))
+    author_url: Mapped[str | None] = mapped_column(String(URL_MAX))
+    author_photo: Mapped[str | None] = mapped_column(String(URL_MAX))
+    published: Mapped[str | None] = mapped_column(String(40))
+    updated: Mapped[str | None] = mapped_column(String(40))
+    in_reply_to: Mapped[str | None] = mapped_column(String(URL_MAX))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("mention.id", ondelete="SET NULL"))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    # Everything else extraction found: syndication links, canonical URL, site name, excerpt.
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    site: Mapped[Site] = relationship()

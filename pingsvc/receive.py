@@ -1,0 +1,94 @@
+"""accept(): the synchronous half of both protocols. Checks, upsert a pending row, commit,
+then enqueue. No network I/O: the worker does the fetching."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from pingsvc.errors import Blocked, InvalidSource, TargetNotSupported
+from pingsvc.models import Mention, Site, utcnow
+from pingsvc.moderation import blocking_rule
+from pingsvc.urls import host_of, normalize_url, same_document, target_key
+
+log = logging.getLogger(__name__)
+
+Enqueue = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    mention_id: int
+    source: str
+    target: str
+    enqueued: bool
+
+
+def find_site(session: Session, target: str) -> Site | None:
+    return session.scalars(select(Site).where(Site.host == host_of(target))).first()
+
+
+def check(session: Session, source: str, target: str) -> tuple[str, str, Site]:
+    """Validate a (source, target) pair; return their normal forms and the target's site."""
+    target = normalize_url(target, "target")
+    source = normalize_url(source, "source")
+    if same_document(source, target):
+        raise InvalidSource("The source and the target are the same page.", code="same_url")
+    site = find_site(session, target)
+    if site is None:
+        raise TargetNotSupported(
+            f"{host_of(target)} is not a site this service receives mentions for; "
+            "its owner must register it first."
+        )
+    if blocking_rule(session, site.id, source) is not None:
+        raise Blocked("Mentions from this source are not accepted by the site's owner.")
+    return source, target, site
+
+
+def _upsert(session: Session, site: Site, source: str, target: str, protocol: str) -> int:
+    now = utcnow()
+    values = {
+        "site_id": site.id,
+        "source": source,
+        "source_host": host_of(source),
+        "target": target,
+        "target_key": target_key(target),
+        "protocol": protocol,
+        "status": "pending",
+        "queued_at": now,
+        "attempts": 0,
+        "received_at": now,
+        "updated_at": now,
+        "extra": {},
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upsert = (
+        insert(Mention)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=["source", "target"],
+            set_={"queued_at": now, "updated_at": now, "protocol": protocol},
+        )
+        .returning(Mention.id)
+    )
+    return int(session.execute(upsert).scalar_one())
+
+
+def accept(session: Session, source: str, target: str, protocol: str, enqueue: Enqueue) -> Accepted:
+    """Record a mention request and queue its verification. Raises PingError subclasses."""
+    source, target, site = check(session, source, target)
+    mention_id = _upsert(session, site, source, target, protocol)
+    session.commit()  # the row is the truth; the broker only carries its id
+    try:
+        enqueue(mention_id)
+        enqueued = True
+    except Exception as exc:  # noqa: BLE001 - the sweeper re-enqueues it when the broker is back
+        log.warning("could not enqueue mention %s (%s); the sweeper will retry", mention_id, exc)
+        enqueued = False
+    return Accepted(mention_id, source, target, enqueued)

@@ -1,0 +1,84 @@
+"""Celery bound to the Flask app: Redis in production, a broker folder under VAR_DIR when
+embedded. Tasks are sent by name, so pingsvc never imports the worker package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask, current_app
+
+VERIFY_TASK = "pingsvc.verify"
+SWEEP_TASK = "pingsvc.sweep"
+QUEUE = "pingsvc"
+
+
+def broker_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """Redis when PINGSVC_REDIS_URL is set; else kombu's filesystem transport, which needs no
+    server and is shared by the web process and the worker through VAR_DIR."""
+    if config.get("REDIS_URL"):
+        return {
+            "broker_url": config["REDIS_URL"],
+            "broker_transport_options": {
+                "visibility_timeout": 3600,
+                "socket_connect_timeout": 2,
+                "socket_timeout": 5,
+            },
+        }
+    folder = Path(config["VAR_DIR"]) / "queue"
+    control = Path(config["VAR_DIR"]) / "queue-control"
+    for path in (folder, control):
+        path.mkdir(parents=True, exist_ok=True)
+    return {
+        "broker_url": "filesystem://",
+        "broker_transport_options": {
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "control_folder": str(control),
+            "store_processed": False,
+        },
+    }
+
+
+def init_celery(app: Flask) -> Celery:
+    """Create the Celery app for this Flask app; tasks run inside its app context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    config = app.config
+    celery = Celery(app.name, task_cls=FlaskTask, include=["worker.tasks"])
+    celery.conf.update(
+        broker_settings(dict(config)),
+        task_default_queue=QUEUE,
+        task_ignore_result=True,
+        result_backend=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=4,
+        task_publish_retry=False,
+        broker_connection_timeout=2,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+        beat_schedule={
+            "sweep-lost-pending-mentions": {
+                "task": SWEEP_TASK,
+                "schedule": float(config["SWEEP_INTERVAL"]),
+            }
+        },
+        beat_schedule_filename=str(Path(config["VAR_DIR"]) / "celerybeat-schedule"),
+        timezone="UTC",
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery
+
+
+def enqueue_verify(mention_id: int) -> None:
+    """Queue the verification of one mention (by id; the row already committed)."""
+    celery: Celery = current_app.extensions["celery"]
+    celery.send_task(VERIFY_TASK, args=[mention_id], queue=QUEUE)

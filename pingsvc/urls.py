@@ -1,0 +1,81 @@
+"""URL checks and normal forms: what a valid source or target is, and how targets are matched."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from pingsvc.errors import InvalidSource, InvalidTarget, PingError
+
+URL_MAX_LENGTH = 2048
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _error_for(field: str) -> type[PingError]:
+    return InvalidSource if field == "source" else InvalidTarget
+
+
+def normalize_url(url: str, field: str = "url") -> str:
+    """Check that `url` is an absolute http(s) URL and return it in normal form.
+
+    Scheme and host are lower-cased, IDN hosts become punycode, default ports are dropped and
+    an empty path becomes "/"; path, query and fragment are kept as sent.
+    """
+    error = _error_for(field)
+    if url is None or not url.strip():
+        raise error(f"The {field} parameter is missing.", code=f"missing_{field}")
+    url = url.strip()
+    if len(url) > URL_MAX_LENGTH:
+        raise error(f"The {field} URL is longer than {URL_MAX_LENGTH} characters.")
+    if _CONTROL.search(url):
+        raise error(f"The {field} URL contains spaces or control characters; percent-encode them.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise error(f"The {field} URL could not be parsed ({exc}).") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise error(f"The {field} must be an absolute http:// or https:// URL.")
+    if parts.username is not None or parts.password is not None:
+        raise error(f"The {field} URL must not contain a user name or password.")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise error(f"The {field} URL has no host name.")
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host.lower()
+    except UnicodeError as exc:
+        raise error(f"The {field} URL's host name is not a valid domain name.") from exc
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment))
+
+
+def host_of(url: str) -> str:
+    """The lower-case host of a normalised URL, without port."""
+    return (urlsplit(url).hostname or "").lower()
+
+
+def without_fragment(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+def target_key(url: str) -> str:
+    """What the read API matches targets on: http and https, with or without a trailing slash
+    or a fragment, are the same post (`blog.example/post/1`)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    path = parts.path.rstrip("/")
+    key = f"{host}{path}"
+    if parts.query:
+        key += f"?{parts.query}"
+    return key
+
+
+def same_document(a: str, b: str) -> bool:
+    """True when two normalised URLs name the same document, ignoring the fragment."""
+    return without_fragment(a) == without_fragment(b)

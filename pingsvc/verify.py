@@ -1,0 +1,83 @@
+"""Does a fetched source page link to the target? Pure functions, one per media type."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser
+
+from pingsvc.errors import FetchError
+from pingsvc.fetch import Page
+from pingsvc.urls import normalize_url, without_fragment
+
+# Elements whose URL attribute counts as a link; text, comments and scripts never do.
+LINK_ATTRIBUTES = {
+    "a": "href",
+    "link": "href",
+    "area": "href",
+    "img": "src",
+    "video": "src",
+    "audio": "src",
+    "source": "src",
+}
+_SELECTOR = ", ".join(f"{tag}[{attr}]" for tag, attr in LINK_ATTRIBUTES.items())
+JSON_TYPES = {"application/json", "application/ld+json", "application/activity+json"}
+
+
+def _comparable(url: str) -> str | None:
+    try:
+        return without_fragment(normalize_url(url))
+    except Exception:  # noqa: BLE001 - a malformed href on the page is simply not a link
+        return None
+
+
+def html_links(html: str, page_url: str) -> Iterator[str]:
+    """Every link URL in an HTML document, resolved against <base href> and the page URL."""
+    tree = LexborHTMLParser(html)
+    base = page_url
+    base_node = tree.css_first("base[href]")
+    if base_node is not None:
+        base = urljoin(page_url, (base_node.attributes.get("href") or "").strip())
+    for node in tree.css(_SELECTOR):
+        value = node.attributes.get(LINK_ATTRIBUTES.get(node.tag or "", "href"))
+        if value:
+            yield urljoin(base, value.strip())
+
+
+def _json_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _json_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_strings(item)
+
+
+def links_to(page: Page, target: str) -> bool:
+    """True when `page` links to `target`; raise FetchError for media types we can't read.
+
+    Fragments are ignored on both sides, so a link to `post/1#comment-12` counts for `post/1`.
+    """
+    wanted = _comparable(target)
+    if page.is_html:
+        return any(_comparable(link) == wanted for link in html_links(page.text, page.url))
+    if page.media_type in JSON_TYPES or page.media_type.endswith("+json"):
+        try:
+            document = json.loads(page.text)
+        except ValueError as exc:
+            raise FetchError("the source is served as JSON but is not valid JSON") from exc
+        return any(
+            s == target or _comparable(s) == wanted
+            for s in _json_strings(document)
+            if s.startswith("http")
+        )
+    if page.media_type == "text/plain":
+        return target in page.text or without_fragment(target) in page.text
+    raise FetchError(
+        f"the source is of type {page.media_type}; only HTML, JSON and plain text are read"
+    )

@@ -1,0 +1,95 @@
+"""POST /webmention and its status pages (W3C Webmention, receiver side)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+
+from pingsvc import db_session
+from pingsvc.errors import NotFound, PingError
+from pingsvc.limits import limiter, per_client, per_source, source_domain
+from pingsvc.models import Mention
+from pingsvc.receive import accept
+from pingsvc.tasking import enqueue_verify
+
+bp = Blueprint("webmention", __name__)
+
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def status_url(mention_id: int) -> str:
+    base = current_app.config["BASE_URL"]
+    return base + url_for("webmention.status", mention_id=mention_id)
+
+
+@bp.post("/webmention")
+@limiter.limit(per_client)
+@limiter.limit(per_source, key_func=source_domain)
+def receive() -> tuple[Response, int, dict[str, str]]:
+    if request.mimetype not in FORM_TYPES:
+        raise PingError(
+            "Send source and target as form fields "
+            "(Content-Type: application/x-www-form-urlencoded).",
+            code="unsupported_content_type",
+        )
+    accepted = accept(
+        db_session(),
+        request.form.get("source", ""),
+        request.form.get("target", ""),
+        "webmention",
+        enqueue_verify,
+    )
+    location = status_url(accepted.mention_id)
+    body = jsonify(
+        {
+            "status": "queued",
+            "summary": "Webmention was queued for processing",
+            "location": location,
+            "source": accepted.source,
+            "target": accepted.target,
+        }
+    )
+    return body, 201, {"Location": location}
+
+
+def status_document(mention: Mention) -> dict[str, Any]:
+    """The status page's JSON: what a sender polls to learn the verdict."""
+    status = "pending" if mention.queued_at is not None else mention.status
+    document: dict[str, Any] = {
+        "id": mention.id,
+        "status": status,
+        "source": mention.source,
+        "target": mention.target,
+        "protocol": mention.protocol,
+        "received": mention.received_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    if mention.verified_at is not None:
+        document["verified"] = mention.verified_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if mention.queued_at is not None and mention.status != "pending":
+        document["previous_status"] = mention.status
+    if mention.error and (status in ("rejected", "deleted") or mention.queued_at is not None):
+        key = "error" if status == "rejected" else "last_error" if status == "pending" else "reason"
+        document[key] = mention.error
+    return document
+
+
+@bp.get("/webmention/status/<int:mention_id>")
+def status(mention_id: int) -> Response:
+    mention = db_session().get(Mention, mention_id)
+    if mention is None:
+        raise NotFound(f"There is no webmention with id {mention_id}.")
+    response = jsonify(status_document(mention))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/webmention")
+def endpoint_info() -> Response:
+    """A GET on the endpoint explains how to use it (some people open it in a browser)."""
+    return jsonify(
+        {
+            "endpoint": current_app.config["BASE_URL"] + "/webmention",
+            "usage": "POST form fields source and target (W3C Webmention).",
+        }
+    )

@@ -1,0 +1,862 @@
+#!/usr/bin/env python3
+"""Regenerate the saved source-page corpus in tests/pages/.
+
+Every page is written as a committed file; this script only exists so the
+pages (and in particular the non-UTF-8 ones: ISO-8859-1, Shift_JIS and
+UTF-16 with BOM) can be rebuilt byte-for-byte.  Run it from anywhere:
+
+    python3 tests/pages/_make_corpus.py
+
+Pages are served by the tests from http://127.0.0.1:<port>/<filename>, so
+every link to a page's own site is relative.  The receiving blog's post
+(the webmention target) is always written as https://blog.example/post/1.
+
+For every source file ``NAME.html`` there is ``NAME.expected.json``; for the
+non-HTML sources the full file name is kept: ``NAME.json`` ->
+``NAME.json.expected.json``, ``NAME.txt`` -> ``NAME.txt.expected.json``.
+"""
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TARGET = "https://blog.example/post/1"
+PAGES = []  # (filename, text, encoding, expected)
+
+
+def T(s, **kw):
+    """Tiny {{placeholder}} templating (keeps CSS braces intact)."""
+    for k, v in kw.items():
+        s = s.replace("{{" + k + "}}", v)
+    if "{{" in s:
+        i = s.index("{{")
+        raise ValueError("unfilled placeholder: " + s[i:i + 40])
+    return s
+
+
+def page(filename, text, expected, encoding="utf-8"):
+    PAGES.append((filename, text, encoding, expected))
+
+
+# ---------------------------------------------------------------------------
+# Shared chunks that real themes emit on every page
+# ---------------------------------------------------------------------------
+
+WP_EMOJI = """<script type="text/javascript">
+/* <![CDATA[ */
+window._wpemojiSettings = {"baseUrl":"https:\\/\\/s.w.org\\/images\\/core\\/emoji\\/14.0.0\\/72x72\\/","ext":".png","svgUrl":"https:\\/\\/s.w.org\\/images\\/core\\/emoji\\/14.0.0\\/svg\\/","svgExt":".svg","source":{"concatemoji":"\\/wp-includes\\/js\\/wp-emoji-release.min.js?ver=6.4.3"}};
+!function(i,n){var o,s,e;function c(e){try{var t={supportTests:e,timestamp:(new Date).valueOf()};sessionStorage.setItem(o,JSON.stringify(t))}catch(e){}}function p(e,t,n){e.clearRect(0,0,e.canvas.width,e.canvas.height),e.fillText(t,0,0);var t=new Uint32Array(e.getImageData(0,0,e.canvas.width,e.canvas.height).data),r=(e.clearRect(0,0,e.canvas.width,e.canvas.height),e.fillText(n,0,0),new Uint32Array(e.getImageData(0,0,e.canvas.width,e.canvas.height).data));return t.every(function(e,t){return e===r[t]})}function u(e,t,n){switch(t){case"flag":return n(e,"\\ud83c\\udff3\\ufe0f\\u200d\\u26a7\\ufe0f","\\ud83c\\udff3\\ufe0f\\u200b\\u26a7\\ufe0f")?!1:!n(e,"\\ud83c\\uddfa\\ud83c\\uddf3","\\ud83c\\uddfa\\u200b\\ud83c\\uddf3")&&!n(e,"\\ud83c\\udff4\\udb40\\udc67\\udb40\\udc62\\udb40\\udc65\\udb40\\udc6e\\udb40\\udc67\\udb40\\udc7f","\\ud83c\\udff4\\u200b\\udb40\\udc67\\u200b\\udb40\\udc62\\u200b\\udb40\\udc65\\u200b\\udb40\\udc6e\\u200b\\udb40\\udc67\\u200b\\udb40\\udc7f");case"emoji":return!n(e,"\\ud83e\\udef1\\ud83c\\udffb\\u200d\\ud83e\\udef2\\ud83c\\udfff","\\ud83e\\udef1\\ud83c\\udffb\\u200b\\ud83e\\udef2\\ud83c\\udfff")}return!1}}(window,document,window._wpemojiSettings);
+/* ]]> */
+</script>
+<style id='wp-emoji-styles-inline-css' type='text/css'>
+	img.wp-smiley, img.emoji {
+		display: inline !important;
+		border: none !important;
+		box-shadow: none !important;
+		height: 1em !important;
+		width: 1em !important;
+		margin: 0 0.07em !important;
+		vertical-align: -0.1em !important;
+		background: none !important;
+		padding: 0 !important;
+	}
+</style>"""
+
+WP_BLOCK_LIBRARY_CSS = """<style id='classic-theme-styles-inline-css' type='text/css'>
+/*! This file is auto-generated */
+.wp-block-button__link{color:#fff;background-color:#32373c;border-radius:9999px;box-shadow:none;text-decoration:none;padding:calc(.667em + 2px) calc(1.333em + 2px);font-size:1.125em}.wp-block-file__button{background:#32373c;color:#fff;text-decoration:none}
+</style>
+<style id='global-styles-inline-css' type='text/css'>
+body{--wp--preset--color--black: #000000;--wp--preset--color--cyan-bluish-gray: #abb8c3;--wp--preset--color--white: #ffffff;--wp--preset--color--pale-pink: #f78da7;--wp--preset--color--vivid-red: #cf2e2e;--wp--preset--color--luminous-vivid-orange: #ff6900;--wp--preset--color--luminous-vivid-amber: #fcb900;--wp--preset--color--light-green-cyan: #7bdcb5;--wp--preset--color--vivid-green-cyan: #00d084;--wp--preset--color--pale-cyan-blue: #8ed1fc;--wp--preset--color--vivid-cyan-blue: #0693e3;--wp--preset--color--vivid-purple: #9b51e0;--wp--preset--gradient--vivid-cyan-blue-to-vivid-purple: linear-gradient(135deg,rgba(6,147,227,1) 0%,rgb(155,81,224) 100%);--wp--preset--gradient--light-green-cyan-to-vivid-green-cyan: linear-gradient(135deg,rgb(122,220,180) 0%,rgb(0,208,130) 100%);--wp--preset--font-size--small: 13px;--wp--preset--font-size--medium: 20px;--wp--preset--font-size--large: 36px;--wp--preset--font-size--x-large: 42px;--wp--preset--spacing--20: 0.44rem;--wp--preset--spacing--30: 0.67rem;--wp--preset--spacing--40: 1rem;--wp--preset--spacing--50: 1.5rem;--wp--preset--spacing--60: 2.25rem;--wp--preset--spacing--70: 3.38rem;--wp--preset--spacing--80: 5.06rem;--wp--preset--shadow--natural: 6px 6px 9px rgba(0, 0, 0, 0.2);--wp--preset--shadow--deep: 12px 12px 50px rgba(0, 0, 0, 0.4);--wp--preset--shadow--sharp: 6px 6px 0px rgba(0, 0, 0, 0.2);}
+:where(.is-layout-flex){gap: 0.5em;}:where(.is-layout-grid){gap: 0.5em;}body .is-layout-flow > .alignleft{float: left;margin-inline-start: 0;margin-inline-end: 2em;}body .is-layout-flow > .alignright{float: right;margin-inline-start: 2em;margin-inline-end: 0;}body .is-layout-flow > .aligncenter{margin-left: auto !important;margin-right: auto !important;}body .is-layout-constrained > .alignleft{float: left;margin-inline-start: 0;margin-inline-end: 2em;}body .is-layout-constrained > :where(:not(.alignleft):not(.alignright):not(.alignfull)){max-width: var(--wp--style--global--content-size);margin-left: auto !important;margin-right: auto !important;}body .is-layout-flex{display: flex;}body .is-layout-flex{flex-wrap: wrap;align-items: center;}body .is-layout-flex > *{margin: 0;}
+.has-black-color{color: var(--wp--preset--color--black) !important;}.has-white-color{color: var(--wp--preset--color--white) !important;}.has-vivid-red-color{color: var(--wp--preset--color--vivid-red) !important;}.has-black-background-color{background-color: var(--wp--preset--color--black) !important;}.has-white-background-color{background-color: var(--wp--preset--color--white) !important;}.has-small-font-size{font-size: var(--wp--preset--font-size--small) !important;}.has-medium-font-size{font-size: var(--wp--preset--font-size--medium) !important;}.has-large-font-size{font-size: var(--wp--preset--font-size--large) !important;}
+</style>"""
+
+
+def ul_links(items, cls=""):
+    """Render [(href, text), ...] as a <ul>."""
+    c = ' class="%s"' % cls if cls else ""
+    return "<ul%s>\n%s\n</ul>" % (c, "\n".join(
+        '\t<li><a href="%s">%s</a></li>' % (h, t) for h, t in items))
+
+
+ARCHIVE_MONTHS = [
+    ("/2024/04/", "April 2024"), ("/2024/03/", "March 2024"),
+    ("/2024/02/", "February 2024"), ("/2024/01/", "January 2024"),
+    ("/2023/12/", "December 2023"), ("/2023/11/", "November 2023"),
+    ("/2023/10/", "October 2023"), ("/2023/09/", "September 2023"),
+    ("/2023/08/", "August 2023"), ("/2023/07/", "July 2023"),
+]
+
+# ---------------------------------------------------------------------------
+# 1. Classic WordPress (Twenty Twelve), mf1 hentry/vcard, pingback source
+# ---------------------------------------------------------------------------
+page("wp-classic-pingback.html", T("""<!DOCTYPE html>
+<!--[if IE 7]>
+<html class="ie ie7" lang="en-GB">
+<![endif]-->
+<!--[if IE 8]>
+<html class="ie ie8" lang="en-GB">
+<![endif]-->
+<!--[if !(IE 7) & !(IE 8)]><!-->
+<html lang="en-GB">
+<!--<![endif]-->
+<head>
+<meta charset="UTF-8" />
+<meta name="viewport" content="width=device-width" />
+<title>Movie Review &#8211; Her | Fernby Films</title>
+<link rel="profile" href="https://gmpg.org/xfn/11" />
+<link rel="pingback" href="/xmlrpc.php">
+<!--[if lt IE 9]>
+<script src="/wp-content/themes/twentytwelve/js/html5.js?ver=3.7.0" type="text/javascript"></script>
+<![endif]-->
+<meta name='robots' content='max-image-preview:large' />
+<link rel='dns-prefetch' href='//fonts.googleapis.com' />
+<link rel="alternate" type="application/rss+xml" title="Fernby Films &raquo; Feed" href="/feed/" />
+<link rel="alternate" type="application/rss+xml" title="Fernby Films &raquo; Comments Feed" href="/comments/feed/" />
+<link rel="alternate" type="application/rss+xml" title="Fernby Films &raquo; Movie Review &#8211; Her Comments Feed" href="/2014/01/movie-review-her/feed/" />
+<meta property="og:type" content="article" />
+<meta property="og:title" content="Movie Review &#8211; Her" />
+<meta property="og:url" content="/2014/01/movie-review-her/" />
+<meta property="og:description" content="Spike Jonze has made the loneliest love story of the decade, and somehow it is also the warmest." />
+<meta property="article:published_time" content="2014-01-12T09:30:00+00:00" />
+<meta property="og:site_name" content="Fernby Films" />
+<meta property="og:image" content="/wp-content/uploads/2014/01/her-still-1024x576.jpg" />
+<meta name="twitter:card" content="summary_large_image" />
+<meta name="twitter:site" content="@fernbyfilms" />
+{{emoji}}
+<link rel='stylesheet' id='wp-block-library-css' href='/wp-includes/css/dist/block-library/style.min.css?ver=6.4.3' type='text/css' media='all' />
+<link rel='stylesheet' id='twentytwelve-fonts-css' href='/wp-content/themes/twentytwelve/fonts/font-open-sans.css?ver=20230328' type='text/css' media='all' />
+<link rel='stylesheet' id='twentytwelve-style-css' href='/wp-content/themes/twentytwelve/style.css?ver=20231107' type='text/css' media='all' />
+<!--[if lt IE 9]>
+<link rel='stylesheet' id='twentytwelve-ie-css' href='/wp-content/themes/twentytwelve/css/ie.css?ver=20150214' type='text/css' media='all' />
+<![endif]-->
+<script type="text/javascript" src="/wp-includes/js/jquery/jquery.min.js?ver=3.7.1" id="jquery-core-js"></script>
+<link rel="https://api.w.org/" href="/wp-json/" /><link rel="alternate" type="application/json" href="/wp-json/wp/v2/posts/1184" /><link rel="EditURI" type="application/rsd+xml" title="RSD" href="/xmlrpc.php?rsd" />
+<meta name="generator" content="WordPress 6.4.3" />
+<link rel="canonical" href="/2014/01/movie-review-her/" />
+<link rel='shortlink' href='/?p=1184' />
+<style type="text/css" id="twentytwelve-header-css">
+	.site-title,
+	.site-description {
+		position: absolute;
+		clip: rect(1px 1px 1px 1px); /* IE7 */
+		clip: rect(1px, 1px, 1px, 1px);
+	}
+</style>
+</head>
+
+<body class="post-template-default single single-post postid-1184 single-format-standard custom-font-enabled single-author">
+<div id="page" class="hfeed site">
+	<header id="masthead" class="site-header">
+		<hgroup>
+			<h1 class="site-title"><a href="/" title="Fernby Films" rel="home">Fernby Films</a></h1>
+			<h2 class="site-description">Films, mostly. Sometimes the popcorn.</h2>
+		</hgroup>
+
+		<nav id="site-navigation" class="main-navigation">
+			<button class="menu-toggle">Menu</button>
+			<a class="assistive-text" href="#content" title="Skip to content">Skip to content</a>
+			<div class="menu-main-container"><ul id="menu-main" class="nav-menu"><li id="menu-item-9" class="menu-item menu-item-type-custom menu-item-object-custom menu-item-home menu-item-9"><a href="/">Home</a></li>
+<li id="menu-item-10" class="menu-item menu-item-type-taxonomy menu-item-object-category current-post-ancestor current-menu-parent current-post-parent menu-item-10"><a href="/category/reviews/">Reviews</a></li>
+<li id="menu-item-11" class="menu-item menu-item-type-taxonomy menu-item-object-category menu-item-11"><a href="/category/lists/">Lists</a></li>
+<li id="menu-item-12" class="menu-item menu-item-type-post_type menu-item-object-page menu-item-12"><a href="/about/">About</a></li>
+</ul></div>		</nav><!-- #site-navigation -->
+
+		<a href="/"><img src="/wp-content/uploads/2013/06/cropped-header-reel.jpg" class="header-image" width="960" height="250" alt="Fernby Films" /></a>
+	</header><!-- #masthead -->
+
+	<div id="main" class="wrapper">
+
+	<div id="primary" class="site-content">
+		<div id="content" role="main">
+
+	<article id="post-1184" class="post-1184 post type-post status-publish format-standard has-post-thumbnail hentry category-reviews tag-joaquin-phoenix tag-scarlett-johansson tag-spike-jonze">
+		<header class="entry-header">
+			<img width="624" height="351" src="/wp-content/uploads/2014/01/her-still-624x351.jpg" class="attachment-post-thumbnail size-post-thumbnail wp-post-image" alt="" decoding="async" fetchpriority="high" srcset="/wp-content/uploads/2014/01/her-still-624x351.jpg 624w, /wp-content/uploads/2014/01/her-still-300x169.jpg 300w, /wp-content/uploads/2014/01/her-still-1024x576.jpg 1024w" sizes="(max-width: 624px) 100vw, 624px" />
+			<h1 class="entry-title">Movie Review &#8211; Her</h1>
+			<div class="comments-link">
+				<a href="/2014/01/movie-review-her/#comments">3 Replies</a>
+			</div><!-- .comments-link -->
+		</header><!-- .entry-header -->
+
+		<div class="entry-content">
+			<p>Spike Jonze has made the loneliest love story of the decade, and somehow it is also the warmest. <em>Her</em> follows Theodore Twombly (Joaquin Phoenix), a man who writes other people&#8217;s love letters for a living, as he falls for the operating system on his phone.</p>
+<p>The premise sounds like a sketch, but the film never winks at it. Los Angeles &#8211; actually Shanghai standing in for a near-future LA &#8211; is all soft pastels and high-waisted trousers, a city designed so gently that nobody in it ever seems to raise their voice.</p>
+<p><span id="more-1184"></span></p>
+<p>Scarlett Johansson never appears on screen, and her performance as Samantha is still the best thing in the film. She laughs at the wrong moments, she interrupts, she gets bored. The voice work carries the whole second act, which otherwise drifts a little.</p>
+<p>I first read about the sound design in <a href="https://blog.example/post/1">this piece on how the film was mixed</a>, and it changed how I watched the second half: the score by Arcade Fire and Owen Pallett drops out almost entirely whenever Samantha is speaking, so her voice sits in the room with you.</p>
+<p>If it has a flaw, it is that Amy Adams is wasted in a role that mostly exists to tell Theodore what the audience already knows. But the last ten minutes, on a rooftop at dawn, are as good as anything Jonze has done.</p>
+<p><strong>Verdict:</strong> four and a half reels out of five. See it with someone you like.</p>
+<div class="sharedaddy sd-sharing-enabled"><div class="robots-nocontent sd-block sd-social sd-social-icon-text sd-sharing"><h3 class="sd-title">Share this:</h3><div class="sd-content"><ul><li class="share-twitter"><a rel="nofollow noopener noreferrer" data-shared="sharing-twitter-1184" class="share-twitter sd-button share-icon" href="/2014/01/movie-review-her/?share=twitter" target="_blank" title="Click to share on Twitter"><span>Twitter</span></a></li><li class="share-facebook"><a rel="nofollow noopener noreferrer" data-shared="sharing-facebook-1184" class="share-facebook sd-button share-icon" href="/2014/01/movie-review-her/?share=facebook" target="_blank" title="Click to share on Facebook"><span>Facebook</span></a></li><li class="share-end"></li></ul></div></div></div>
+					</div><!-- .entry-content -->
+
+		<footer class="entry-meta">
+			This entry was posted in <a href="/category/reviews/" rel="category tag">Reviews</a> and tagged <a href="/tag/joaquin-phoenix/" rel="tag">Joaquin Phoenix</a>, <a href="/tag/scarlett-johansson/" rel="tag">Scarlett Johansson</a>, <a href="/tag/spike-jonze/" rel="tag">Spike Jonze</a> on <a href="/2014/01/movie-review-her/" title="9:30 am" rel="bookmark"><time class="entry-date published" datetime="2014-01-12T09:30:00+00:00">12 January 2014</time><time class="updated" datetime="2014-01-14T18:02:41+00:00">14 January 2014</time></a><span class="by-author"> by <span class="author vcard"><a class="url fn n" href="/author/sam/" title="View all posts by Sam Fernby" rel="author">Sam Fernby</a></span></span>.
+		</footer><!-- .entry-meta -->
+	</article><!-- #post -->
+
+				<nav class="nav-single">
+					<h3 class="assistive-text">Post navigation</h3>
+					<span class="nav-previous"><a href="/2014/01/movie-review-inside-llewyn-davis/" rel="prev"><span class="meta-nav">&larr;</span> Movie Review &#8211; Inside Llewyn Davis</a></span>
+					<span class="nav-next"><a href="/2014/01/movie-review-nebraska/" rel="next">Movie Review &#8211; Nebraska <span class="meta-nav">&rarr;</span></a></span>
+				</nav><!-- .nav-single -->
+
+<div id="comments" class="comments-area">
+	<h2 class="comments-title">
+		3 thoughts on &ldquo;<span>Movie Review &#8211; Her</span>&rdquo;
+	</h2>
+	<ol class="commentlist">
+		<li class="comment even thread-even depth-1" id="li-comment-3021">
+		<article id="comment-3021" class="comment">
+			<header class="comment-meta comment-author vcard">
+				<img alt='' src='https://secure.gravatar.com/avatar/4c1e2b8fbcd5?s=44&#038;d=mm&#038;r=g' class='avatar avatar-44 photo' height='44' width='44' loading='lazy' decoding='async'/><cite><b class="fn">Gemma</b> </cite><a href="/2014/01/movie-review-her/#comment-3021"><time datetime="2014-01-12T14:03:55+00:00">12 January 2014 at 2:03 pm</time></a>				</header><!-- .comment-meta -->
+			<section class="comment-content comment">
+				<p>Completely agree about Amy Adams. Saw it twice and the rooftop scene got me both times.</p>
+			</section><!-- .comment-content -->
+			<div class="reply">
+				<a rel='nofollow' class='comment-reply-link' href='/2014/01/movie-review-her/?replytocom=3021#respond' data-commentid="3021" data-postid="1184" data-belowelement="comment-3021" data-respondelement="respond" data-replyto="Reply to Gemma" aria-label='Reply to Gemma'>Reply</a> <span>&darr;</span>			</div><!-- .reply -->
+		</article><!-- #comment-## -->
+		</li><!-- #comment-## -->
+		<li class="comment byuser comment-author-sam bypostauthor odd alt thread-odd thread-alt depth-1" id="li-comment-3022">
+		<article id="comment-3022" class="comment">
+			<header class="comment-meta comment-author vcard">
+				<img alt='' src='https://secure.gravatar.com/avatar/9a0f3e11aa7e?s=44&#038;d=mm&#038;r=g' class='avatar avatar-44 photo' height='44' width='44' loading='lazy' decoding='async'/><cite><b class="fn"><a href="/" class="url" rel="ugc">Sam Fernby</a></b> <span>Post author</span></cite><a href="/2014/01/movie-review-her/#comment-3022"><time datetime="2014-01-12T15:40:12+00:00">12 January 2014 at 3:40 pm</time></a>				</header><!-- .comment-meta -->
+			<section class="comment-content comment">
+				<p>Twice! I&#8217;m jealous. Going again on Saturday.</p>
+			</section><!-- .comment-content -->
+		</article><!-- #comment-## -->
+		</li><!-- #comment-## -->
+		<li class="pingback even thread-even depth-1" id="li-comment-3025">
+		<p>Pingback: <a href="/2014/02/oscars-2014-predictions/" class="url" rel="ugc">Oscars 2014: the predictions nobody asked for | Fernby Films</a> </p>
+		</li><!-- #comment-## -->
+	</ol><!-- .commentlist -->
+
+	<div id="respond" class="comment-respond">
+		<h3 id="reply-title" class="comment-reply-title">Leave a Reply <small><a rel="nofollow" id="cancel-comment-reply-link" href="/2014/01/movie-review-her/#respond" style="display:none;">Cancel reply</a></small></h3><form action="/wp-comments-post.php" method="post" id="commentform" class="comment-form"><p class="comment-notes"><span id="email-notes">Your email address will not be published.</span> <span class="required-field-message">Required fields are marked <span class="required">*</span></span></p><p class="comment-form-comment"><label for="comment">Comment <span class="required">*</span></label> <textarea id="comment" name="comment" cols="45" rows="8" maxlength="65525" required="required"></textarea></p><p class="comment-form-author"><label for="author">Name <span class="required">*</span></label> <input id="author" name="author" type="text" value="" size="30" maxlength="245" autocomplete="name" required="required" /></p>
+<p class="comment-form-email"><label for="email">Email <span class="required">*</span></label> <input id="email" name="email" type="text" value="" size="30" maxlength="100" aria-describedby="email-notes" autocomplete="email" required="required" /></p>
+<p class="comment-form-url"><label for="url">Website</label> <input id="url" name="url" type="text" value="" size="30" maxlength="200" autocomplete="url" /></p>
+<p class="form-submit"><input name="submit" type="submit" id="submit" class="submit" value="Post Comment" /> <input type='hidden' name='comment_post_ID' value='1184' id='comment_post_ID' />
+<input type='hidden' name='comment_parent' id='comment_parent' value='0' />
+</p></form>	</div><!-- #respond -->
+</div><!-- #comments .comments-area -->
+
+		</div><!-- #content -->
+	</div><!-- #primary -->
+
+			<div id="secondary" class="widget-area" role="complementary">
+			<aside id="search-2" class="widget widget_search"><form role="search" method="get" id="searchform" class="searchform" action="/">
+				<div>
+					<label class="screen-reader-text" for="s">Search for:</label>
+					<input type="text" value="" name="s" id="s" />
+					<input type="submit" id="searchsubmit" value="Search" />
+				</div>
+			</form></aside>
+		<aside id="recent-posts-2" class="widget widget_recent_entries">
+		<h3 class="widget-title">Recent Posts</h3>
+		<ul>
+			<li><a href="/2014/01/movie-review-nebraska/">Movie Review &#8211; Nebraska</a></li>
+			<li><a href="/2014/01/movie-review-her/" aria-current="page">Movie Review &#8211; Her</a></li>
+			<li><a href="/2014/01/movie-review-inside-llewyn-davis/">Movie Review &#8211; Inside Llewyn Davis</a></li>
+			<li><a href="/2013/12/top-ten-2013/">Top Ten of 2013</a></li>
+			<li><a href="/2013/12/movie-review-gravity/">Movie Review &#8211; Gravity</a></li>
+		</ul>
+		</aside><aside id="archives-2" class="widget widget_archive"><h3 class="widget-title">Archives</h3>
+			{{archives}}
+		</aside><aside id="categories-2" class="widget widget_categories"><h3 class="widget-title">Categories</h3>
+			<ul>
+	<li class="cat-item cat-item-3"><a href="/category/lists/">Lists</a></li>
+	<li class="cat-item cat-item-2"><a href="/category/reviews/">Reviews</a></li>
+			</ul>
+			</aside><aside id="meta-2" class="widget widget_meta"><h3 class="widget-title">Meta</h3>
+		<ul>
+			<li><a href="/wp-login.php">Log in</a></li>
+			<li><a href="/feed/">Entries feed</a></li>
+			<li><a href="/comments/feed/">Comments feed</a></li>
+			<li><a href="https://wordpress.org/">WordPress.org</a></li>
+		</ul>
+		</aside>		</div><!-- #secondary -->
+		</div><!-- #main .wrapper -->
+	<footer id="colophon" role="contentinfo">
+		<div class="site-info">
+			<a href="https://wordpress.org/" class="imprint" title="Semantic Personal Publishing Platform">Proudly powered by WordPress</a>
+		</div><!-- .site-info -->
+	</footer><!-- #colophon -->
+</div><!-- #page -->
+
+<script type="text/javascript" src="/wp-includes/js/comment-reply.min.js?ver=6.4.3" id="comment-reply-js" async="async" data-wp-strategy="async"></script>
+<script type="text/javascript" src="/wp-content/themes/twentytwelve/js/navigation.js?ver=20141205" id="twentytwelve-navigation-js" defer="defer" data-wp-strategy="defer"></script>
+</body>
+</html>
+""", emoji=WP_EMOJI, archives=ul_links([("/2014/01/", "January 2014"), ("/2013/12/", "December 2013"), ("/2013/11/", "November 2013"), ("/2013/10/", "October 2013"), ("/2013/09/", "September 2013"), ("/2013/08/", "August 2013"), ("/2013/07/", "July 2013"), ("/2013/06/", "June 2013")])), {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Sam Fernby",
+    "author_url": "/author/sam/",
+    "name": "Movie Review \u2013 Her",
+    "published": "2014-01-12T09:30:00+00:00",
+    "content_contains": "the score by Arcade Fire and Owen Pallett drops out almost entirely",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 2. WordPress block theme (Twenty Twenty-Four) + IndieWeb/mf2 plugins
+# ---------------------------------------------------------------------------
+page("wp-block-theme.html", T("""<!DOCTYPE html>
+<html lang="en-US">
+<head>
+	<meta charset="UTF-8" />
+	<meta name="viewport" content="width=device-width, initial-scale=1" />
+<meta name='robots' content='max-image-preview:large' />
+<title>Three months of receiving webmentions &#8211; Slow Web Notes</title>
+<link rel="alternate" type="application/rss+xml" title="Slow Web Notes &raquo; Feed" href="/feed/" />
+<link rel="alternate" type="application/rss+xml" title="Slow Web Notes &raquo; Comments Feed" href="/comments/feed/" />
+<link rel="webmention" href="/wp-json/webmention/1.0/endpoint" />
+<link rel="pingback" href="/xmlrpc.php" />
+<link rel="me" href="https://social.example/@nadia" />
+<link rel="me" href="https://github.example/nokafor" />
+<meta property="og:type" content="article" />
+<meta property="og:title" content="Three months of receiving webmentions" />
+<meta property="og:site_name" content="Slow Web Notes" />
+<meta property="og:locale" content="en_US" />
+<meta name="description" content="What I learned after turning on webmentions for this site." />
+{{emoji}}
+<style id='wp-block-site-title-inline-css'>
+.wp-block-site-title a{color:inherit}
+</style>
+<style id='wp-block-navigation-link-inline-css'>
+.wp-block-navigation .wp-block-navigation-item__label{overflow-wrap:break-word}.wp-block-navigation .wp-block-navigation-item__description{display:none}
+</style>
+<link rel='stylesheet' id='wp-block-navigation-css' href='/wp-includes/blocks/navigation/style.min.css?ver=6.5.2' media='all' />
+<style id='wp-block-post-title-inline-css'>
+.wp-block-post-title{box-sizing:border-box;word-break:break-word}.wp-block-post-title a{display:inline-block}
+</style>
+<style id='wp-block-post-author-inline-css'>
+.wp-block-post-author{display:flex;flex-wrap:wrap}.wp-block-post-author__byline{font-size:.5em;margin-bottom:0;margin-top:0;width:100%}.wp-block-post-author__avatar{margin-right:1em}.wp-block-post-author__bio{font-size:.7em;margin-bottom:.7em}.wp-block-post-author__content{flex-basis:0;flex-grow:1}.wp-block-post-author__name{margin:0}
+</style>
+{{globalstyles}}
+<style id='core-block-supports-inline-css'>
+.wp-container-core-group-is-layout-1.wp-container-core-group-is-layout-1{justify-content:space-between;}.wp-container-core-navigation-is-layout-1.wp-container-core-navigation-is-layout-1{justify-content:flex-end;}.wp-container-core-group-is-layout-3.wp-container-core-group-is-layout-3{gap:0.3em;justify-content:flex-start;}
+</style>
+<style id='wp-webfonts-inline-css'>
+@font-face{font-family:Inter;font-style:normal;font-weight:300 900;font-display:fallback;src:url('/wp-content/themes/twentytwentyfour/assets/fonts/inter/Inter-VariableFont_slnt,wght.woff2') format('woff2');font-stretch:normal;}
+@font-face{font-family:Cardo;font-style:normal;font-weight:400;font-display:fallback;src:url('/wp-content/themes/twentytwentyfour/assets/fonts/cardo/cardo_normal_400.woff2') format('woff2');}
+</style>
+<link rel="https://api.w.org/" href="/wp-json/" /><link rel="alternate" type="application/json" href="/wp-json/wp/v2/posts/412" />
+<meta name="generator" content="WordPress 6.5.2" />
+<link rel="canonical" href="/2024/02/three-months-of-webmentions/" />
+<link rel='shortlink' href='/?p=412' />
+</head>
+
+<body class="post-template-default single single-post postid-412 single-format-standard wp-embed-responsive">
+
+<div class="wp-site-blocks"><header class="wp-block-template-part">
+<div class="wp-block-group alignwide is-layout-flow wp-block-group-is-layout-flow" style="padding-top:20px;padding-bottom:20px">
+<div class="wp-block-group alignwide is-content-justification-space-between is-layout-flex wp-container-core-group-is-layout-1 wp-block-group-is-layout-flex">
+<div class="wp-block-group is-layout-flex wp-block-group-is-layout-flex"><div class="wp-block-site-logo"><a href="/" class="custom-logo-link" rel="home"><img width="40" height="40" src="/wp-content/uploads/2023/11/logo-sprout.png" class="custom-logo" alt="Slow Web Notes" decoding="async" /></a></div>
+<p class="wp-block-site-title"><a href="/" target="_self" rel="home">Slow Web Notes</a></p></div>
+
+<nav class="is-responsive items-justified-right wp-block-navigation is-content-justification-right is-layout-flex wp-container-core-navigation-is-layout-1 wp-block-navigation-is-layout-flex" aria-label="Main menu"><button aria-haspopup="dialog" aria-label="Open menu" class="wp-block-navigation__responsive-container-open" data-wp-on--click="actions.openMenuOnClick" data-wp-on--keydown="actions.handleMenuKeydown"><svg width="24" height="24" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><rect x="4" y="7.5" width="16" height="1.5" /><rect x="4" y="15" width="16" height="1.5" /></svg></button>
+<div class="wp-block-navigation__responsive-container" id="modal-1" data-wp-class--has-modal-open="state.isMenuOpen"><div class="wp-block-navigation__responsive-close" tabindex="-1"><div class="wp-block-navigation__responsive-dialog"><div class="wp-block-navigation__responsive-container-content" id="modal-1-content"><ul class="wp-block-navigation__container is-responsive items-justified-right wp-block-navigation"><li class="wp-block-navigation-item wp-block-navigation-link"><a class="wp-block-navigation-item__content" href="/blog/"><span class="wp-block-navigation-item__label">Blog</span></a></li><li class="wp-block-navigation-item wp-block-navigation-link"><a class="wp-block-navigation-item__content" href="/now/"><span class="wp-block-navigation-item__label">Now</span></a></li><li class="wp-block-navigation-item wp-block-navigation-link"><a class="wp-block-navigation-item__content" href="/about/"><span class="wp-block-navigation-item__label">About</span></a></li></ul></div></div></div></div></nav>
+</div>
+</div>
+</header>
+
+<main class="wp-block-group is-layout-flow wp-block-group-is-layout-flow" style="margin-top:var(--wp--preset--spacing--50)">
+<article class="wp-block-group h-entry post-412 post type-post status-publish format-standard category-indieweb tag-webmention is-layout-constrained wp-block-group-is-layout-constrained">
+<div class="wp-block-group has-global-padding is-layout-constrained wp-block-group-is-layout-constrained" style="padding-top:var(--wp--preset--spacing--50);padding-right:var(--wp--preset--spacing--50);padding-left:var(--wp--preset--spacing--50)">
+<h1 style="margin-bottom:var(--wp--preset--spacing--40);" class="wp-block-post-title has-x-large-font-size p-name">Three months of receiving webmentions</h1>
+
+<div class="wp-block-template-part">
+<div class="wp-block-group is-content-justification-left is-layout-flex wp-container-core-group-is-layout-3 wp-block-group-is-layout-flex">
+<div class="wp-block-post-date"><a class="u-url" href="/2024/02/three-months-of-webmentions/"><time class="dt-published" datetime="2024-02-18T14:05:00+00:00">February 18, 2024</time></a></div>
+<p class="has-small-font-size">&mdash;</p>
+<p class="has-small-font-size">by</p>
+<div class="wp-block-post-author-name p-author h-card"><img alt='' src='/wp-content/uploads/2023/11/nadia-96x96.jpg' class='avatar avatar-96 photo u-photo hcard-photo' height='24' width='24' decoding='async'/><a class="p-name u-url" href="/author/nadia/" target="_self">Nadia Okafor</a></div>
+<p class="has-small-font-size">in</p>
+<div class="taxonomy-category wp-block-post-terms"><a href="/category/indieweb/" rel="tag" class="p-category">IndieWeb</a></div>
+</div>
+</div>
+</div>
+
+<div class="entry-content alignfull wp-block-post-content has-global-padding is-layout-constrained wp-block-post-content-is-layout-constrained e-content">
+<p>In November I switched on the Webmention plugin and promised myself I would write up what happened after three months. Here it is: mostly nice things, a little spam, and one bug in my theme.</p>
+
+<h2 class="wp-block-heading">The numbers</h2>
+
+<ul>
+<li>187 webmentions received, 151 of them likes and reposts via Bridgy</li>
+<li>23 replies from people&#8217;s own sites</li>
+<li>9 that were clearly spam, all from the same two domains</li>
+</ul>
+
+<h2 class="wp-block-heading">What surprised me</h2>
+
+<p>The replies are the best part. Having someone write a whole post in response, on their own site, feels very different from a comment box. The best example so far was a long reply to <a href="https://blog.example/post/1">Receiving webmentions without a database</a>, which I then had to answer with a post of my own.</p>
+
+<p>The worst part is verification latency. A few senders retry aggressively if the receiver takes more than a couple of seconds, so I now queue everything and answer 202 straight away.</p>
+
+<figure class="wp-block-image size-large"><img decoding="async" width="1024" height="512" src="/wp-content/uploads/2024/02/mentions-chart-1024x512.png" alt="Bar chart of webmentions per week" class="wp-image-415"/><figcaption class="wp-element-caption">Webmentions per week since November.</figcaption></figure>
+
+<h2 class="wp-block-heading">Next</h2>
+
+<p>I want to show facepiles for likes instead of listing them one per line, and I want to stop my theme from printing the author box twice on mobile.</p>
+</div>
+
+<div class="wp-block-group has-global-padding is-layout-constrained wp-block-group-is-layout-constrained" style="margin-top:var(--wp--preset--spacing--40);padding-right:var(--wp--preset--spacing--50);padding-left:var(--wp--preset--spacing--50)">
+<div class="taxonomy-post_tag wp-block-post-terms"><a href="/tag/webmention/" rel="tag" class="p-category">webmention</a></div>
+</div>
+</article>
+
+<div class="wp-block-group alignwide has-global-padding is-layout-constrained wp-block-group-is-layout-constrained">
+<nav class="wp-block-group alignwide is-content-justification-space-between is-layout-flex wp-block-group-is-layout-flex" aria-label="Posts">
+<div class="post-navigation-link-previous wp-block-post-navigation-link"><span class="wp-block-post-navigation-link__arrow-previous is-arrow-arrow" aria-hidden="true">&larr;</span><a href="/2024/02/facepiles/" rel="prev">Facepiles, please</a></div>
+<div class="post-navigation-link-next wp-block-post-navigation-link"><a href="/2024/03/spam-filters-for-webmention/" rel="next">Spam filters for webmention</a><span class="wp-block-post-navigation-link__arrow-next is-arrow-arrow" aria-hidden="true">&rarr;</span></div>
+</nav>
+</div>
+
+<div class="wp-block-comments wp-block-comments-query-loop">
+<h2 class="wp-block-comments-title">One response to &#8220;Three months of receiving webmentions&#8221;</h2>
+<ol class="wp-block-comment-template">
+<li id="comment-88" class="comment even thread-even depth-1">
+<div class="wp-block-group is-layout-flow wp-block-group-is-layout-flow">
+<div class="wp-block-comment-author-name"><a rel="external nofollow ugc" href="https://fernbyfilms.example/" target="_self">Sam Fernby</a></div>
+<div class="wp-block-comment-date"><time datetime="2024-02-19T08:12:00+00:00"><a href="/2024/02/three-months-of-webmentions/#comment-88">February 19, 2024 at 8:12 am</a></time></div>
+<div class="wp-block-comment-content"><p>The 202 trick is exactly what I ended up doing too.</p></div>
+</div>
+</li>
+</ol>
+</div>
+</main>
+
+<footer class="wp-block-template-part">
+<div class="wp-block-group has-global-padding is-layout-constrained wp-block-group-is-layout-constrained" style="padding-top:var(--wp--preset--spacing--50);padding-bottom:var(--wp--preset--spacing--50)">
+<div class="wp-block-columns alignwide is-layout-flex wp-container-core-columns-is-layout-1 wp-block-columns-is-layout-flex">
+<div class="wp-block-column is-layout-flow wp-block-column-is-layout-flow">
+<p class="wp-block-site-title"><a href="/" target="_self" rel="home">Slow Web Notes</a></p>
+<p class="wp-block-site-tagline">Writing about the web at walking pace.</p>
+</div>
+<div class="wp-block-column is-layout-flow wp-block-column-is-layout-flow">
+<h2 class="wp-block-heading has-medium-font-size">Elsewhere</h2>
+<ul class="wp-block-social-links is-layout-flex wp-block-social-links-is-layout-flex"><li class="wp-social-link wp-social-link-mastodon wp-block-social-link"><a rel="me" href="https://social.example/@nadia" class="wp-block-social-link-anchor"><span class="wp-block-social-link-label screen-reader-text">Mastodon</span></a></li><li class="wp-social-link wp-social-link-github wp-block-social-link"><a rel="me" href="https://github.example/nokafor" class="wp-block-social-link-anchor"><span class="wp-block-social-link-label screen-reader-text">GitHub</span></a></li></ul>
+</div>
+</div>
+<p class="has-small-font-size">Designed with <a href="https://wordpress.org" rel="nofollow">WordPress</a></p>
+</div>
+</footer></div>
+<script type="speculationrules">
+{"prerender":[{"source":"document","where":{"and":[{"href_matches":"\\/*"},{"not":{"href_matches":["\\/wp-*.php","\\/wp-admin\\/*","\\/wp-content\\/*"]}}]},"eagerness":"moderate"}]}
+</script>
+<script type="module" src="/wp-includes/js/dist/interactivity.min.js?ver=6.5.2" id="@wordpress/interactivity-js"></script>
+</body>
+</html>
+""", emoji=WP_EMOJI, globalstyles=WP_BLOCK_LIBRARY_CSS), {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Nadia Okafor",
+    "author_url": "/author/nadia/",
+    "name": "Three months of receiving webmentions",
+    "published": "2024-02-18T14:05:00+00:00",
+    "content_contains": "so I now queue everything and answer 202 straight away",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# Shared layout for the hand-rolled static-site (Eleventy/Hugo-ish) pages
+# ---------------------------------------------------------------------------
+STATIC_CSS = """:root{--fg:#1d1d1f;--bg:#fdfcf8;--accent:#b5451b;--muted:#6b6b6b;--measure:38rem}
+*,*::before,*::after{box-sizing:border-box}
+html{font-size:112.5%;-webkit-text-size-adjust:100%}
+body{margin:0;color:var(--fg);background:var(--bg);font:1rem/1.6 Charter,"Bitstream Charter","Sitka Text",Cambria,serif}
+a{color:var(--accent);text-underline-offset:.15em}
+a:hover{text-decoration-thickness:2px}
+.site-header,.site-footer,main{max-width:var(--measure);margin:0 auto;padding:1rem}
+.site-header{display:flex;justify-content:space-between;align-items:baseline;border-bottom:1px solid #e6e1d6}
+.site-header nav a{margin-left:1rem;text-decoration:none}
+.post-meta{color:var(--muted);font-size:.85rem}
+.reply-context{border-left:3px solid #e6e1d6;padding-left:1rem;color:var(--muted);font-size:.9rem}
+.avatar{width:48px;height:48px;border-radius:50%;vertical-align:middle}
+.visually-hidden{position:absolute!important;clip:rect(1px,1px,1px,1px);overflow:hidden;height:1px;width:1px}
+blockquote{margin:1rem 0;padding-left:1rem;border-left:3px solid var(--accent)}
+pre,code{font:.85rem/1.5 ui-monospace,SFMono-Regular,Menlo,monospace}
+pre{overflow-x:auto;background:#f3f0e8;padding:.75rem}
+.webmentions{margin-top:3rem;border-top:1px solid #e6e1d6}
+.webmentions ol{list-style:none;padding:0}
+.site-footer{color:var(--muted);font-size:.8rem;border-top:1px solid #e6e1d6;margin-top:3rem}
+@media (prefers-color-scheme:dark){:root{--fg:#eee;--bg:#151515;--accent:#ff9a6c;--muted:#aaa}}"""
+
+PLAUSIBLE = """<script defer data-domain="{{domain}}" src="/js/script.js"></script>
+<script>window.plausible = window.plausible || function() { (window.plausible.q = window.plausible.q || []).push(arguments) }</script>"""
+
+
+def static_page(title, body, site, domain, extra_head="", lang="en",
+                nav=(("/notes/", "Notes"), ("/articles/", "Articles"),
+                     ("/about/", "About"))):
+    navhtml = "\n      ".join('<a href="%s">%s</a>' % n for n in nav)
+    return T("""<!doctype html>
+<html lang="{{lang}}">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{{title}}</title>
+  <meta name="generator" content="Eleventy v2.0.1">
+  <link rel="alternate" type="application/atom+xml" href="/feed.xml" title="{{site}}">
+  <link rel="webmention" href="/webmention">
+  <link rel="icon" href="/favicon.svg" type="image/svg+xml">
+  <style>
+{{css}}
+  </style>
+{{extra_head}}
+  {{plausible}}
+</head>
+<body>
+  <a class="visually-hidden" href="#main">Skip to content</a>
+  <header class="site-header">
+    <a href="/" rel="home"><strong>{{site}}</strong></a>
+    <nav aria-label="Site">
+      {{nav}}
+    </nav>
+  </header>
+  <main id="main">
+{{body}}
+  </main>
+  <footer class="site-footer">
+    <p>&copy; 2024 {{site}}. Text licensed <a href="https://creativecommons.org/licenses/by-sa/4.0/">CC BY-SA 4.0</a>.
+    <a href="/feed.xml">Feed</a> &middot; <a href="/colophon/">Colophon</a> &middot; <a href="/blogroll/">Blogroll</a></p>
+    <p><a href="https://xn--sr8hvo.ws/previous">&larr;</a> An IndieWeb Webring <a href="https://xn--sr8hvo.ws/next">&rarr;</a></p>
+  </footer>
+</body>
+</html>
+""", lang=lang, title=title, site=site, css=STATIC_CSS, extra_head=extra_head,
+             plausible=T(PLAUSIBLE, domain=domain), nav=navhtml, body=body)
+
+
+# ---------------------------------------------------------------------------
+# 3. mf2 h-entry reply with p-author h-card (photo)
+# ---------------------------------------------------------------------------
+page("reply-h-entry.html", static_page(
+    "Re: Receiving webmentions without a database \u2014 Jonas Lindqvist",
+    """    <article class="h-entry">
+      <div class="reply-context">
+        In reply to <a class="u-in-reply-to" href="https://blog.example/post/1">Receiving webmentions without a database</a> on blog.example
+      </div>
+      <header>
+        <p class="post-meta">
+          <a class="p-author h-card" href="/"><img class="avatar" src="/img/jonas-avatar.jpg" alt="">Jonas Lindqvist</a>
+          &middot;
+          <a class="u-url" href="/notes/2024-03-05-1012/"><time class="dt-published" datetime="2024-03-05T10:12:00+01:00">5 March 2024, 10:12</time></a>
+        </p>
+      </header>
+      <div class="e-content">
+        <p>I tried the flat-file approach for about a year. It works well until two mentions arrive in the same second and both processes rewrite the JSON file; I lost a handful of replies before I noticed.</p>
+        <p>What fixed it for me was writing each mention to its own file named after a hash of the source URL, and rebuilding the index lazily. No locks, no database, and deletes are just <code>rm</code>.</p>
+        <p>Also: thank you for including the verification step in the write-up. Most tutorials skip it.</p>
+      </div>
+      <footer class="post-meta">
+        Tagged <a class="p-category" href="/tags/webmention/">webmention</a>, <a class="p-category" href="/tags/indieweb/">indieweb</a>
+      </footer>
+    </article>
+
+    <section class="webmentions" id="webmentions">
+      <h2>Responses</h2>
+      <p>No responses yet. <a href="/about/#webmention">How to reply</a>.</p>
+      <form action="/webmention" method="post">
+        <label for="wm-source">Your post URL</label>
+        <input id="wm-source" type="url" name="source" placeholder="https://your-site/your-reply">
+        <input type="hidden" name="target" value="/notes/2024-03-05-1012/">
+        <button type="submit">Send webmention</button>
+      </form>
+    </section>
+""", "Jonas Lindqvist", "jonas.example"), {
+    "links": True,
+    "property": "in-reply-to",
+    "author_name": "Jonas Lindqvist",
+    "author_url": "/",
+    "name": None,
+    "published": "2024-03-05T10:12:00+01:00",
+    "content_contains": "writing each mention to its own file named after a hash of the source URL",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 4. Reply to a comment on the target (fragment URL), h-cite reply context
+# ---------------------------------------------------------------------------
+page("reply-to-comment.html", static_page(
+    "A reply to Ravi's comment | Keiko Tanaka",
+    """    <article class="h-entry">
+      <div class="u-in-reply-to h-cite reply-context">
+        <p>In reply to a comment by <span class="p-author h-card"><a class="p-name u-url" href="https://ravi.example/">Ravi</a></span>
+        on <a class="u-url" href="https://blog.example/post/1#comment-12">&ldquo;Receiving webmentions without a database&rdquo;</a>:</p>
+        <blockquote class="p-content">Has anyone measured how slow the lazy index rebuild gets past ten thousand mentions?</blockquote>
+      </div>
+      <div class="e-content">
+        <p>I have, sort of. My site has a little over twelve thousand stored mentions and a cold rebuild takes about 1.4 seconds on a small VPS, which is fine because it only happens after a deploy.</p>
+        <p>The part that actually got slow was sorting by date in the template, not the rebuild. Pre-sorting when writing the index fixed that.</p>
+      </div>
+      <p class="post-meta">
+        Posted by <a class="p-author h-card" href="/"><img class="avatar" src="/media/keiko.png" alt="">Keiko Tanaka</a>
+        on <a class="u-url" href="/replies/2024/03/11/ravi-index/"><time class="dt-published" datetime="2024-03-11T21:47:05Z">11 March 2024</time></a>
+      </p>
+    </article>
+    <nav class="post-meta">
+      <a rel="prev" href="/replies/2024/03/09/">&larr; Older reply</a> &middot;
+      <a rel="next" href="/replies/2024/03/14/">Newer reply &rarr;</a>
+    </nav>
+""", "Keiko Tanaka", "keiko.example",
+    nav=(("/", "Home"), ("/replies/", "Replies"), ("/photos/", "Photos"))), {
+    "links": True,
+    "property": "in-reply-to",
+    "author_name": "Keiko Tanaka",
+    "author_url": "/",
+    "name": None,
+    "published": "2024-03-11T21:47:05Z",
+    "content_contains": "a cold rebuild takes about 1.4 seconds on a small VPS",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 5. Like, Bridgy-style rendering of a social-network favorite
+# ---------------------------------------------------------------------------
+page("like-bridgy.html", """<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Alice Rivera liked a post</title>
+<style type="text/css">
+body {
+  font-family: sans-serif;
+  max-width: 40em;
+  margin: 2em auto;
+  color: #222;
+}
+.p-author img.u-photo {
+  width: 48px;
+  height: 48px;
+  border-radius: 4px;
+  float: left;
+  margin-right: 10px;
+}
+.p-nickname, .p-uid, .dt-published {
+  color: #777;
+  font-size: 90%;
+}
+.notice {
+  clear: both;
+  margin-top: 2em;
+  padding: 1em;
+  background: #f5f5f5;
+  border: 1px solid #ddd;
+  font-size: 90%;
+}
+</style>
+</head>
+<body>
+<article class="h-entry">
+  <span class="p-uid">tag:social.example,2013:109834757214436118_favorited_by_22081</span>
+
+  <span class="p-author h-card">
+    <data class="p-uid" value="tag:social.example,2013:alice"></data>
+    <a class="p-name u-url" href="https://social.example/@alice">Alice Rivera</a>
+    <span class="p-nickname">alice</span>
+    <img class="u-photo" src="https://files.social.example/accounts/avatars/000/022/081/original/4f2a9c.png" alt="" />
+  </span>
+
+  <a class="u-url" href="https://social.example/@blogexample/109834757214436118#favorited-by-22081"></a>
+  <time class="dt-published" datetime="2024-03-06T17:20:44+00:00">2024-03-06 17:20</time>
+
+  <div class="e-content">
+  </div>
+
+  <a class="u-like-of" href="https://blog.example/post/1"></a>
+  <a class="u-like-of" href="https://social.example/@blogexample/109834757214436118"></a>
+</article>
+
+<div class="notice">
+  <p>This page was generated by a backfeed service so that a favorite on
+  <a href="https://social.example/">social.example</a> can be sent as a webmention.
+  It is not meant to be read by humans. See <a href="/about">how it works</a>
+  or <a href="/docs#privacy">the privacy notes</a>.</p>
+  <p>Original post: <a href="https://social.example/@blogexample/109834757214436118">https://social.example/@blogexample/109834757214436118</a></p>
+  <p>Account: <a href="https://social.example/@alice">@alice@social.example</a>, backfeed enabled since 2022-11-14.
+  Polling interval: 30 minutes. Last successful poll 2024-03-06T17:31:02Z, 14 responses found, 1 new.</p>
+</div>
+</body>
+</html>
+""", {
+    "links": True,
+    "property": "like-of",
+    "author_name": "Alice Rivera",
+    "author_url": "https://social.example/@alice",
+    "name": None,
+    "published": "2024-03-06T17:20:44+00:00",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 6. Repost (u-repost-of h-cite carrying the original's author and content)
+# ---------------------------------------------------------------------------
+page("repost.html", static_page(
+    "Dev Patel reposted \u201cReceiving webmentions without a database\u201d",
+    """    <article class="h-entry">
+      <p class="post-meta">
+        <span aria-hidden="true">&#x1F501;</span>
+        <a class="p-author h-card" href="/"><img class="avatar" src="/assets/me-64.jpg" alt="">Dev Patel</a>
+        reposted
+        <a class="u-url" href="/reposts/2024/03/07/1/"><time class="dt-published" datetime="2024-03-07T08:03:00-05:00">March 7, 2024</time></a>
+      </p>
+      <div class="u-repost-of h-cite">
+        <p class="post-meta">
+          <span class="p-author h-card"><img class="u-photo avatar" src="https://blog.example/img/avatar.png" alt=""><a class="p-name u-url" href="https://blog.example/">The Example Blog</a></span>
+          &middot; <a class="u-url" href="https://blog.example/post/1"><span class="p-name">Receiving webmentions without a database</span></a>
+        </p>
+        <blockquote class="e-content">
+          <p>You do not need a database to receive webmentions. A queue directory, a verification worker and one JSON file per mention will carry a personal site a very long way.</p>
+          <p>This post walks through the whole thing, including the part everyone skips: checking that the source really links to you.</p>
+        </blockquote>
+      </div>
+    </article>
+    <nav class="post-meta"><a href="/reposts/">All reposts</a> &middot; <a href="/reposts/feed.xml">Reposts feed</a></nav>
+""", "Dev Patel", "dev.example",
+    nav=(("/", "Home"), ("/reposts/", "Reposts"), ("/now/", "Now"))), {
+    "links": True,
+    "property": "repost-of",
+    "author_name": "Dev Patel",
+    "author_url": "/",
+    "name": None,
+    "published": "2024-03-07T08:03:00-05:00",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 7. Bookmark (u-bookmark-of h-cite) with a short comment
+# ---------------------------------------------------------------------------
+page("bookmark.html", static_page(
+    "Bookmark \u2014 Hannah Vogel",
+    """    <article class="h-entry">
+      <p class="post-meta">&#x1F516; Bookmarked
+        <span class="u-bookmark-of h-cite"><a class="u-url p-name" href="https://blog.example/post/1">Receiving webmentions without a database</a>
+        by <span class="p-author">The Example Blog</span></span>
+      </p>
+      <div class="e-content">
+        <p>Saving this for the weekend when I finally rebuild my comment system. The section on queueing verification jobs looks like exactly what I was missing.</p>
+      </div>
+      <p class="post-meta">
+        <a class="u-author" href="/"></a>
+        <a class="u-url" href="/bookmarks/2024/03/08/"><time class="dt-published" datetime="2024-03-08T19:30:00+00:00">8 Mar 2024</time></a>
+        &middot; <a class="p-category" href="/tags/webmention/">#webmention</a>
+      </p>
+    </article>
+    <aside class="post-meta">
+      <div class="h-card">
+        <img class="u-photo avatar" src="/img/hannah.jpg" alt="">
+        <a class="p-name u-url u-uid" rel="me" href="/">Hannah Vogel</a>
+        <p class="p-note">Front-end developer in Hamburg. I bookmark too much.</p>
+      </div>
+    </aside>
+""", "Hannah Vogel", "hannah.example",
+    nav=(("/", "Home"), ("/bookmarks/", "Bookmarks"), ("/about/", "About"))), {
+    "links": True,
+    "property": "bookmark-of",
+    "author_url": "/",
+    "name": None,
+    "published": "2024-03-08T19:30:00+00:00",
+    "content_contains": "Saving this for the weekend when I finally rebuild my comment system",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 8-11. RSVPs (p-rsvp + u-in-reply-to the target) in four different markups
+# ---------------------------------------------------------------------------
+page("rsvp-yes.html", static_page(
+    "RSVP: Homebrew Website Club \u2014 Marcus Bell",
+    """    <article class="h-entry">
+      <p class="reply-context">RSVP to <a class="u-in-reply-to" href="https://blog.example/post/1">Homebrew Website Club, March</a></p>
+      <p class="e-content p-summary"><data class="p-rsvp" value="yes">I&rsquo;ll be there!</data> Bringing the spare HDMI adapter this time.</p>
+      <p class="post-meta">
+        <a class="p-author h-card" href="/"><img class="avatar" src="/img/marcus.jpg" alt="">Marcus Bell</a>
+        &middot; <a class="u-url" href="/rsvp/2024/03/hwc/"><time class="dt-published" datetime="2024-03-10T12:00:00-08:00">March 10, 2024</time></a>
+      </p>
+    </article>
+""", "Marcus Bell", "marcus.example",
+    nav=(("/", "Home"), ("/events/", "Events"), ("/about/", "About"))), {
+    "links": True,
+    "property": "rsvp",
+    "rsvp": "yes",
+    "author_name": "Marcus Bell",
+    "author_url": "/",
+    "name": None,
+    "published": "2024-03-10T12:00:00-08:00",
+    "content_contains": "Bringing the spare HDMI adapter this time.",
+    "encoding": "utf-8",
+})
+
+page("rsvp-no.html", static_page(
+    "Can't make it to Homebrew Website Club \u2014 Lena Sokolova",
+    """    <article class="h-entry">
+      <header class="post-meta">
+        <span class="p-author h-card"><img class="u-photo avatar" src="/avatar.webp" alt=""><a class="p-name u-url" href="/">Lena Sokolova</a></span>
+        <time class="dt-published" datetime="2024-03-11T09:15:00+00:00">11 March</time>
+      </header>
+      <div class="e-content">
+        <p><span class="p-rsvp">no</span> &mdash; sadly I can&rsquo;t make <a class="u-in-reply-to" href="https://blog.example/post/1">this month&rsquo;s Homebrew Website Club</a>.
+        Work trip to Tallinn. Have fun and please take notes about the webmention session.</p>
+      </div>
+      <a class="u-url" href="/2024/03/11/rsvp-hwc/">Permalink</a>
+    </article>
+""", "Lena Sokolova", "lena.example"), {
+    "links": True,
+    "property": "rsvp",
+    "rsvp": "no",
+    "author_name": "Lena Sokolova",
+    "author_url": "/",
+    "name": None,
+    "published": "2024-03-11T09:15:00+00:00",
+    "content_contains": "Work trip to Tallinn.",
+    "encoding": "utf-8",
+})
+
+page("rsvp-maybe.html", static_page(
+    "Maybe: HWC \u2014 Ifeoma Eze",
+    """    <div class="h-entry">
+      <a class="p-author h-card" href="/">Ifeoma Eze</a> RSVPed
+      <data class="p-rsvp" value="maybe">maybe</data> to
+      <a class="u-in-reply-to" href="https://blog.example/post/1">Homebrew Website Club</a>
+      <div class="e-content"><p>Depends on whether the trains are running. Will confirm on the day.</p></div>
+      <a class="u-url" href="/notes/2024/03/12/a/"><time class="dt-published" datetime="2024-03-12T07:41:19+01:00">12.03.2024</time></a>
+    </div>
+""", "Ifeoma Eze", "ifeoma.example"), {
+    "links": True,
+    "property": "rsvp",
+    "rsvp": "maybe",
+    "author_name": "Ifeoma Eze",
+    "author_url": "/",
+    "name": None,
+    "published": "2024-03-12T07:41:19+01:00",
+    "content_contains": "Depends on whether the trains are running.",
+    "encoding": "utf-8",
+})
+
+page("rsvp-interested.html", static_page(
+    "Interested in Homebrew Website Club \u2014 Pat O'Malley",
+    """    <article class="h-entry">
+      <div class="e-content">
+        <p>Never been to one of these before but <a class="u-in-reply-to" href="https://blog.example/post/1">Homebrew Website Club</a> sounds like my kind of evening.
+        Marking myself as <data class="p-rsvp" value="interested">interested</data> until I know my schedule.</p>
+      </div>
+      <footer class="post-meta">
+        <a class="p-author h-card" href="/"><img class="avatar" src="/pat.jpg" alt="Pat O'Malley">Pat O'Malley</a>
+        &middot; <a class="u-url" href="/posts/2024-03-12-hwc/"><time class="dt-published" datetime="2024-03-12T18:02:00+00:00">12 Mar 2024</time></a>
+      </footer>
+    </article>
+""", "Pat O'Malley", "pat.example"), {
+    "links": True,
+    "property": "rsvp",
+    "rsvp": "interested",
+    "author_name": "Pat O'Malley",
+    "author_url": "/",
+    "name": None,
+    "published": "2024-03-12T18:02:00+00:00",
+    "content_contains": "sounds like my kind of evening",
+    "encoding": "utf-8",
+})
+
