@@ -224,3 +224,7 @@ def user_add(email: str, password_stdin: bool, admin: bool) -> None:
         )
         session.commit()
     click.echo(f"created {email}")
+
+
+if __name__ == "__main__":
+    main()

@@ -59,6 +59,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "WORKER_CONCURRENCY": (4, int),
     "WORKER_POOL": ("threads", str),
     "LOG_LEVEL": ("INFO", str),
+    # Celery queue name (lets several installs, or test runs, share one Redis).
+    "QUEUE": ("pingsvc", str),
 }
 
 

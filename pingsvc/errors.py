@@ -64,31 +64,42 @@ class FetchError(Exception):
     """The source could not be fetched, for good: the mention ends rejected with this reason."""
 
     fault = FAULT_SOURCE_NOT_FOUND
+    kind = "unreadable"
 
-    def __init__(self, reason: str, *, status_code: int | None = None) -> None:
+    def __init__(
+        self, reason: str, *, status_code: int | None = None, kind: str | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status_code = status_code
+        if kind:
+            self.kind = kind
 
 
 class SourceGone(FetchError):
     """The source answered 410 Gone (or says so in a meta tag): the mention is deleted."""
 
+    kind = "gone"
+
 
 class RefusedAddress(FetchError):
     """The source resolves to an address pingsvc must not connect to."""
+
+    kind = "refused"
 
 
 class HostilePage(FetchError):
     """Too large, too slow, too many redirects: not worth a retry."""
 
     fault = FAULT_UPSTREAM
+    kind = "hostile"
 
 
 class TransientFetchError(FetchError):
     """Timeouts, refused connections and 5xx: worth another try later."""
 
     fault = FAULT_UPSTREAM
+    kind = "upstream"
 
 
 def error_body(code: str, description: str) -> dict[str, Any]:

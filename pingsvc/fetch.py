@@ -130,7 +130,9 @@ def resolve(host: str, port: int, policy: FetchPolicy) -> str:
     try:
         infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"the source host name {bare!r} could not be resolved") from exc
+        raise FetchError(
+            f"the source host name {bare!r} could not be resolved", kind="not_found"
+        ) from exc
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
     if not addresses:
         raise FetchError(f"the source host name {bare!r} has no address")
@@ -252,7 +254,7 @@ def _read_page(url: str, response: requests.Response, policy: FetchPolicy, deadl
     if status == 429 or status >= 500:
         raise TransientFetchError(f"the source returned {status}", status_code=status)
     if status >= 400:
-        raise FetchError(f"the source returned {status}", status_code=status)
+        raise FetchError(f"the source returned {status}", status_code=status, kind="not_found")
     if status >= 300:
         raise FetchError(f"the source returned {status} without a usable redirect")
     declared = response.headers.get("Content-Length")

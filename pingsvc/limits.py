@@ -36,7 +36,7 @@ def init_app(app: Flask) -> None:
     redis_url = app.config.get("REDIS_URL")
     app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
     app.config["RATELIMIT_ENABLED"] = bool(app.config["RATE_LIMIT_ENABLED"])
-    app.config["RATELIMIT_KEY_PREFIX"] = "pingsvc"
+    app.config["RATELIMIT_KEY_PREFIX"] = f"{app.config['QUEUE']}-limits"
     app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 2} if redis_url else {}
     app.config["RATELIMIT_SWALLOW_ERRORS"] = True  # a Redis outage must not refuse pings
     limiter.init_app(app)

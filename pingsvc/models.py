@@ -100,6 +100,11 @@ class Mention(Base):
     protocol: Mapped[str] = mapped_column(String(16), default="webmention")
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     error: Mapped[str | None] = mapped_column(Text)
+    # Machine-readable kind of the last failure (no_link, not_found, gone, refused, hostile,
+    # upstream, unreadable): pingback turns it into a fault code.
+    error_kind: Mapped[str | None] = mapped_column(String(16))
+    # False when the last verification found the post exactly as it was already stored.
+    changed: Mapped[bool] = mapped_column(Boolean, default=True)
     # Set while a verification is queued or retrying; cleared by the verdict.
     queued_at: Mapped[datetime | None] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

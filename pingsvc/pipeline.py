@@ -100,7 +100,7 @@ def inspect(source: str, target: str, settings: PipelineSettings) -> MentionData
     be used (no link included)."""
     page = fetch(source, settings.policy, _session(settings.policy))
     if not links_to(page, target):
-        raise FetchError(NO_LINK)
+        raise FetchError(NO_LINK, kind="no_link")
     try:
         return extract(page, target, _author_page_mf2(settings.policy))
     except RecursionError as exc:
@@ -127,11 +127,11 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
             _note_retry(db, mention_id, exc.reason, countdown)
             raise RetryLater(exc.reason, countdown) from exc
         reason = f"{exc.reason} (gave up after {attempts} tries)"
-        return _finish(db, mention_id, seen, REJECTED, reason)
+        return _finish(db, mention_id, seen, REJECTED, reason, exc.kind)
     except SourceGone as exc:
-        return _finish(db, mention_id, seen, DELETED, exc.reason)
+        return _finish(db, mention_id, seen, DELETED, exc.reason, exc.kind)
     except FetchError as exc:
-        return _finish(db, mention_id, seen, None, exc.reason)
+        return _finish(db, mention_id, seen, None, exc.reason, exc.kind)
     return _store(db, mention_id, seen, data)
 
 
@@ -149,13 +149,22 @@ def _note_retry(db: Database, mention_id: int, reason: str, countdown: float) ->
         session.execute(
             update(Mention)
             .where(Mention.id == mention_id)
-            .values(error=reason, queued_at=utcnow() + timedelta(seconds=countdown))
+            .values(
+                error=reason,
+                error_kind="upstream",
+                queued_at=utcnow() + timedelta(seconds=countdown),
+            )
         )
         session.commit()
 
 
 def _finish(
-    db: Database, mention_id: int, seen: datetime | None, status: str | None, reason: str
+    db: Database,
+    mention_id: int,
+    seen: datetime | None,
+    status: str | None,
+    reason: str,
+    kind: str,
 ) -> Outcome | None:
     """End a verification without a post: rejected, or deleted when it had been shown."""
     with db.session() as session:
@@ -165,7 +174,8 @@ def _finish(
         if status is None:
             status = DELETED if mention.status in (APPROVED, HELD, DELETED) else REJECTED
         changed = mention.status != status
-        mention.status, mention.error = status, reason
+        mention.status, mention.error, mention.error_kind = status, reason, kind
+        mention.changed = changed
         _done(mention, seen)
         session.commit()
         log.info("mention %s %s: %s", mention_id, status, reason)
@@ -185,7 +195,8 @@ def _store(
         _apply(mention, data)
         mention.parent_id = _parent_id(session, mention, data)
         mention.content_hash = digest
-        mention.status, mention.error = status, None
+        mention.status, mention.error, mention.error_kind = status, None, None
+        mention.changed = changed
         _done(mention, seen)
         session.commit()
         log.info("mention %s %s (%s)", mention_id, status, data.property)

@@ -11,7 +11,6 @@ from flask import Flask, current_app
 
 VERIFY_TASK = "pingsvc.verify"
 SWEEP_TASK = "pingsvc.sweep"
-QUEUE = "pingsvc"
 
 
 def broker_settings(config: dict[str, Any]) -> dict[str, Any]:
@@ -53,7 +52,7 @@ def init_celery(app: Flask) -> Celery:
     celery = Celery(app.name, task_cls=FlaskTask, include=["worker.tasks"])
     celery.conf.update(
         broker_settings(dict(config)),
-        task_default_queue=QUEUE,
+        task_default_queue=config["QUEUE"],
         task_ignore_result=True,
         result_backend=None,
         task_acks_late=True,
@@ -81,4 +80,4 @@ def init_celery(app: Flask) -> Celery:
 def enqueue_verify(mention_id: int) -> None:
     """Queue the verification of one mention (by id; the row already committed)."""
     celery: Celery = current_app.extensions["celery"]
-    celery.send_task(VERIFY_TASK, args=[mention_id], queue=QUEUE)
+    celery.send_task(VERIFY_TASK, args=[mention_id])

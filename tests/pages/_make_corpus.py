@@ -860,3 +860,829 @@ page("rsvp-interested.html", static_page(
     "encoding": "utf-8",
 })
 
+# ---------------------------------------------------------------------------
+# 12. micro.blog-style note: no title, e-content only, space-separated date
+# ---------------------------------------------------------------------------
+page("microblog-note.html", """<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <meta http-equiv="X-UA-Compatible" content="IE=edge">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>Manuel Ortiz</title>
+    <meta name="description" content="Finally got around to reading the write-up on receiving webmentions without a database">
+    <link rel="stylesheet" href="/css/style.css?1709651520">
+    <link rel="stylesheet" href="/custom.css?1709651520">
+    <link rel="alternate" href="/feed.xml" type="application/rss+xml" title="Manuel Ortiz">
+    <link rel="alternate" href="/feed.json" type="application/json" title="Manuel Ortiz">
+    <link rel="EditURI" type="application/rsd+xml" href="/rsd.xml">
+    <link rel="authorization_endpoint" href="https://micro.example/indieauth/auth">
+    <link rel="token_endpoint" href="https://micro.example/indieauth/token">
+    <link rel="micropub" href="https://micro.example/micropub">
+    <link rel="webmention" href="https://micro.example/webmention">
+    <link rel="me" href="https://micro.example/manuel">
+    <link rel="shortcut icon" href="https://micro.example/manuel/favicon.png" type="image/x-icon">
+    <link rel="apple-touch-icon" sizes="180x180" href="/apple-touch-icon.png">
+    <meta property="og:type" content="article">
+    <meta property="og:description" content="Finally got around to reading the write-up on receiving webmentions without a database">
+    <meta name="twitter:card" content="summary">
+  </head>
+  <body>
+    <nav class="main-nav">
+      <a class="normal" href="/"> <span class="arrow">&larr;</span> Home</a>
+      <a href="/archive/">Archive</a>
+      <a href="/photos/">Photos</a>
+      <a href="/replies/">Replies</a>
+      <a href="/about/">About</a>
+      <a class="cta" href="https://micro.example/manuel" rel="me">Also on Micro.blog</a>
+    </nav>
+
+    <section id="wrapper">
+      <article class="h-entry post">
+        <header>
+          <h2 class="headline">
+            <a class="u-url" href="/2024/03/05/finally-got-around.html">
+              <time class="dt-published" datetime="2024-03-05 10:12:00 -0500">
+                Tuesday, March 5, 2024
+              </time>
+            </a>
+          </h2>
+        </header>
+        <section class="e-content post-body">
+          <p>Finally got around to reading <a href="https://blog.example/post/1">the write-up on receiving webmentions without a database</a>. The bit about hashing the source URL into the filename is so simple I&rsquo;m annoyed I didn&rsquo;t think of it.</p>
+        </section>
+        <section id="post-meta" class="clearfix">
+          <a href="/" class="p-author h-card">
+            <img class="avatar" src="https://avatars.micro.example/manuel.jpg" width="96" height="96" alt="">
+            <div>
+              <span class="p-name dark">Manuel Ortiz</span>
+              <span>@manuel</span>
+            </div>
+          </a>
+        </section>
+      </article>
+      <section id="conversation">
+        <p><a href="https://micro.example/manuel/2024/03/05/finally-got-around">Reply on Micro.blog</a></p>
+      </section>
+      <p class="post-footer">
+        Posted via <a href="https://micro.example/">Micro.blog</a>. Theme based on Marfa.
+      </p>
+    </section>
+    <footer id="footer">
+      <section id="wrapper">
+        <ul>
+          <li><a href="/feed.xml">RSS</a></li>
+          <li><a href="/feed.json">JSON Feed</a></li>
+          <li><a href="https://micro.example/manuel" rel="me">Micro.blog</a></li>
+        </ul>
+        <form method="get" id="search" action="https://duckduckgo.com/">
+          <input type="hidden" name="sites" value="manuel.example"/>
+          <input type="hidden" name="k8" value="#444444"/>
+          <input type="hidden" name="k9" value="#ee4792"/>
+          <input type="hidden" name="kt" value="h"/>
+          <input class="field" type="text" name="q" maxlength="255" placeholder="To search, type and hit Enter&hellip;"/>
+          <input type="submit" value="Search" style="display: none" />
+        </form>
+      </section>
+    </footer>
+  </body>
+</html>
+""", {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Manuel Ortiz",
+    "author_url": "/",
+    "name": None,
+    "published": "2024-03-05 10:12:00 -0500",
+    "content_contains": "The bit about hashing the source URL into the filename is so simple",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 13. Known (withknown) status update replying to the target
+# ---------------------------------------------------------------------------
+page("known-post.html", """<!DOCTYPE html>
+<html lang="en">
+<head>
+    <meta charset="utf-8">
+    <title>Replied to a post on blog.example: Known has had webmention support since 2014, and the hardest part was never the p... | Ben Ashworth</title>
+    <meta name="viewport" content="width=device-width, initial-scale=1.0">
+    <meta name="description" content="Known has had webmention support since 2014, and the hardest part was never the protocol.">
+    <meta name="generator" content="Known https://withknown.com">
+    <meta http-equiv="Content-Language" content="en">
+    <meta property="og:type" content="article"/>
+    <meta property="og:title" content="Replied to a post on blog.example"/>
+    <meta property="og:site_name" content="Ben Ashworth"/>
+    <meta property="og:image" content="/file/5e1b0c0d9a1f2d0012ab34cd/thumb.jpg"/>
+    <meta name="twitter:card" content="summary"/>
+    <link href="/external/bootstrap/dist/css/bootstrap.min.css" rel="stylesheet">
+    <link href="/external/font-awesome/css/font-awesome.min.css" rel="stylesheet">
+    <link href="/css/known.min.css" rel="stylesheet">
+    <link href="/Themes/Solo/css/default.css" rel="stylesheet">
+    <link href="/2024/replied-to-a-post-on-blogexample" rel="canonical">
+    <link rel="alternate" type="application/rss+xml" title="Ben Ashworth" href="/content/all?_t=rss"/>
+    <link rel="feed" type="text/html" title="Ben Ashworth" href="/content/all"/>
+    <link href="/webmention/" rel="webmention"/>
+    <link href="/webmention/" rel="http://webmention.org/"/>
+    <link rel="authorization_endpoint" href="https://indieauth.example/auth">
+    <link rel="token_endpoint" href="https://tokens.indieauth.example/token">
+    <link rel="micropub" href="/micropub/endpoint">
+    <script>
+        var known = known || {};
+        known.session = {loggedIn: false};
+        known.config = {displayUrl: '/', debug: false};
+        known.page = {currentUrl: '/2024/replied-to-a-post-on-blogexample'};
+    </script>
+    <script src="/external/jquery/dist/jquery.min.js"></script>
+</head>
+<body class="idno_pages_entity_view idno_pages_entity">
+<div id="pjax-container" class="page-container">
+    <div class="navbar navbar-inverse navbar-fixed-top">
+        <div class="navbar-inner">
+            <div class="container">
+                <a class="navbar-brand" href="/">Ben Ashworth</a>
+                <div class="navbar-collapse collapse">
+                    <form class="navbar-form navbar-left" action="/content/all/" method="get" role="search">
+                        <div class="form-group"><input type="search" class="search-query form-control" name="q" placeholder="Search" value=""></div>
+                    </form>
+                    <ul class="nav navbar-nav">
+                        <li><a href="/content/all/">All content</a></li>
+                        <li><a href="/content/statusupdates/">Status updates</a></li>
+                        <li><a href="/content/posts/">Posts</a></li>
+                        <li><a href="/profile/ben">Profile</a></li>
+                        <li><a href="/session/login" rel="nofollow">Sign in</a></li>
+                    </ul>
+                </div>
+            </div>
+        </div>
+    </div>
+    <div class="container page-body">
+        <div class="row idno-entry idno-entry-status h-entry">
+            <div class="col-md-8 col-md-offset-2 status idno-statusupdates idno-object idno-content">
+                <div class="visible-xs">
+                    <p class="p-author author h-card vcard">
+                        <a href="/profile/ben"><img class="u-logo logo u-photo photo" src="/file/5a8fd2b3c0e1f40012ab3f00/thumb.jpg"/></a>
+                        <a class="p-name fn u-url url" href="/profile/ben">Ben Ashworth</a>
+                        <a class="u-url" href="/"><!-- This is here to force the hand of your MF2 parser --></a>
+                    </p>
+                </div>
+                <div class="datestamp">
+                    <p>
+                        <a class="u-url url" href="/2024/replied-to-a-post-on-blogexample" rel="permalink">
+                            <time class="dt-published" datetime="2024-03-09T16:44:31+00:00">2024-03-09T16:44:31+00:00</time></a>
+                        <a href="/2024/replied-to-a-post-on-blogexample#comments"><i class="fa fa-comments"></i> 0 comments</a>
+                    </p>
+                </div>
+                <div class="e-content entry-content">
+                    <div class="reply-text">
+                        <p><i class="fa fa-reply"></i> Replied to <a href="https://blog.example/post/1" rel="in-reply-to" class="u-in-reply-to">a post on <strong>blog.example</strong></a>:</p>
+                    </div>
+                    <div class="">
+                        <p class="p-name">Known has had webmention support since 2014, and the hardest part was never the protocol. It was deciding what to show: people expect likes as faces, replies as threads, and mentions as something in between.</p>
+                    </div>
+                </div>
+                <div class="footer">
+                    <div class="permalink">
+                        <p>
+                            <a href="/2024/replied-to-a-post-on-blogexample#comments"><i class="fa fa-comments"></i> 0 comments</a>
+                            &nbsp; <a href="/2024/replied-to-a-post-on-blogexample#stars"><i class="fa fa-star"></i> 0 stars</a>
+                            &nbsp; <a href="/2024/replied-to-a-post-on-blogexample#shares"><i class="fa fa-retweet"></i> 0 shares</a>
+                        </p>
+                    </div>
+                </div>
+                <div class="annotations">
+                    <a name="comments"></a>
+                    <form action="/annotation/post" method="post">
+                        <h3>Leave a comment</h3>
+                        <div class="form-group"><input type="text" name="name" class="form-control" placeholder="Your name"></div>
+                        <div class="form-group"><input type="text" name="url" class="form-control" placeholder="Your website address"></div>
+                        <div class="form-group"><textarea name="body" class="form-control" rows="5" placeholder="Your comment"></textarea></div>
+                        <input type="hidden" name="object" value="65ec9f2f6ddc4a0012c54b21">
+                        <input type="submit" class="btn btn-primary" value="Leave a comment">
+                    </form>
+                    <p class="interactions">Also on: <a href="https://social.example/@ben/112067901215377645" class="u-syndication" rel="syndication">social.example</a></p>
+                </div>
+            </div>
+        </div>
+    </div>
+    <div class="blank-footer">
+        <div class="container">
+            <p>Powered by <a href="https://withknown.com">Known</a>.</p>
+        </div>
+    </div>
+</div>
+<script src="/external/bootstrap/dist/js/bootstrap.min.js"></script>
+<script src="/js/default.min.js"></script>
+<script src="/js/embeds.min.js"></script>
+</body>
+</html>
+""", {
+    "links": True,
+    "property": "in-reply-to",
+    "author_name": "Ben Ashworth",
+    "published": "2024-03-09T16:44:31+00:00",
+    "content_contains": "people expect likes as faces, replies as threads",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 14. h-feed (home page) with five h-entries; only the third links to target
+#     (the second links to a *different* post, /post/12, as a trap)
+# ---------------------------------------------------------------------------
+FEED_ENTRIES = [
+    ("Sourdough, week six", "/2024/03/sourdough-week-six/",
+     "2024-03-14T07:30:00+01:00",
+     "<p>The starter finally doubles in four hours. I have been feeding it rye in the mornings and plain white at night, and keeping it on top of the fridge, which is the only warm place in this flat.</p>"
+     "<p>The crumb is still too tight. Next week: longer bulk, less fiddling.</p>"),
+    ("Notes from the March meetup", "/2024/03/march-meetup-notes/",
+     "2024-03-12T22:10:00+01:00",
+     "<p>Eleven people came, two of them new. We spent most of the evening on RSS readers and whether anyone still uses folders. There was also a good tangent about <a href=\"https://blog.example/post/12\">styling code blocks for dark mode</a>.</p>"
+     "<p>Next meetup is the second Tuesday in April, same place.</p>"),
+    ("Why I stopped using a comments plugin", "/2024/03/stopped-using-comments-plugin/",
+     "2024-03-09T18:45:00+01:00",
+     "<p>For six years this site had a comment form, and for six years about ninety percent of what arrived through it was spam. Last month I removed it.</p>"
+     "<p>Replies now come in as webmentions, from people&#8217;s own sites. Fewer of them, all of them real. The setup I copied is described in <a href=\"https://blog.example/post/1\">Receiving webmentions without a database</a>; I changed the storage to SQLite because I already had it, but the verification part is exactly as written there.</p>"
+     "<p>The one thing I miss is the quick &#8220;thanks!&#8221; comment from people who don&#8217;t have a site. I have not solved that.</p>"),
+    ("A small redesign", "/2024/03/small-redesign/",
+     "2024-03-04T10:00:00+01:00",
+     "<p>New fonts, bigger line height, fewer colours. The dark mode finally has enough contrast on links.</p>"),
+    ("February in photos", "/2024/02/february-in-photos/",
+     "2024-02-29T20:15:00+01:00",
+     "<p>Mostly fog, two herons, and a very confused magnolia that bloomed three weeks early.</p>"
+     "<figure><img src=\"/photos/2024/02/heron.jpg\" alt=\"A grey heron standing in shallow water\"><figcaption>Heron, canal, 8am.</figcaption></figure>"),
+]
+
+
+def feed_entry(title, url, published, content):
+    return T("""      <article class="h-entry">
+        <h2 class="p-name"><a class="u-url" href="{{url}}">{{title}}</a></h2>
+        <p class="post-meta"><time class="dt-published" datetime="{{published}}">{{pretty}}</time></p>
+        <div class="e-content">
+          {{content}}
+        </div>
+        <p class="post-meta"><a href="{{url}}#webmentions">Responses</a></p>
+      </article>
+""", url=url, title=title, published=published, pretty=published[:10],
+             content=content)
+
+
+page("h-feed-third-entry.html", static_page(
+    "Chlo\u00e9 Dubois \u2014 Journal",
+    """    <div class="h-feed">
+      <h1 class="p-name visually-hidden">Journal</h1>
+      <p class="p-author h-card post-meta">
+        <img class="u-photo avatar" src="/img/chloe.jpg" alt="">
+        Written by <a class="p-name u-url" href="/">Chlo&eacute; Dubois</a>, who lives in Lyon and bakes badly.
+      </p>
+""" + "".join(feed_entry(*e) for e in FEED_ENTRIES) + """      <nav class="post-meta">
+        <a rel="next" href="/page/2/">Older posts &rarr;</a>
+      </nav>
+    </div>
+""", "Chlo\u00e9 Dubois", "chloe.example",
+    nav=(("/", "Journal"), ("/photos/", "Photos"), ("/about/", "About")), lang="en"), {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Chlo\u00e9 Dubois",
+    "author_url": "/",
+    "name": "Why I stopped using a comments plugin",
+    "published": "2024-03-09T18:45:00+01:00",
+    "content_contains": "I changed the storage to SQLite because I already had it",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 15. Two entries on one page (group blog); the second links, other author
+# ---------------------------------------------------------------------------
+page("two-entries-second-author.html", static_page(
+    "Weeknotes #41 and #42 \u2014 The Allotment Collective",
+    """    <article class="h-entry">
+      <h2 class="p-name">Weeknotes #41</h2>
+      <p class="post-meta">
+        <span class="p-author h-card"><img class="u-photo avatar" src="/people/priya.jpg" alt=""><a class="p-name u-url" href="/people/priya/">Priya Raman</a></span>
+        &middot; <a class="u-url" href="/weeknotes/41/"><time class="dt-published" datetime="2024-03-01T17:00:00+00:00">1 March 2024</time></a>
+      </p>
+      <div class="e-content">
+        <p>Shipped the new membership page. Spent far too long on the colour of one button. Read <a href="https://blog.example/">a few old posts on blog.example</a> about static sites for the next project.</p>
+        <p>Next week: tidy the wiki, and finally answer the email pile.</p>
+      </div>
+    </article>
+    <hr>
+    <article class="h-entry">
+      <h2 class="p-name">Weeknotes #42</h2>
+      <p class="post-meta">
+        <span class="p-author h-card"><img class="u-photo avatar" src="/people/tomas.jpg" alt=""><a class="p-name u-url" href="/people/tomas/">Tom&aacute;s Herrera</a></span>
+        &middot; <a class="u-url" href="/weeknotes/42/"><time class="dt-published" datetime="2024-03-08T16:30:00+00:00">8 March 2024</time></a>
+      </p>
+      <div class="e-content">
+        <p>My turn this week. The big one: our site can receive webmentions now. I followed <a href="https://blog.example/post/1">this guide to receiving webmentions without a database</a> more or less line by line.</p>
+        <p>The verification queue runs every minute from cron, which is crude but has not missed anything yet.</p>
+      </div>
+    </article>
+    <nav class="post-meta"><a href="/weeknotes/">All weeknotes</a></nav>
+""", "The Allotment Collective", "allotment.example",
+    nav=(("/", "Home"), ("/weeknotes/", "Weeknotes"), ("/people/", "People"))), {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Tom\u00e1s Herrera",
+    "author_url": "/people/tomas/",
+    "name": "Weeknotes #42",
+    "published": "2024-03-08T16:30:00+00:00",
+    "content_contains": "The verification queue runs every minute from cron",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 16-18. Authorship via rel=author only / via u-author URL only, both
+#        resolving to the representative h-card on about.html
+#        (the page URL is /about.html because pages are served as files)
+# ---------------------------------------------------------------------------
+MARGUERITE_NAV = (("/", "Home"), ("/writing/", "Writing"), ("/about.html", "About"))
+
+page("rel-author-only.html", static_page(
+    "On webmention spam \u2014 Marguerite Oyelaran",
+    """    <article class="h-entry">
+      <h1 class="p-name">On webmention spam</h1>
+      <p class="post-meta">
+        <a class="u-url" href="/writing/webmention-spam/"><time class="dt-published" datetime="2024-03-15T11:20:00+00:00">15 March 2024</time></a>
+        &middot; by <a rel="author" href="/about.html">Marguerite</a>
+      </p>
+      <div class="e-content">
+        <p>Every open protocol gets spam eventually, and webmention is no exception. What makes it manageable is that the receiver always fetches the source and checks it.</p>
+        <p>The approach in <a href="https://blog.example/post/1">Receiving webmentions without a database</a> puts verification in a background queue, which also means a flood of fake mentions costs the spammer more than it costs you.</p>
+        <p>On top of that I keep a small blocklist of domains, and I hold mentions from first-time senders for moderation.</p>
+      </div>
+    </article>
+""", "Marguerite Oyelaran", "marguerite.example", nav=MARGUERITE_NAV), {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Marguerite Oyelaran",
+    "author_url": "/about.html",
+    "name": "On webmention spam",
+    "published": "2024-03-15T11:20:00+00:00",
+    "content_contains": "I hold mentions from first-time senders for moderation",
+    "encoding": "utf-8",
+})
+
+page("author-url-only.html", static_page(
+    "Reading list, March \u2014 Marguerite Oyelaran",
+    """    <article class="h-entry">
+      <h1 class="p-name">Reading list, March</h1>
+      <a class="u-author" href="/about.html"></a>
+      <p class="post-meta"><a class="u-url" href="/writing/reading-list-march/"><time class="dt-published" datetime="2024-03-31T20:00:00+01:00">31 March 2024</time></a></p>
+      <div class="e-content">
+        <p>Things I read this month and liked enough to recommend:</p>
+        <ul>
+          <li><a href="https://blog.example/post/1">Receiving webmentions without a database</a> &mdash; practical and short.</li>
+          <li><a href="https://fernbyfilms.example/2024/03/dune-part-two/">A review of Dune: Part Two</a> &mdash; for the paragraph about sand alone.</li>
+          <li><a href="https://alice.example/notes/gardens">Digital gardens, five years on</a> &mdash; a gentle look back.</li>
+        </ul>
+        <p>April&rsquo;s list will probably be mostly about bread.</p>
+      </div>
+    </article>
+""", "Marguerite Oyelaran", "marguerite.example", nav=MARGUERITE_NAV), {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Marguerite Oyelaran",
+    "author_url": "/about.html",
+    "name": "Reading list, March",
+    "published": "2024-03-31T20:00:00+01:00",
+    "content_contains": "for the paragraph about sand alone",
+    "encoding": "utf-8",
+})
+
+page("about.html", static_page(
+    "About \u2014 Marguerite Oyelaran",
+    """    <div class="h-card">
+      <img class="u-photo" src="/img/marguerite.jpg" alt="Marguerite smiling in front of a bookshelf" width="160" height="160">
+      <h1 class="p-name">Marguerite Oyelaran</h1>
+      <p class="p-note">I write about small websites, moderation and the occasional novel. Based in <span class="p-locality">Bristol</span>, <span class="p-country-name">UK</span>.</p>
+      <p>This page: <a class="u-url u-uid" href="/about.html">/about.html</a></p>
+      <ul>
+        <li><a rel="me" href="https://social.example/@marguerite">Mastodon</a></li>
+        <li><a rel="me" href="https://code.example/moyelaran">Code</a></li>
+        <li><a class="u-email" href="mailto:hello@marguerite.example">hello@marguerite.example</a></li>
+      </ul>
+    </div>
+    <h2>Colophon</h2>
+    <p>This site is built with a static site generator and hosted on a small VPS. It accepts webmentions at <code>/webmention</code>; replies, likes and reposts from your own site are welcome.</p>
+    <p>I am not on any other social networks. Please don&rsquo;t look for me there.</p>
+""", "Marguerite Oyelaran", "marguerite.example", nav=MARGUERITE_NAV), {
+    "links": False,
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 19. Entry without any author property; the page's only h-card is top-level
+#     (site header), url == uid == "/"
+# ---------------------------------------------------------------------------
+page("page-h-card-only.html", T("""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Notes on moving my site to a Raspberry Pi | Olu Adebayo</title>
+<link rel="stylesheet" href="/assets/css/main.css">
+<link rel="alternate" type="application/rss+xml" title="Olu Adebayo" href="/feed.xml">
+<link rel="webmention" href="/webmention">
+<link rel="me" href="https://social.example/@olu">
+<meta name="generator" content="Jekyll v4.3.3">
+<meta property="og:title" content="Notes on moving my site to a Raspberry Pi">
+<meta property="og:locale" content="en_GB">
+<meta property="og:site_name" content="Olu Adebayo">
+<meta property="og:type" content="article">
+<meta property="article:published_time" content="2024-03-17T15:00:00+00:00">
+<script type="application/ld+json">
+{"@context":"https://schema.org","@type":"BlogPosting","headline":"Notes on moving my site to a Raspberry Pi","dateModified":"2024-03-17T15:00:00+00:00","datePublished":"2024-03-17T15:00:00+00:00","mainEntityOfPage":{"@type":"WebPage","@id":"/2024/03/17/raspberry-pi.html"}}
+</script>
+</head>
+<body>
+<header class="site-header" role="banner">
+  <div class="wrapper">
+    <div class="h-card site-identity">
+      <img class="u-photo" src="/assets/img/olu.jpg" alt="" width="40" height="40">
+      <a class="p-name u-url u-uid site-title" rel="me" href="/">Olu Adebayo</a>
+      <span class="p-note site-tagline">Maker, tinkerer, occasional writer.</span>
+    </div>
+    <nav class="site-nav">
+      <input type="checkbox" id="nav-trigger" class="nav-trigger" />
+      <label for="nav-trigger"><span class="menu-icon">&#9776;</span></label>
+      <div class="trigger">
+        <a class="page-link" href="/about/">About</a>
+        <a class="page-link" href="/projects/">Projects</a>
+        <a class="page-link" href="/uses/">Uses</a>
+      </div>
+    </nav>
+  </div>
+</header>
+<main class="page-content" aria-label="Content">
+  <div class="wrapper">
+    <article class="post h-entry" itemscope itemtype="http://schema.org/BlogPosting">
+      <header class="post-header">
+        <h1 class="post-title p-name" itemprop="name headline">Notes on moving my site to a Raspberry Pi</h1>
+        <p class="post-meta">
+          <time class="dt-published" datetime="2024-03-17T15:00:00+00:00" itemprop="datePublished">Mar 17, 2024</time>
+        </p>
+      </header>
+      <div class="post-content e-content" itemprop="articleBody">
+        <p>The site now runs on a Raspberry Pi 4 on a shelf in the hallway, behind a tunnel so I do not have to open ports on the home router.</p>
+        <p>Static files are easy. The dynamic bits were the webmention receiver and the search index. For the receiver I followed the design in <a href="https://blog.example/post/1">Receiving webmentions without a database</a>, which turns out to be ideal for an SD card: writes are small and rare.</p>
+        <h2 id="power">Power</h2>
+        <p>It draws about three watts. The router next to it draws more.</p>
+        <h2 id="backups">Backups</h2>
+        <p>Nightly rsync to a USB disk, weekly to a friend&rsquo;s Pi across town. We back each other up, which is the most IndieWeb sentence I have ever written.</p>
+      </div>
+      <a class="u-url" href="/2024/03/17/raspberry-pi.html" hidden></a>
+    </article>
+  </div>
+</main>
+<footer class="site-footer">
+  <div class="wrapper">
+    <p>Subscribe <a href="/feed.xml">via RSS</a>. Built with Jekyll and the Minima theme.</p>
+  </div>
+</footer>
+</body>
+</html>
+"""), {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Olu Adebayo",
+    "author_url": "/",
+    "name": "Notes on moving my site to a Raspberry Pi",
+    "published": "2024-03-17T15:00:00+00:00",
+    "content_contains": "which turns out to be ideal for an SD card",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 20. News article, no microformats at all (og:* + "Title – Site" <title>)
+# ---------------------------------------------------------------------------
+page("news-no-mf.html", """<!DOCTYPE html>
+<html lang="en-GB" class="no-js">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="X-UA-Compatible" content="IE=edge">
+<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
+<title>Small sites are talking to each other again, and councils are noticing \u2013 The Harbour Gazette</title>
+<meta name="description" content="A quiet protocol for cross-site replies is turning up in unexpected places, including the town hall.">
+<meta name="robots" content="index, follow, max-image-preview:large">
+<meta property="og:type" content="article">
+<meta property="og:title" content="Small sites are talking to each other again, and councils are noticing">
+<meta property="og:description" content="A quiet protocol for cross-site replies is turning up in unexpected places, including the town hall.">
+<meta property="og:site_name" content="The Harbour Gazette">
+<meta property="og:image" content="/images/2024/03/harbour-office-1200.jpg">
+<meta property="og:image:width" content="1200">
+<meta property="og:image:height" content="675">
+<meta property="article:section" content="Technology">
+<meta property="article:published_time" content="2024-03-18T06:00:00Z">
+<meta name="twitter:card" content="summary_large_image">
+<meta name="twitter:site" content="@harbourgazette">
+<link rel="preconnect" href="https://cdn.harbourgazette.example" crossorigin>
+<link rel="stylesheet" href="/static/css/article.8f3c2a.css">
+<link rel="amphtml" href="/amp/technology/2024/03/18/small-sites-talking">
+<script type="application/ld+json">
+{"@context":"https://schema.org","@type":"NewsArticle","headline":"Small sites are talking to each other again, and councils are noticing","datePublished":"2024-03-18T06:00:00Z","publisher":{"@type":"Organization","name":"The Harbour Gazette","logo":{"@type":"ImageObject","url":"/static/img/logo-600x60.png"}},"image":["/images/2024/03/harbour-office-1200.jpg"],"isAccessibleForFree":true}
+</script>
+<script>
+  window.dataLayer = window.dataLayer || [];
+  function gtag(){dataLayer.push(arguments);}
+  gtag('js', new Date());
+  gtag('config', 'G-HG0000TEST', {'anonymize_ip': true, 'content_group': 'technology'});
+  document.documentElement.className = document.documentElement.className.replace('no-js', 'js');
+</script>
+<script async src="/static/js/consent.2b91e0.js"></script>
+</head>
+<body class="template-article section-technology">
+<a class="skip-link" href="#article-body">Skip to main content</a>
+<div class="consent-banner" role="dialog" aria-live="polite" hidden>
+  <p>We use cookies to understand how our journalism is read. <a href="/privacy">Privacy policy</a></p>
+  <button type="button" class="btn-accept">Accept</button> <button type="button" class="btn-reject">Reject</button>
+</div>
+<header class="masthead">
+  <div class="masthead__inner">
+    <a class="masthead__logo" href="/"><img src="/static/img/logo.svg" alt="The Harbour Gazette" width="240" height="32"></a>
+    <nav class="primary-nav" aria-label="Sections">
+      <ul>
+        <li><a href="/news">News</a></li>
+        <li><a href="/politics">Politics</a></li>
+        <li><a href="/business">Business</a></li>
+        <li class="is-active"><a href="/technology">Technology</a></li>
+        <li><a href="/sport">Sport</a></li>
+        <li><a href="/culture">Culture</a></li>
+        <li><a href="/opinion">Opinion</a></li>
+      </ul>
+    </nav>
+    <a class="btn-subscribe" href="/subscribe?ref=masthead">Subscribe</a>
+  </div>
+</header>
+<main id="main">
+  <article class="article">
+    <header class="article__header">
+      <p class="article__kicker"><a href="/technology">Technology</a></p>
+      <h1 class="article__headline">Small sites are talking to each other again, and councils are noticing</h1>
+      <p class="article__standfirst">A quiet protocol for cross-site replies is turning up in unexpected places, including the town hall.</p>
+      <div class="article__byline">
+        <span class="byline__name">By Ruth Ellison</span>, Technology correspondent
+        <span class="byline__date">Monday 18 March 2024</span>
+      </div>
+    </header>
+    <figure class="article__lead-image">
+      <img src="/images/2024/03/harbour-office-800.jpg" srcset="/images/2024/03/harbour-office-800.jpg 800w, /images/2024/03/harbour-office-1200.jpg 1200w" sizes="(max-width: 800px) 100vw, 800px" alt="The harbour office at dusk" width="800" height="450">
+      <figcaption>The harbour office, where the council's new site is maintained. Photograph: Staff</figcaption>
+    </figure>
+    <div class="article__body" id="article-body">
+      <p>When the harbour council relaunched its website last autumn, the most unusual feature was not the new design or the bin collection calendar. It was a small box at the bottom of each announcement listing the blogs that had written about it.</p>
+      <p>The box is powered by webmention, an open standard that lets one website tell another that it has linked to it. The receiving site then fetches the linking page, checks that the link is really there, and can display it as a reply or a mention.</p>
+      <aside class="related-inline"><h2>Read more</h2><ul><li><a href="/technology/2024/02/27/broadband-rollout-harbour">Broadband rollout reaches the harbour villages</a></li><li><a href="/opinion/2024/01/12/why-local-websites-matter">Why local websites still matter</a></li></ul></aside>
+      <p>&ldquo;We wanted residents to be able to respond on their own terms,&rdquo; said a council spokesperson. &ldquo;If a local history group writes something about the new lighthouse hours, that belongs next to the announcement.&rdquo;</p>
+      <p>The council&rsquo;s developers say they based their implementation on <a href="https://blog.example/post/1">a widely shared guide to receiving webmentions without a database</a>, because the council&rsquo;s hosting contract did not include one.</p>
+      <p>Not everyone is convinced. One councillor described the feature as &ldquo;comments by another name&rdquo; and asked who would moderate them. The answer, for now, is the same two developers, who say they have removed four mentions in six months.</p>
+      <p>Elsewhere in the county, two parish councils and a library service are said to be looking at doing the same.</p>
+      <div class="article__newsletter">
+        <h2>Get the Harbour Briefing</h2>
+        <p>The day's local news in your inbox at 7am.</p>
+        <form action="/newsletter/subscribe" method="post"><label for="nl-email">Email address</label><input id="nl-email" type="email" name="email" required><button type="submit">Sign up</button></form>
+      </div>
+    </div>
+    <footer class="article__footer">
+      <ul class="article__tags"><li><a href="/topics/internet">Internet</a></li><li><a href="/topics/local-government">Local government</a></li></ul>
+      <div class="share-tools"><a href="/share?network=email">Share via email</a> <a href="/share?network=copy">Copy link</a></div>
+    </footer>
+  </article>
+  <section class="most-read" aria-labelledby="most-read-title">
+    <h2 id="most-read-title">Most read</h2>
+    <ol>
+      <li><a href="/news/2024/03/17/ferry-timetable-changes">Ferry timetable changes from April: what you need to know</a></li>
+      <li><a href="/sport/2024/03/17/harbour-rovers-promotion">Harbour Rovers edge closer to promotion</a></li>
+      <li><a href="/culture/2024/03/16/lighthouse-festival-lineup">Lighthouse festival announces full line-up</a></li>
+      <li><a href="/news/2024/03/16/storm-damage-seafront">Storm damage closes part of seafront</a></li>
+      <li><a href="/business/2024/03/15/fish-market-reopens">Fish market reopens after refurbishment</a></li>
+    </ol>
+  </section>
+</main>
+<footer class="site-footer">
+  <nav aria-label="Footer"><a href="/about">About us</a> <a href="/contact">Contact</a> <a href="/corrections">Corrections</a> <a href="/privacy">Privacy</a> <a href="/terms">Terms</a></nav>
+  <p>&copy; 2024 The Harbour Gazette Ltd. Registered in England and Wales.</p>
+</footer>
+<script src="/static/js/article.5c7d11.js" defer></script>
+</body>
+</html>
+""", {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "The Harbour Gazette",
+    "author_url": None,
+    "name": "Small sites are talking to each other again, and councils are noticing",
+    "content_contains": "the most unusual feature was not the new design or the bin collection calendar",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 21. Ghost (Casper-ish) blog post, no microformats; link mid long paragraph
+# ---------------------------------------------------------------------------
+LONG_PARA = (
+    "I have been running this blog for a little over nine years now, and in that time it has moved between four "
+    "different hosts, three different publishing systems and at least two completely different ideas of what it is "
+    "for, which is a long way of saying that the one constant has been the feeling that nobody reads it, a feeling "
+    "that is mostly wrong but very hard to shake when the only feedback you get is a visitor counter that goes up "
+    "and down for reasons you cannot explain; so when a friend suggested I add some way for other people&rsquo;s "
+    "sites to tell mine when they had written about something here, I was sceptical, because I remembered the "
+    "trackback spam of the late 2000s and the week I spent deleting eleven thousand pingbacks for online pharmacies, "
+    "but she sent me <a href=\"https://blog.example/post/1\">a clear explanation of how receiving webmentions "
+    "works without a database</a> and I read it on the bus home and by the time I got off I had more or less decided "
+    "to try it, partly because the verification step answers the spam problem directly (the receiver fetches the "
+    "page and checks that the link is really there, so you cannot just fire off claims at random) and partly because "
+    "the whole thing is small enough to understand in one sitting, which matters to me more than it probably should; "
+    "it took an evening to set up, another evening to make the replies look nice, and then a week of nothing at all, "
+    "until one Tuesday a short note from someone I had never heard of arrived saying that my post about repairing "
+    "old radios had helped them fix their grandfather&rsquo;s Roberts, and I am not embarrassed to say that I read "
+    "it three times and then went for a walk."
+)
+
+page("blog-no-mf-long-paragraph.html", T("""<!DOCTYPE html>
+<html lang="en">
+<head>
+
+    <title>Nobody reads this blog (except sometimes they do)</title>
+    <meta charset="utf-8" />
+    <meta http-equiv="X-UA-Compatible" content="IE=edge" />
+    <meta name="HandheldFriendly" content="True" />
+    <meta name="viewport" content="width=device-width, initial-scale=1.0" />
+
+    <link rel="preload" as="style" href="/assets/built/screen.css?v=5c6e3a1b2f" />
+    <link rel="preload" as="script" href="/assets/built/casper.js?v=5c6e3a1b2f" />
+    <link rel="stylesheet" type="text/css" href="/assets/built/screen.css?v=5c6e3a1b2f" />
+
+    <meta name="description" content="On the small, surprising pleasure of being linked to.">
+    <link rel="icon" href="/content/images/size/w256h256/2022/05/hinge.png" type="image/png">
+    <link rel="canonical" href="/nobody-reads-this-blog/">
+    <meta name="referrer" content="no-referrer-when-downgrade">
+
+    <meta property="og:site_name" content="Rusty Hinge">
+    <meta property="og:type" content="article">
+    <meta property="og:title" content="Nobody reads this blog (except sometimes they do)">
+    <meta property="og:description" content="On the small, surprising pleasure of being linked to.">
+    <meta property="article:published_time" content="2024-03-20T19:41:07.000Z">
+    <meta property="article:modified_time" content="2024-03-21T08:02:55.000Z">
+    <meta property="article:tag" content="Meta">
+    <meta name="twitter:card" content="summary">
+    <meta name="twitter:title" content="Nobody reads this blog (except sometimes they do)">
+    <meta name="twitter:label1" content="Written by">
+    <meta name="twitter:data1" content="Gareth Pryce">
+    <meta name="twitter:label2" content="Filed under">
+    <meta name="twitter:data2" content="Meta">
+    <meta name="generator" content="Ghost 5.80">
+    <link rel="alternate" type="application/rss+xml" title="Rusty Hinge" href="/rss/">
+    <script defer src="https://cdn.jsdelivr.example/ghost/portal@~2.37/umd/portal.min.js" data-i18n="false" data-ghost="/" data-key="0f1e2d3c4b5a69788796a5b4c3" data-api="/ghost/api/content/" crossorigin="anonymous"></script><style id="gh-members-styles">.gh-post-upgrade-cta-content,
+.gh-post-upgrade-cta {
+    display: flex;
+    flex-direction: column;
+    align-items: center;
+    font-family: -apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Oxygen, Ubuntu, Cantarell, 'Open Sans', 'Helvetica Neue', sans-serif;
+    text-align: center;
+    width: 100%;
+    color: #ffffff;
+    font-size: 16px;
+}
+.gh-post-upgrade-cta-content {
+    border-radius: 8px;
+    padding: 40px 4vw;
+}
+.gh-post-upgrade-cta h2 {
+    color: #ffffff;
+    font-size: 28px;
+    letter-spacing: -0.2px;
+    margin: 0;
+    padding: 0;
+}
+</style>
+    <script defer src="https://cdn.jsdelivr.example/ghost/sodo-search@~1.1/umd/sodo-search.min.js" data-key="0f1e2d3c4b5a69788796a5b4c3" data-styles="https://cdn.jsdelivr.example/ghost/sodo-search@~1.1/umd/main.css" data-sodo-search="/" crossorigin="anonymous"></script>
+    <link href="/webmentions/receive/" rel="webmention">
+    <script defer src="/public/cards.min.js?v=5c6e3a1b2f"></script>
+    <link rel="stylesheet" type="text/css" href="/public/cards.min.css?v=5c6e3a1b2f">
+    <style>:root {--ghost-accent-color: #8a4b2d;}</style>
+</head>
+<body class="post-template tag-meta is-head-left-logo has-cover">
+<div class="viewport">
+
+    <header id="gh-head" class="gh-head outer">
+        <div class="gh-head-inner inner">
+            <div class="gh-head-brand">
+                <a class="gh-head-logo no-image" href="/">Rusty Hinge</a>
+                <button class="gh-search gh-icon-btn" aria-label="Search this site" data-ghost-search><svg xmlns="http://www.w3.org/2000/svg" fill="none" viewBox="0 0 24 24" stroke="currentColor" stroke-width="2" width="20" height="20"><path stroke-linecap="round" stroke-linejoin="round" d="M21 21l-6-6m2-5a7 7 0 11-14 0 7 7 0 0114 0z"></path></svg></button>
+                <button class="gh-burger" aria-label="Main Menu"></button>
+            </div>
+            <nav class="gh-head-menu">
+                <ul class="nav">
+    <li class="nav-home"><a href="/">Home</a></li>
+    <li class="nav-radios"><a href="/tag/radios/">Radios</a></li>
+    <li class="nav-meta"><a href="/tag/meta/">Meta</a></li>
+    <li class="nav-about"><a href="/about/">About</a></li>
+</ul>
+            </nav>
+            <div class="gh-head-actions">
+                    <a class="gh-head-button" href="#/portal/signup" data-portal="signup">Subscribe</a>
+            </div>
+        </div>
+    </header>
+
+    <div class="site-content">
+<main id="site-main" class="site-main">
+<article class="article post tag-meta ">
+
+    <header class="article-header gh-canvas">
+        <div class="article-tag post-card-tags">
+                <span class="post-card-primary-tag">
+                    <a href="/tag/meta/">Meta</a>
+                </span>
+        </div>
+        <h1 class="article-title">Nobody reads this blog (except sometimes they do)</h1>
+            <p class="article-excerpt">On the small, surprising pleasure of being linked to.</p>
+        <div class="article-byline">
+        <section class="article-byline-content">
+            <ul class="author-list">
+                <li class="author-list-item">
+                    <a href="/author/gareth/" class="author-avatar author-profile-image"><img class="author-profile-image" src="/content/images/size/w100/2022/05/gareth.jpg" alt="Gareth Pryce" /></a>
+                </li>
+            </ul>
+            <div class="article-byline-meta">
+                <h4 class="author-name"><a href="/author/gareth/">Gareth Pryce</a></h4>
+                <div class="byline-meta-content">
+                    <time class="byline-meta-date" datetime="2024-03-20">Mar 20, 2024</time>
+                        <span class="byline-reading-time"><span class="bull">&bull;</span> 3 min read</span>
+                </div>
+            </div>
+        </section>
+        </div>
+    </header>
+
+    <section class="gh-content gh-canvas">
+        <p>{{para}}</p>
+        <p>So: if you have written something that links here, and you would like me to know, your site might already be telling mine. If it isn&rsquo;t, the form at the bottom of every post still works, and so does email.</p>
+        <hr>
+        <p>Next time, back to radios. The Bush DAC90A on the bench has a cracked case and a lot of opinions.</p>
+    </section>
+
+</article>
+</main>
+
+<aside class="read-more-wrap outer">
+    <div class="read-more inner">
+                <article class="post-card post">
+    <a class="post-card-image-link" href="/roberts-r200-restoration/"><img class="post-card-image" src="/content/images/size/w600/2024/02/roberts.jpg" alt="Roberts R200 restoration" loading="lazy" /></a>
+    <div class="post-card-content">
+        <a class="post-card-content-link" href="/roberts-r200-restoration/">
+            <header class="post-card-header"><div class="post-card-tags"><span class="post-card-primary-tag">Radios</span></div><h2 class="post-card-title">Roberts R200 restoration, part two</h2></header>
+            <div class="post-card-excerpt">The tuning cord snapped. Of course it did.</div>
+        </a>
+        <footer class="post-card-meta"><time class="post-card-meta-date" datetime="2024-02-11">Feb 11, 2024</time><span class="post-card-meta-length">6 min read</span></footer>
+    </div>
+</article>
+                <article class="post-card post">
+    <div class="post-card-content">
+        <a class="post-card-content-link" href="/new-host-again/">
+            <header class="post-card-header"><div class="post-card-tags"><span class="post-card-primary-tag">Meta</span></div><h2 class="post-card-title">New host, again</h2></header>
+            <div class="post-card-excerpt">The fourth move in nine years. This one should stick.</div>
+        </a>
+        <footer class="post-card-meta"><time class="post-card-meta-date" datetime="2024-01-04">Jan 4, 2024</time><span class="post-card-meta-length">2 min read</span></footer>
+    </div>
+</article>
+    </div>
+</aside>
+
+    </div>
+
+    <footer class="site-footer outer">
+        <div class="inner">
+            <section class="copyright"><a href="/">Rusty Hinge</a> &copy; 2024</section>
+            <nav class="site-footer-nav">
+                <ul class="nav"><li class="nav-rss"><a href="/rss/">RSS</a></li><li class="nav-sign-up"><a href="#/portal/">Sign up</a></li></ul>
+            </nav>
+            <div class="gh-powered-by"><a href="https://ghost.org/" target="_blank" rel="noopener">Powered by Ghost</a></div>
+        </div>
+    </footer>
+
+</div>
+<script src="https://code.jquery.example/jquery-3.5.1.min.js" crossorigin="anonymous"></script>
+<script src="/assets/built/casper.js?v=5c6e3a1b2f"></script>
+<script>
+$(document).ready(function () {
+    // Mobile Menu Trigger
+    $('.gh-burger').click(function () {
+        $('body').toggleClass('gh-head-open');
+    });
+    // FitVids - Makes video embeds responsive
+    $(".gh-content").fitVids();
+});
+</script>
+</body>
+</html>
+""", para=LONG_PARA), {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Rusty Hinge",
+    "author_url": None,
+    "name": "Nobody reads this blog (except sometimes they do)",
+    "content_contains": "I read it on the bus home and by the time I got off I had more or less decided",
+    "encoding": "utf-8",
+})
+

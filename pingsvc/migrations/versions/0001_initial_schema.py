@@ -2,13 +2,14 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 10:57:17.089701
+Create Date: 2026-11-25 10:59:55.831327
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision = "0001"
 down_revision = None
@@ -66,6 +67,8 @@ def upgrade() -> None:
         sa.Column("protocol", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("error_kind", sa.String(length=16), nullable=True),
+        sa.Column("changed", sa.Boolean(), nullable=False),
         sa.Column("queued_at", sa.DateTime(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("received_at", sa.DateTime(), nullable=False),

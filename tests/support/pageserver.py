@@ -1,0 +1,111 @@
+"""A real HTTP server on 127.0.0.1 serving tests/pages/ and per-test routes."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+PAGES = Path(__file__).resolve().parent.parent / "pages"
+TYPES = {".html": "text/html; charset=utf-8", ".json": "application/json", ".txt": "text/plain"}
+
+
+@dataclass
+class Route:
+    status: int = 200
+    body: bytes | Callable[[], Iterable[bytes]] = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+class PageServer:
+    """Serves files from tests/pages (with their own charsets) plus routes a test adds."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.routes: dict[str, Route] = {}
+        self.hits: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                server.hits.append(self.path)
+                route = server.routes.get(self.path) or server.file_route(self.path)
+                if route is None:
+                    route = Route(404, b"<h1>Not found</h1>", {"Content-Type": "text/html"})
+                if route.delay:
+                    time.sleep(route.delay)
+                self.send_response(route.status)
+                headers = {"Content-Type": "text/html; charset=utf-8", **route.headers}
+                if callable(route.body):
+                    headers.setdefault("Transfer-Encoding", "chunked")
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    try:
+                        for chunk in route.body():
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                            self.wfile.flush()
+                        self.wfile.write(b"0\r\n\r\n")
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    return
+                headers.setdefault("Content-Length", str(len(route.body)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(route.body)
+
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.host = host
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def hostport(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def url(self, path: str) -> str:
+        return f"{self.base}/{path.lstrip('/')}"
+
+    def file_route(self, path: str) -> Route | None:
+        name = path.split("?", 1)[0].lstrip("/")
+        file = (PAGES / name).resolve()
+        if not name or PAGES not in file.parents or not file.is_file():
+            return None
+        content_type = TYPES.get(file.suffix, "application/octet-stream")
+        if file.suffix == ".html":
+            content_type = "text/html"  # let the page's own <meta charset> or BOM speak
+        return Route(200, file.read_bytes(), {"Content-Type": content_type})
+
+    def add(self, path: str, body: bytes | str = b"", status: int = 200, **kwargs: object) -> str:
+        """Serve `body` at `path`; returns the full URL."""
+        data = body.encode() if isinstance(body, str) else body
+        self.routes[path] = Route(status, data, **kwargs)  # type: ignore[arg-type]
+        return self.url(path)
+
+    def add_gzip(self, path: str, raw: bytes) -> str:
+        return self.add(path, gzip.compress(raw), headers={"Content-Encoding": "gzip"})
+
+    def start(self) -> PageServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
