@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -61,6 +62,8 @@ class Site(Base):
     policy: Mapped[str] = mapped_column(String(16), default="publish")
     token_hash: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # E-mail the owner about each new mention (needs PINGSVC_SMTP_HOST).
+    email_notify: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     owner: Mapped[Account | None] = relationship(back_populates="sites")
 
@@ -132,3 +135,68 @@ class Mention(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     site: Mapped[Site] = relationship()
+
+
+class ModerationAction(Base):
+    """The moderation log: who did what to which mention or site, and when."""
+
+    __tablename__ = "moderation_action"
+    __table_args__ = (
+        Index("ix_moderation_action_site_created", "site_id", "created_at"),
+        Index("ix_moderation_action_mention_created", "mention_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    # The actor's e-mail as it was, so the log still reads after the account is gone.
+    actor: Mapped[str] = mapped_column(String(320))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    mention_id: Mapped[int | None] = mapped_column(ForeignKey("mention.id", ondelete="SET NULL"))
+    # approve, hold, reject, delete, reverify, block, unblock, policy, token, webhook_*, ...
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Webhook(Base):
+    """A URL the site's owner wants called on new, updated and deleted mentions."""
+
+    __tablename__ = "webhook"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(URL_MAX))
+    # Sent in the body (as webmention.io does) and used as the HMAC-SHA256 signing key.
+    secret: Mapped[str] = mapped_column(String(128))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    site: Mapped[Site] = relationship()
+
+
+class WebhookDelivery(Base):
+    """One notification to one webhook: its body, and how sending it went (the delivery log)."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        Index("ix_webhook_delivery_webhook_created", "webhook_id", "created_at"),
+        Index("ix_webhook_delivery_status_next", "status", "next_attempt_at"),
+        Index("ix_webhook_delivery_mention", "mention_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhook.id", ondelete="CASCADE"))
+    mention_id: Mapped[int | None] = mapped_column(ForeignKey("mention.id", ondelete="SET NULL"))
+    event: Mapped[str] = mapped_column(String(16))  # new, updated, deleted, test
+    # The JSON body without the secret (added when sending, so a rotated secret applies).
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # queued, retrying, delivered or failed.
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    webhook: Mapped[Webhook] = relationship()
