@@ -24,18 +24,27 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets the web process read while a worker writes; busy_timeout waits instead of failing.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(foreign_keys: bool) -> Any:
+    def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # WAL lets the web process read while a worker writes; busy_timeout waits instead of
+        # failing.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return set_pragmas
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get their folder created and concurrency pragmas."""
+def make_engine(url: str, *, foreign_keys: bool = True) -> Engine:
+    """An engine for `url`; SQLite files get their folder created and concurrency pragmas.
+
+    Migrations pass foreign_keys=False: Alembic's batch mode rebuilds a SQLite table by
+    dropping it, and with foreign keys on, that drop would cascade-delete the rows that
+    reference it (every mention of a site whose table is rebuilt).
+    """
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"pool_pre_ping": True, "future": True}
     if parsed.get_backend_name() == "sqlite":
@@ -46,7 +55,7 @@ def make_engine(url: str) -> Engine:
         kwargs.update(pool_size=10, max_overflow=20, pool_recycle=1800)
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(foreign_keys))
     return engine
 
 

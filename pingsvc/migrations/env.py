@@ -23,7 +23,7 @@ def run_offline() -> None:
 
 
 def run_online() -> None:
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or "", foreign_keys=False)
     with engine.connect() as connection:
         context.configure(
             connection=connection, target_metadata=target_metadata, render_as_batch=True

@@ -96,7 +96,7 @@ def start_serve(settings: dict[str, str], log: Path) -> tuple[Process, str]:
 
     def up() -> bool:
         try:
-            return requests.get(f"{base}/healthz", timeout=1).ok and "ready." in proc.output()
+            return requests.get(f"{base}/healthz", timeout=1).ok and "listening on" in proc.output()
         except requests.RequestException:
             return proc.proc.poll() is not None
 

@@ -1,0 +1,133 @@
+"""process_mention: the verdict for each kind of source, stored on the one row of the pair."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from pingsvc import pipeline, services
+from pingsvc.models import Mention
+from pingsvc.receive import accept
+from tests.conftest import TARGET
+from tests.support.pageserver import PageServer
+
+REPLY = """<article class="h-entry"><span class="p-author h-card">Alice</span>
+<a class="u-in-reply-to" href="https://blog.example/post/1">re</a>
+<p class="e-content">{text}</p></article>"""
+
+
+def submit(app: Flask, source: str) -> int:
+    with services(app).db.session() as session:
+        return accept(session, source, TARGET, "webmention", lambda _id: None).mention_id
+
+
+def run(app: Flask, mention_id: int) -> pipeline.Outcome | None:
+    shared = services(app)
+    return pipeline.process_mention(shared.db, mention_id, shared.pipeline)
+
+
+def row(app: Flask, mention_id: int) -> Mention:
+    with services(app).db.session() as session:
+        mention = session.get(Mention, mention_id)
+        assert mention is not None
+        return mention
+
+
+def test_a_linking_reply_is_approved_with_its_content(app: Flask, pages: PageServer) -> None:
+    mention_id = submit(app, pages.add("/p/reply", REPLY.format(text="Nice one")))
+    outcome = run(app, mention_id)
+    assert outcome is not None and outcome.status == "approved"
+    stored = row(app, mention_id)
+    assert (stored.property, stored.author_name, stored.content_text) == (
+        "in-reply-to",
+        "Alice",
+        "Nice one",
+    )
+    assert stored.queued_at is None
+
+
+def test_a_page_without_the_link_is_rejected_with_a_reason(app: Flask, pages: PageServer) -> None:
+    mention_id = submit(app, pages.add("/p/nolink", "<p>Hello https://blog.example/post/1</p>"))
+    run(app, mention_id)
+    stored = row(app, mention_id)
+    assert stored.status == "rejected"
+    assert stored.error == "the source page does not link to the target"
+    assert stored.error_kind == "no_link"
+
+
+@pytest.mark.parametrize(
+    ("status", "verdict"), [(404, "rejected"), (403, "rejected"), (410, "deleted")]
+)
+def test_client_errors_end_the_mention(
+    app: Flask, pages: PageServer, status: int, verdict: str
+) -> None:
+    mention_id = submit(app, pages.add(f"/p/status-{status}", "gone", status=status))
+    run(app, mention_id)
+    stored = row(app, mention_id)
+    assert stored.status == verdict
+    assert str(status) in (stored.error or "")
+
+
+def test_a_removed_link_deletes_a_previously_approved_mention(
+    app: Flask, pages: PageServer
+) -> None:
+    url = pages.add("/p/edited", REPLY.format(text="First version"))
+    mention_id = submit(app, url)
+    run(app, mention_id)
+    pages.add("/p/edited", "<p>I took the link out.</p>")
+    submit(app, url)
+    run(app, mention_id)
+    assert row(app, mention_id).status == "deleted"
+
+
+def test_an_updated_source_updates_the_stored_post_in_place(app: Flask, pages: PageServer) -> None:
+    url = pages.add("/p/updated", REPLY.format(text="Before"))
+    mention_id = submit(app, url)
+    run(app, mention_id)
+    pages.add("/p/updated", REPLY.format(text="After"))
+    assert submit(app, url) == mention_id
+    outcome = run(app, mention_id)
+    assert outcome is not None and outcome.changed
+    assert row(app, mention_id).content_text == "After"
+
+
+def test_an_unchanged_resend_is_reported_unchanged(app: Flask, pages: PageServer) -> None:
+    url = pages.add("/p/same", REPLY.format(text="Same"))
+    mention_id = submit(app, url)
+    run(app, mention_id)
+    submit(app, url)
+    outcome = run(app, mention_id)
+    assert outcome is not None and not outcome.changed
+    assert row(app, mention_id).changed is False
+
+
+def test_server_errors_retry_with_backoff_then_reject(app: Flask, pages: PageServer) -> None:
+    mention_id = submit(app, pages.add("/p/broken", "oops", status=503))
+    tries = app.config["VERIFY_MAX_TRIES"]
+    countdowns = []
+    for _ in range(tries - 1):
+        with pytest.raises(pipeline.RetryLater) as retry:
+            run(app, mention_id)
+        countdowns.append(retry.value.countdown)
+        assert row(app, mention_id).status == "pending"
+        assert "503" in (row(app, mention_id).error or "")
+    assert countdowns == sorted(countdowns) and countdowns[0] < countdowns[-1]
+    outcome = run(app, mention_id)
+    assert outcome is not None and outcome.status == "rejected"
+    assert f"gave up after {tries} tries" in (row(app, mention_id).error or "")
+
+
+def test_processing_an_already_verified_mention_again_does_nothing(
+    app: Flask, pages: PageServer
+) -> None:
+    mention_id = submit(app, pages.add("/p/twice", REPLY.format(text="Once")))
+    assert run(app, mention_id) is not None
+    assert run(app, mention_id) is None  # a duplicate message finds no queued work
+    assert run(app, 123456) is None  # an unknown id is ignored
+
+
+def test_the_sweeper_finds_mentions_whose_message_was_lost(app: Flask) -> None:
+    mention_id = submit(app, "https://alice.example/lost")
+    shared = services(app)
+    assert pipeline.pending_ids(shared.db, older_than=3600) == []
+    assert pipeline.pending_ids(shared.db, older_than=-1) == [mention_id]

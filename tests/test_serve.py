@@ -1,0 +1,74 @@
+"""`pingsvc serve`: the whole service in one command, stopped together, restarted on its data."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import TARGET
+from tests.support.pageserver import PageServer
+from tests.support.services import env_for, start_serve, wait_for
+
+pytestmark = pytest.mark.integration
+
+LIKE = """<div class="h-entry"><a class="p-author h-card" href="/">Carol</a> liked
+<a class="u-like-of" href="https://blog.example/post/1">this post</a></div>"""
+
+
+def _children(base: str) -> list[dict]:
+    answer = requests.get(f"{base}/api/mentions.jf2", params={"target": TARGET}, timeout=5)
+    return answer.json()["children"]
+
+
+def _pids_of_children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_serve_runs_web_and_worker_stops_both_and_restarts_on_the_same_data(
+    settings: dict[str, str], pages: PageServer, tmp_path: Path
+) -> None:
+    site_add = subprocess.run(
+        [sys.executable, "-m", "pingsvc.cli", "site", "add", "blog.example"],
+        env=env_for(settings), capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "registered blog.example" in site_add.stdout
+
+    serve, base = start_serve(settings, tmp_path / "serve.log")
+    banner = serve.output()
+    assert f"listening on {base}" in banner
+    assert f'<link rel="webmention" href="{base}/webmention">' in banner
+    assert f'<link rel="pingback" href="{base}/xmlrpc">' in banner
+    children = _pids_of_children(serve.proc.pid)
+    assert len(children) == 2  # the web server and the worker
+
+    source = pages.add("/serve/like.html", LIKE)
+    answer = requests.post(f"{base}/webmention", data={"source": source, "target": TARGET})
+    assert answer.status_code == 201
+    assert wait_for(lambda: len(_children(base)) == 1, 30), serve.output()
+    assert _children(base)[0]["wm-property"] == "like-of"
+
+    assert serve.stop(signal.SIGTERM) == 0
+    for pid in children:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+
+    again, base = start_serve(settings, tmp_path / "serve2.log")
+    try:
+        assert [c["wm-source"] for c in _children(base)] == [source]
+    finally:
+        again.stop(signal.SIGINT)
+    assert os.path.exists(Path(settings["PINGSVC_VAR_DIR"]) / "pingsvc.sqlite3")

@@ -1,0 +1,110 @@
+"""POST /webmention: the W3C receiver's synchronous checks, the 201 answer and the status page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from pingsvc import services
+from pingsvc.models import Mention
+from tests.conftest import TARGET
+
+SOURCE = "https://alice.example/reply/1"
+
+
+def post(client: FlaskClient, **fields: str):  # type: ignore[no-untyped-def]
+    return client.post("/webmention", data=fields)
+
+
+def count(app: Flask) -> int:
+    with services(app).db.session() as session:
+        return int(session.scalar(select(func.count(Mention.id))) or 0)
+
+
+def queued_messages(app: Flask) -> list[Path]:
+    return [p for p in (Path(app.config["VAR_DIR"]) / "queue").iterdir() if p.is_file()]
+
+
+def test_accepted_webmention_answers_201_with_status_location(app: Flask, client) -> None:
+    answer = post(client, source=SOURCE, target=TARGET)
+    assert answer.status_code == 201
+    location = answer.headers["Location"]
+    assert location.startswith("http://127.0.0.1:8080/webmention/status/")
+    assert answer.get_json()["location"] == location
+    status = client.get(location.removeprefix("http://127.0.0.1:8080")).get_json()
+    assert status["status"] == "pending"
+    assert (status["source"], status["target"]) == (SOURCE, TARGET)
+
+
+def test_accepting_commits_the_row_then_enqueues_one_message(app: Flask, client) -> None:
+    post(client, source=SOURCE, target=TARGET)
+    assert count(app) == 1
+    assert len(queued_messages(app)) == 1
+
+
+def test_sending_the_same_pair_again_updates_the_same_row(app: Flask, client) -> None:
+    first = post(client, source=SOURCE, target=TARGET)
+    second = post(client, source=SOURCE, target=TARGET)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert count(app) == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "error", "hint"),
+    [
+        ({"target": TARGET}, "missing_source", "source parameter is missing"),
+        ({"source": SOURCE}, "missing_target", "target parameter is missing"),
+        ({"source": "ftp://alice.example/x", "target": TARGET}, "invalid_source", "http"),
+        ({"source": "/relative/path", "target": TARGET}, "invalid_source", "absolute"),
+        ({"source": SOURCE, "target": "mailto:bob@blog.example"}, "invalid_target", "http"),
+        ({"source": "https://a.example/" + "x" * 2100, "target": TARGET}, "invalid_source", "2048"),
+        ({"source": TARGET + "#c1", "target": TARGET}, "same_url", "same page"),
+        (
+            {"source": SOURCE, "target": "https://elsewhere.example/post"},
+            "target_not_supported",
+            "not a site",
+        ),
+    ],
+)
+def test_bad_requests_get_400_with_an_error_that_says_what_to_fix(
+    app: Flask, client, fields: dict[str, str], error: str, hint: str
+) -> None:
+    answer = post(client, **fields)
+    assert answer.status_code == 400
+    body = answer.get_json()
+    assert body["error"] == error
+    assert hint in body["error_description"]
+    assert count(app) == 0
+
+
+def test_json_body_is_refused_with_the_content_type_to_use(client) -> None:
+    answer = client.post("/webmention", json={"source": SOURCE, "target": TARGET})
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "unsupported_content_type"
+    assert "x-www-form-urlencoded" in answer.get_json()["error_description"]
+
+
+def test_unknown_status_id_is_a_json_404(client) -> None:
+    answer = client.get("/webmention/status/999")
+    assert answer.status_code == 404
+    assert answer.get_json()["error"] == "not_found"
+
+
+def test_home_page_shows_the_link_tags_to_paste(client) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert (
+        "&lt;link rel=&#34;webmention&#34; href=&#34;http://127.0.0.1:8080/webmention&#34;&gt;"
+        in page
+    )
+    assert "&lt;link rel=&#34;pingback&#34; href=&#34;http://127.0.0.1:8080/xmlrpc&#34;&gt;" in page
+    assert '<link rel="webmention" href="http://127.0.0.1:8080/webmention">' in page
+
+
+def test_every_page_advertises_the_endpoints_in_headers(client) -> None:
+    answer = client.get("/")
+    assert answer.headers["X-Pingback"] == "http://127.0.0.1:8080/xmlrpc"
+    assert 'rel="webmention"' in answer.headers["Link"]
