@@ -61,6 +61,21 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "LOG_LEVEL": ("INFO", str),
     # Celery queue name (lets several installs, or test runs, share one Redis).
     "QUEUE": ("pingsvc", str),
+    # Dashboard: login sessions and the login form's rate limit (per client address).
+    "SESSION_DAYS": (14, int),
+    "LOGIN_RATE_LIMIT": ("10/minute;50/hour", str),
+    # Webhooks: per-call time limit, tries in all, first backoff in seconds (doubles each try).
+    "WEBHOOK_TIMEOUT": (10.0, float),
+    "WEBHOOK_MAX_TRIES": (8, int),
+    "WEBHOOK_BACKOFF": (10.0, float),
+    # E-mail notifications: off while SMTP_HOST is unset. SMTP_SECURITY: none, starttls, ssl.
+    "SMTP_HOST": (None, str),
+    "SMTP_PORT": (25, int),
+    "SMTP_SECURITY": ("none", str),
+    "SMTP_USERNAME": (None, str),
+    "SMTP_PASSWORD": (None, str),
+    "SMTP_FROM": ("pingsvc@localhost", str),
+    "SMTP_TIMEOUT": (10.0, float),
 }
 
 

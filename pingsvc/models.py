@@ -114,6 +114,8 @@ class Mention(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the site's owner was e-mailed about this mention (once per mention).
+    emailed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     # What extraction found (null until verified).
     property: Mapped[str | None] = mapped_column(String(32))  # wm-property

@@ -113,10 +113,14 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("email_notify", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
-
+    with op.batch_alter_table("mention", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("emailed_at", sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("mention", schema=None) as batch_op:
+        batch_op.drop_column("emailed_at")
+
     with op.batch_alter_table("site", schema=None) as batch_op:
         batch_op.drop_column("email_notify")
 
