@@ -18,7 +18,7 @@ run: setup
 	$(BIN)/pingsvc serve
 
 lint: setup
-	$(BIN)/ruff check pingsvc worker tests bench
+	$(BIN)/ruff check pingsvc worker tests $(wildcard bench)
 	$(BIN)/mypy
 
 unit: setup
