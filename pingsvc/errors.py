@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from xmlrpc.client import Fault
 
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
@@ -100,6 +101,40 @@ class TransientFetchError(FetchError):
 
     fault = FAULT_UPSTREAM
     kind = "upstream"
+
+
+# What a failed verification's Mention.error_kind means to a pingback sender. Nothing stores
+# "target_not_found" yet (pingsvc never fetches targets, and Pingback 1.0 allows fault 32 only
+# when the target certainly does not exist); it is here so that whoever learns it has a code.
+FAULT_BY_KIND = {
+    "not_found": FAULT_SOURCE_NOT_FOUND,
+    "gone": FAULT_SOURCE_NOT_FOUND,
+    "refused": FAULT_SOURCE_NOT_FOUND,
+    "unreadable": FAULT_SOURCE_NOT_FOUND,
+    "no_link": FAULT_NO_LINK,
+    "target_not_found": FAULT_TARGET_NOT_FOUND,
+    "upstream": FAULT_UPSTREAM,
+    "hostile": FAULT_UPSTREAM,
+}
+
+
+def to_fault(exc: PingError | FetchError) -> Fault:
+    """The XML-RPC fault for a refused request or a failed fetch: their one pingback form."""
+    if isinstance(exc, PingError):
+        return Fault(exc.fault, exc.description)
+    return Fault(exc.fault, _sentence(exc.reason))
+
+
+def verdict_fault(kind: str | None, reason: str | None) -> Fault:
+    """The fault for a verification that ended without a post, from what pipeline.py stored."""
+    code = FAULT_BY_KIND.get(kind or "", FAULT_GENERIC)
+    return Fault(code, _sentence(reason or "the source could not be verified"))
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def error_body(code: str, description: str) -> dict[str, Any]:
