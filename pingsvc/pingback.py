@@ -1,0 +1,391 @@
+"""POST /xmlrpc: Pingback 1.0 over XML-RPC, through the same receive.accept() and verify task
+as a webmention, answering with the verdict when it comes within PINGSVC_PINGBACK_WAIT."""
+
+from __future__ import annotations
+
+import logging
+import time
+import xmlrpc.client
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from xml.parsers.expat import ExpatError
+from xmlrpc.client import Fault
+
+from defusedxml import DefusedXmlException
+from defusedxml.xmlrpc import DefusedExpatParser
+from flask import Blueprint, Response, current_app, g, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
+
+from pingsvc import db_session
+from pingsvc.errors import (
+    FAULT_ALREADY_REGISTERED,
+    FAULT_UPSTREAM,
+    PingError,
+    TargetNotSupported,
+    json_error,
+    to_fault,
+    verdict_fault,
+)
+from pingsvc.limits import limiter, per_client
+from pingsvc.models import APPROVED, HELD, Mention, utcnow
+from pingsvc.receive import Accepted, accept, find_site
+from pingsvc.tasking import enqueue_verify
+from pingsvc.urls import host_of, normalize_url, target_key
+from pingsvc.webmention import status_url
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("pingback", __name__)
+
+# XML-RPC's own fault codes (the "specification for fault code interoperability").
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+APPLICATION_ERROR = -32500
+TRANSPORT_ERROR = -32300
+
+MULTICALL_MAX = 50
+POLL_FIRST, POLL_MAX = 0.05, 0.25
+_TYPES: dict[str, type] = {"string": str, "array": list, "struct": dict}
+
+
+@dataclass(frozen=True)
+class Method:
+    function: Callable[..., Any]
+    signature: tuple[str, ...]  # the return type, then each parameter's type
+    help: str
+
+
+METHODS: dict[str, Method] = {}
+
+
+def method(name: str, signature: tuple[str, ...], help: str) -> Callable[..., Any]:
+    """Register an XML-RPC method; it is called with the request's deadline, then its params."""
+
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        METHODS[name] = Method(function, signature, help)
+        return function
+
+    return register
+
+
+# Reading the request.
+
+
+class _CallReader(xmlrpc.client.Unmarshaller):
+    """The stdlib unmarshaller, also taking a methodCall without <params> (no parameters)."""
+
+    def params(self) -> tuple[Any, ...]:
+        if self._type in (None, "methodName") and not self._marks and not self._stack:
+            return ()
+        if self._type != "params":
+            raise xmlrpc.client.ResponseError("a methodResponse is not a methodCall")
+        return self.close()
+
+
+def read_call(body: bytes) -> tuple[str, tuple[Any, ...]]:
+    """Parse an XML-RPC methodCall; raise Fault when it is not one. No DTD, so no entities."""
+    reader = _CallReader()
+    parser = DefusedExpatParser(reader, forbid_dtd=True)
+    try:
+        parser.feed(body)
+        parser.close()
+        params = reader.params()
+    except DefusedXmlException as exc:  # before ValueError: it is one
+        raise Fault(
+            PARSE_ERROR,
+            "XML-RPC requests may not contain a DOCTYPE or entity declarations "
+            f"({type(exc).__name__}).",
+        ) from exc
+    except ExpatError as exc:
+        raise Fault(PARSE_ERROR, f"The request is not well-formed XML ({exc}).") from exc
+    except (xmlrpc.client.ResponseError, ValueError, TypeError, ArithmeticError) as exc:
+        raise Fault(INVALID_REQUEST, f"The request is not a valid XML-RPC call ({exc}).") from exc
+    name = reader.getmethodname()
+    if not name:
+        raise Fault(INVALID_REQUEST, "The request is not an XML-RPC methodCall with a methodName.")
+    return name, params
+
+
+def parsed_request() -> tuple[str, tuple[Any, ...]] | Fault:
+    """The request's call, read once (the rate limiter's cost and the view both need it)."""
+    if "xmlrpc_call" not in g:
+        g.xmlrpc_call = _read_request()
+    return g.xmlrpc_call  # type: ignore[no-any-return]
+
+
+def _read_request() -> tuple[str, tuple[Any, ...]] | Fault:
+    if request.content_encoding not in (None, "", "identity"):
+        return Fault(PARSE_ERROR, "Send the XML-RPC request uncompressed (no Content-Encoding).")
+    try:
+        # The raw body whatever the Content-Type says: real senders label their XML as
+        # text/xml, application/xml, application/octet-stream or even a form.
+        body = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        limit = current_app.config["MAX_REQUEST_BYTES"]
+        return Fault(TRANSPORT_ERROR, f"The request is larger than {limit} bytes; send less.")
+    try:
+        return read_call(body)
+    except Fault as fault:
+        return fault
+
+
+def request_cost() -> int:
+    """What the request counts against the per-client limit: one per call in a multicall."""
+    parsed = parsed_request()
+    if isinstance(parsed, tuple) and parsed[0] == "system.multicall" and parsed[1]:
+        calls = parsed[1][0]
+        if isinstance(calls, list):
+            return max(1, min(len(calls), MULTICALL_MAX))
+    return 1
+
+
+# Answering.
+
+
+def respond(outcome: Any, status: int = 200) -> Response:
+    """An XML-RPC methodResponse: a fault or the one result."""
+    params = outcome if isinstance(outcome, Fault) else (outcome,)
+    body = xmlrpc.client.dumps(params, methodresponse=True)
+    return Response(body, status=status, mimetype="text/xml")
+
+
+def call(name: str, params: tuple[Any, ...], deadline: float) -> Any:
+    """Run one method. A Fault is returned, not raised, so system.multicall can collect it."""
+    try:
+        found = METHODS.get(name)
+        if found is None:
+            raise Fault(
+                METHOD_NOT_FOUND, f"There is no method {name[:100]!r}; see system.listMethods."
+            )
+        _check_params(name, found, params)
+        return found.function(deadline, *params)
+    except Fault as fault:
+        return fault
+    except PingError as exc:
+        return to_fault(exc)
+    except Exception:  # a fault keeps the XML-RPC contract and the other calls of a multicall
+        log.exception("XML-RPC method %s failed", name)
+        db_session().rollback()
+        return Fault(APPLICATION_ERROR, "Something went wrong on our side; try again later.")
+
+
+def _check_params(name: str, found: Method, params: tuple[Any, ...]) -> None:
+    wanted = found.signature[1:]
+    if len(params) != len(wanted):
+        shown = ", ".join(wanted) or "no parameters"
+        raise Fault(INVALID_PARAMS, f"{name} takes {len(wanted)} parameters ({shown}).")
+    for position, (value, kind) in enumerate(zip(params, wanted, strict=True), start=1):
+        if not isinstance(value, _TYPES[kind]):
+            raise Fault(INVALID_PARAMS, f"Parameter {position} of {name} must be a {kind}.")
+
+
+@bp.post("/xmlrpc")
+@limiter.limit(per_client, cost=request_cost)
+def endpoint() -> Response:
+    parsed = parsed_request()
+    if isinstance(parsed, Fault):
+        return respond(parsed)
+    name, params = parsed
+    deadline = time.monotonic() + float(current_app.config["PINGBACK_WAIT"])
+    return respond(call(name, params, deadline))
+
+
+@bp.get("/xmlrpc")
+def endpoint_info() -> Response:
+    """A GET (someone opened the URL in a browser) explains what the endpoint takes."""
+    response = json_error(
+        405,
+        "method_not_allowed",
+        "This is the pingback endpoint: POST an XML-RPC methodCall (pingback.ping) here.",
+    )
+    response.headers["Allow"] = "POST"
+    return response
+
+
+@bp.errorhandler(TooManyRequests)
+def too_many_requests(exc: TooManyRequests) -> Response:
+    """429 with Retry-After as on /webmention, the body still an XML-RPC fault a person can read."""
+    response = respond(Fault(TRANSPORT_ERROR, f"Too many requests: {exc.description}"), 429)
+    for header, value in exc.get_headers():
+        if header.lower() not in {"content-type", "content-length"}:
+            response.headers[header] = value
+    return response
+
+
+# Pingback.
+
+
+def _previous_status(session: Session, source: str, target: str) -> str | None:
+    """The pair's status before this ping (None when new, or when accept() will refuse it)."""
+    try:
+        source, target = normalize_url(source, "source"), normalize_url(target, "target")
+    except PingError:
+        return None
+    return session.scalar(
+        select(Mention.status).where(Mention.source == source, Mention.target == target)
+    )
+
+
+def wait_for_verdict(
+    session: Session, mention_id: int, deadline: float, accepted_at: datetime
+) -> Mention | None:
+    """Watch the row until the verdict is in (queued_at cleared), a retry is scheduled past the
+    deadline, or the deadline passes; return it as last seen."""
+    delay = POLL_FIRST
+    while True:
+        session.rollback()  # a new read transaction, or SQLite keeps showing the old snapshot
+        mention = session.get(Mention, mention_id, populate_existing=True)
+        remaining = deadline - time.monotonic()
+        if mention is None or mention.queued_at is None:
+            return mention
+        if _retrying(mention, accepted_at) and mention.queued_at >= utcnow() + timedelta(
+            seconds=max(remaining, 0)
+        ):
+            return mention  # the next try comes after the deadline: no use waiting
+        if remaining <= 0:
+            return mention
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 1.5, POLL_MAX)
+
+
+def _retrying(mention: Mention, accepted_at: datetime) -> bool:
+    """The verification this ping queued failed for a transient reason and will try again.
+    pipeline.py then moves queued_at to the next try's time; accept() had set it to its now."""
+    return (
+        mention.queued_at is not None
+        and mention.error_kind == "upstream"
+        and mention.queued_at > accepted_at
+    )
+
+
+def answer(
+    accepted: Accepted, mention: Mention | None, previous: str | None, accepted_at: datetime
+) -> str:
+    """The Pingback 1.0 answer for the mention as last seen: a string, or raise a Fault."""
+    pair = f"from {accepted.source} to {accepted.target}"
+    if mention is None or mention.queued_at is not None:
+        if mention is not None and _retrying(mention, accepted_at):
+            raise Fault(
+                FAULT_UPSTREAM,
+                f"The source could not be fetched yet ({mention.error}); pingsvc tries again "
+                f"later. Status: {status_url(accepted.mention_id)}",
+            )
+        return (
+            f"Pingback {pair} received; it is queued for verification. "
+            f"Status: {status_url(accepted.mention_id)}"
+        )
+    if mention.status == APPROVED:
+        if previous == APPROVED and not mention.changed:
+            raise Fault(FAULT_ALREADY_REGISTERED, f"The pingback {pair} is already registered.")
+        return f"Pingback {pair} registered. Keep the web talking! :-)"
+    if mention.status == HELD:
+        return f"Pingback {pair} registered; it will show once the site's owner approves it."
+    raise verdict_fault(mention.error_kind, mention.error)
+
+
+@method(
+    "pingback.ping",
+    ("string", "string", "string"),
+    "pingback.ping(sourceURI, targetURI): sourceURI links to targetURI (Pingback 1.0). Answers "
+    "a string, or fault 16 (source not found), 17 (no link to the target), 33 (target not on a "
+    "registered site), 48 (already registered), 49 (access denied), 50 (upstream error).",
+)
+def ping(deadline: float, source: str, target: str) -> str:
+    session = db_session()
+    previous = _previous_status(session, source, target)
+    accepted = accept(session, source, target, "pingback", enqueue_verify)
+    accepted_at = utcnow()
+    if not accepted.enqueued:  # the broker is down: the sweeper queues it once it is back
+        return answer(accepted, None, previous, accepted_at)
+    mention = wait_for_verdict(session, accepted.mention_id, deadline, accepted_at)
+    return answer(accepted, mention, previous, accepted_at)
+
+
+@method(
+    "pingback.extensions.getPingbacks",
+    ("array", "string"),
+    "pingback.extensions.getPingbacks(targetURI): the source URLs of the approved mentions "
+    "of targetURI, oldest first.",
+)
+def get_pingbacks(_deadline: float, target: str) -> list[str]:
+    session = db_session()
+    target = normalize_url(target, "target")
+    if find_site(session, target) is None:
+        raise TargetNotSupported(
+            f"{host_of(target)} is not a site this service receives mentions for."
+        )
+    sources = session.scalars(
+        select(Mention.source)
+        .where(Mention.target_key == target_key(target), Mention.status == APPROVED)
+        .order_by(Mention.received_at, Mention.id)
+    ).all()
+    return list(sources)
+
+
+# Introspection and batching (the XML-RPC introspection and multicall conventions).
+
+
+@method("system.listMethods", ("array",), "system.listMethods(): the methods this server has.")
+def list_methods(_deadline: float) -> list[str]:
+    return sorted(METHODS)
+
+
+@method("system.methodHelp", ("string", "string"), "system.methodHelp(name): what a method does.")
+def method_help(_deadline: float, name: str) -> str:
+    return _known(name).help
+
+
+@method(
+    "system.methodSignature",
+    ("array", "string"),
+    "system.methodSignature(name): the method's signatures, each [return type, param types...].",
+)
+def method_signature(_deadline: float, name: str) -> list[list[str]]:
+    return [list(_known(name).signature)]
+
+
+def _known(name: str) -> Method:
+    found = METHODS.get(name)
+    if found is None:
+        raise Fault(INVALID_PARAMS, f"There is no method {name[:100]!r}; see system.listMethods.")
+    return found
+
+
+@method(
+    "system.multicall",
+    ("array", "array"),
+    "system.multicall([{methodName, params}, ...]): several calls in one request; each answer "
+    f"is [result] or a fault struct. At most {MULTICALL_MAX} calls.",
+)
+def multicall(deadline: float, calls: list[Any]) -> list[Any]:
+    if len(calls) > MULTICALL_MAX:
+        raise Fault(
+            INVALID_PARAMS, f"system.multicall takes at most {MULTICALL_MAX} calls; split them."
+        )
+    results: list[Any] = []
+    for entry in calls:
+        outcome = _one_of_many(entry, deadline)
+        if isinstance(outcome, Fault):
+            results.append({"faultCode": outcome.faultCode, "faultString": outcome.faultString})
+        else:
+            results.append([outcome])
+    return results
+
+
+def _one_of_many(entry: Any, deadline: float) -> Any:
+    if not isinstance(entry, dict):
+        return Fault(INVALID_PARAMS, "Each system.multicall entry must be a struct.")
+    name, params = entry.get("methodName"), entry.get("params", [])
+    if not isinstance(name, str) or not isinstance(params, list):
+        return Fault(
+            INVALID_PARAMS, "A system.multicall entry needs methodName (string) and params (array)."
+        )
+    if name == "system.multicall":
+        return Fault(INVALID_REQUEST, "system.multicall cannot be called inside system.multicall.")
+    return call(name, tuple(params), deadline)
