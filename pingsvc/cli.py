@@ -188,6 +188,29 @@ def site_list() -> None:
             click.echo(f"{row.host}\t{row.policy}\t{owner}")
 
 
+@site.command("token")
+@click.argument("host")
+def site_token(host: str) -> None:
+    """Create (or replace) HOST's API token and print it once; the old one stops working."""
+    from pingsvc.tokens import rotate
+
+    host = host.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
+    app = _app()
+    upgrade(app.config["DATABASE_URL"])
+    with services(app).db.session() as session:
+        row = session.scalar(select(Site).where(Site.host == host))
+        if row is None:
+            raise click.ClickException(f"{host} is not registered; add it with `pingsvc site add`")
+        token = rotate(row)
+        session.commit()
+    click.echo(token)
+    click.echo(
+        f"This is {host}'s API token; it is not stored and won't be shown again. Read every "
+        f"mention with {app.config['BASE_URL']}/api/mentions.jf2?domain={host}&token=TOKEN",
+        err=True,
+    )
+
+
 @main.group()
 def user() -> None:
     """Accounts that log in to the dashboard."""
