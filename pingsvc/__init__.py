@@ -47,7 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         db=Database(config["DATABASE_URL"]), pipeline=PipelineSettings.from_config(config)
     )
 
-    from pingsvc import api, home, limits, pingback, webmention
+    from pingsvc import api, home, limits, pingback, webmention, widget
     from pingsvc.tasking import init_celery
 
     init_celery(app)
@@ -55,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(home.bp)
     app.register_blueprint(webmention.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(widget.bp)
     app.register_blueprint(pingback.bp)
 
     def rollback() -> None:

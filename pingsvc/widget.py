@@ -1,0 +1,342 @@
+"""The embed widget: /embed.js, its no-JS HTML fragment /embed/mentions.html, and /demo."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    send_from_directory,
+)
+from sqlalchemy import Select, func, select
+
+from pingsvc import db_session, demo, jf2
+from pingsvc.errors import PingError
+from pingsvc.models import APPROVED, Mention
+from pingsvc.sanitize import safe_url
+from pingsvc.urls import normalize_url, target_key
+
+bp = Blueprint("widget", __name__)
+
+TYPES = tuple(jf2.PROPERTY_TYPES.values())  # reply, like, repost, bookmark, mention, rsvp
+PROPERTIES = {kind: prop for prop, kind in jf2.PROPERTY_TYPES.items()}
+PILE_TYPES = ("like", "repost")
+LABELS = {
+    "reply": ("reply", "replies"),
+    "like": ("like", "likes"),
+    "repost": ("repost", "reposts"),
+    "bookmark": ("bookmark", "bookmarks"),
+    "mention": ("mention", "mentions"),
+    "rsvp": ("RSVP", "RSVPs"),
+}
+VERBS = {"reply": "replied", "mention": "mentioned this", "bookmark": "bookmarked this"}
+RSVP_VERBS = {"yes": "is going", "no": "is not going", "maybe": "might go"}
+RSVP_VERBS["interested"] = "is interested"
+THEMES = ("light", "dark", "auto")
+MAX_DEPTH = 4
+EXCERPT = 400
+FRAGMENT_MAX_PER_PAGE = 1000
+SCRIPT_MAX_AGE = 3600
+# The fragment runs no script at all, even when opened on its own or framed by a blog.
+FRAGMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src http: https:"
+
+
+@dataclass
+class FragmentQuery:
+    """The fragment's parameters, checked: which posts, which types, which page, which look."""
+
+    targets: list[str]
+    types: list[str]
+    sort_dir: str = "up"
+    per_page: int = 100
+    page: int = 0
+    theme: str = "light"
+    heading: str = "Mentions"
+
+    @classmethod
+    def from_args(cls, args: Any) -> FragmentQuery:
+        raw = [t for t in args.getlist("target") + args.getlist("target[]") if t]
+        if not raw:
+            raise PingError("Give the post URL as ?target=URL.", code="missing_target")
+        targets = list(dict.fromkeys(normalize_url(t, "target") for t in raw))
+        types = [t for t in args.get("types", "").replace(",", " ").split() if t]
+        unknown = sorted(set(types) - set(TYPES))
+        if unknown:
+            raise PingError(
+                f"Unknown type {', '.join(unknown)}: types is a comma list of {', '.join(TYPES)}.",
+                code="invalid_parameter",
+            )
+        sort_dir = args.get("sort-dir") or "up"
+        if sort_dir not in ("up", "down"):
+            raise PingError("sort-dir must be up or down.", code="invalid_parameter")
+        theme = args.get("theme") or "light"
+        if theme not in THEMES:
+            raise PingError(f"theme must be one of {', '.join(THEMES)}.", code="invalid_parameter")
+        heading = args.get("heading", "Mentions")
+        if len(heading) > 200:
+            raise PingError("heading must be at most 200 characters.", code="invalid_parameter")
+        return cls(
+            targets=targets,
+            types=[t for t in TYPES if t in types] or list(TYPES),
+            sort_dir=sort_dir,
+            per_page=_int_arg(args, "per-page", 100, 1, FRAGMENT_MAX_PER_PAGE),
+            page=_int_arg(args, "page", 0, 0, 10_000_000),
+            theme=theme,
+            heading=heading,
+        )
+
+    @property
+    def keys(self) -> list[str]:
+        return sorted({target_key(t) for t in self.targets})
+
+    def select(self) -> Select[Any]:
+        """The page of approved mentions, ordered as the API orders them (received, then id)."""
+        order = (Mention.received_at, Mention.id)
+        query = (
+            select(Mention)
+            .where(Mention.target_key.in_(self.keys), Mention.status == APPROVED)
+            .order_by(*(o.desc() if self.sort_dir == "down" else o.asc() for o in order))
+            .limit(self.per_page)
+            .offset(self.page * self.per_page)
+        )
+        if len(self.types) < len(TYPES):
+            query = query.where(func.coalesce(Mention.property, "mention-of").in_(self.properties))
+        return query
+
+    @property
+    def properties(self) -> list[str]:
+        return [PROPERTIES[t] for t in self.types]
+
+    def link(self, page: int) -> str:
+        """The absolute URL of another page of this same fragment."""
+        params: list[tuple[str, str | int]] = [("target", t) for t in self.targets]
+        if len(self.types) < len(TYPES):
+            params.append(("types", ",".join(self.types)))
+        params += [("sort-dir", self.sort_dir), ("per-page", self.per_page), ("page", page)]
+        params += [("theme", self.theme), ("heading", self.heading)]
+        return f"{current_app.config['BASE_URL']}/embed/mentions.html?{urlencode(params)}"
+
+
+def _int_arg(args: Any, name: str, default: int, low: int, high: int) -> int:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise PingError(f"{name} must be a whole number.", code="invalid_parameter") from exc
+    if not low <= value <= high:
+        raise PingError(f"{name} must be between {low} and {high}.", code="invalid_parameter")
+    return value
+
+
+@dataclass
+class Item:
+    """One mention as the fragment shows it."""
+
+    id: int
+    type: str
+    author_name: str
+    author_url: str | None
+    photo: str | None
+    hue: int
+    source: str | None
+    text: str
+    is_title: bool
+    verb: str
+    pingback: tuple[str, str] | None  # ("Pingback:", "Title | Site") for WordPress-style lines
+    date: datetime | None
+    replies: list[Item] = field(default_factory=list)
+
+
+def hue(text: str) -> int:
+    """The generated avatar's colour, the same one embed.js picks for the same name."""
+    value = 0
+    for char in text:
+        value = (value * 31 + ord(char)) & 0xFFFFFFFF
+    return value % 360
+
+
+def _str(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _date(entry: dict[str, Any]) -> datetime | None:
+    for key in ("published", "wm-received"):
+        try:
+            return datetime.fromisoformat(_str(entry.get(key)))
+        except ValueError:
+            continue
+    return None
+
+
+def _excerpt(entry: dict[str, Any]) -> str:
+    content = entry.get("content") or {}
+    summary = entry.get("summary") or {}
+    text = _str(content.get("text")) or _str(summary.get("value"))
+    if len(text) > EXCERPT:
+        text = text[:EXCERPT].rsplit(" ", 1)[0] + " …"
+    return text
+
+
+def is_pingback(entry: dict[str, Any]) -> bool:
+    """A page without microformats (it has a site name) or a pingback: shown as WordPress
+    shows pingbacks, "Pingback: Title | Site"."""
+    return entry.get("wm-property", "mention-of") == "mention-of" and bool(
+        _str(entry.get("wm-site-name")) or entry.get("wm-protocol") == "pingback"
+    )
+
+
+def item(entry: dict[str, Any]) -> Item:
+    """The display fields of one jf2 entry: author, text, verb, only http(s) links."""
+    kind = jf2.PROPERTY_TYPES.get(entry.get("wm-property", ""), "mention")
+    author = entry.get("author") or {}
+    source = safe_url(entry.get("url")) or safe_url(entry.get("wm-source"))
+    name = _str(entry.get("name"))
+    text = _excerpt(entry)
+    author_name = _str(author.get("name")) or (urlsplit(source).hostname if source else "") or "?"
+    pingback = None
+    if is_pingback(entry):
+        site = _str(entry.get("wm-site-name"))
+        title = f"{name} | {site}" if name and site and name != site else name or site
+        label = "Pingback:" if entry.get("wm-protocol") == "pingback" else "Mention:"
+        pingback, body = (label, title or author_name), text
+    elif kind in ("reply", "rsvp"):
+        body = text or name
+    else:
+        body = name or text
+    rsvp = _str(entry.get("rsvp")).lower()
+    verb = RSVP_VERBS.get(rsvp, rsvp) if kind == "rsvp" else VERBS.get(kind, "")
+    return Item(
+        id=int(entry["wm-id"]),
+        type=kind,
+        author_name=author_name,
+        author_url=safe_url(author.get("url")),
+        photo=safe_url(author.get("photo")),
+        hue=hue(author_name),
+        source=source,
+        text=body,
+        is_title=pingback is None and bool(name) and body == name,
+        verb=verb,
+        pingback=pingback,
+        date=_date(entry),
+    )
+
+
+def thread(items: list[Item], parents: dict[int, int | None]) -> list[Item]:
+    """Replies nested under the reply they answer (up to MAX_DEPTH levels); a reply whose
+    parent is not on the page, or that sits in a parent cycle, stays at the top level."""
+    by_id = {i.id: i for i in items}
+    kids: dict[int, list[Item]] = {}
+    roots: list[Item] = []
+    for i in items:
+        parent = parents.get(i.id)
+        if parent is not None and parent != i.id and parent in by_id:
+            kids.setdefault(parent, []).append(i)
+        else:
+            roots.append(i)
+    done: set[int] = set()
+    top: list[Item] = []
+
+    def add(into: list[Item], node: Item, depth: int) -> None:
+        if node.id in done:
+            return
+        done.add(node.id)
+        into.append(node)
+        target = node.replies if depth < MAX_DEPTH else into
+        for child in kids.get(node.id, []):
+            add(target, child, depth + 1)
+
+    for node in roots + items:
+        add(top, node, 0)
+    return top
+
+
+def type_counts(keys: list[str]) -> dict[str, int]:
+    """Approved mentions per display type (RSVPs of every answer counted as one type)."""
+    rows = db_session().execute(
+        select(Mention.property, func.count())
+        .where(Mention.target_key.in_(keys), Mention.status == APPROVED)
+        .group_by(Mention.property)
+    )
+    counts: Counter[str] = Counter()
+    for prop, n in rows:
+        counts[jf2.PROPERTY_TYPES.get(prop or "mention-of", "mention")] += n
+    return dict(counts)
+
+
+def label(kind: str, n: int) -> str:
+    one, other = LABELS[kind]
+    return one if n == 1 else other
+
+
+def _cached(response: Response, max_age: int) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    return response
+
+
+@bp.get("/embed.js")
+def embed_js() -> Response:
+    folder = current_app.static_folder or ""
+    response = send_from_directory(folder, "embed.js", max_age=SCRIPT_MAX_AGE)
+    response.mimetype = "text/javascript"
+    return _cached(response, SCRIPT_MAX_AGE)
+
+
+@bp.get("/embed/mentions.html")
+def mentions_html() -> Response:
+    query = FragmentQuery.from_args(request.args)
+    rows = list(db_session().scalars(query.select()))
+    entries = [jf2.entry(m) for m in rows]
+    items = [item(e) for e in entries]
+    counts = type_counts(query.keys)
+    shown = {kind: n for kind, n in counts.items() if kind in query.types}
+    page_items = [i for i in items if i.type not in PILE_TYPES]
+    parents = {int(e["wm-id"]): e.get("wm-parent-id") for e in entries}
+    html = render_template(
+        "widget/mentions.html",
+        q=query,
+        counts=[(kind, shown[kind], label(kind, shown[kind])) for kind in TYPES if kind in shown],
+        piles=[(kind, [i for i in items if i.type == kind]) for kind in PILE_TYPES],
+        items=thread(page_items, parents),
+        newer=query.link(query.page - 1) if query.page > 0 else None,
+        more=query.link(query.page + 1) if len(rows) == query.per_page else None,
+    )
+    response = make_response(html)
+    response.headers["Content-Security-Policy"] = FRAGMENT_CSP
+    _cached(response, current_app.config["API_MAX_AGE"])
+    response.add_etag()
+    response.make_conditional(request)  # a 304 when the reader's copy is current
+    return response
+
+
+@bp.get("/demo")
+def demo_page() -> str:
+    base = current_app.config["BASE_URL"]
+    demo.ensure_seeded(db_session(), base)
+    theme = request.args.get("theme", "light")
+    return render_template(
+        "demo.html",
+        base=base,
+        target=demo.TARGET,
+        theme=theme if theme in THEMES else "light",
+    )
+
+
+@bp.get("/demo/avatar/<int:number>.svg")
+def demo_avatar(number: int) -> Response:
+    response = make_response(demo.avatar_svg(number))
+    response.mimetype = "image/svg+xml"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return _cached(response, 86400)
