@@ -29,7 +29,7 @@ from pingsvc.pingback import MULTICALL_MAX, answer
 from pingsvc.receive import Accepted
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
-from tests.support.services import Process, start_serve, wait_for
+from tests.support.services import Process, start_serve, start_worker, wait_for
 
 LINKING = """<!doctype html><html><head><title>Movie Review – Her | Fernby Films</title></head>
 <body><article><p>As Bob wrote in <a href="{target}">his post</a>, Her is about loneliness.</p>
@@ -591,6 +591,31 @@ def test_a_verdict_slower_than_the_wait_is_answered_queued_then_comes(
     assert "queued for verification" in result
     status_path = "/" + result.rsplit("Status: ", 1)[1].split("/", 3)[3]
     assert wait_for(lambda: client.get(status_path).get_json()["status"] == "approved", 30)
+
+
+@pytest.mark.integration
+def test_verdicts_reach_the_answer_on_postgresql_and_redis(
+    production_settings: dict[str, str],
+    pages: PageServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The wait watches the row through PostgreSQL's transactions too, with a Redis broker."""
+    app = make_app(production_settings, monkeypatch)
+    app.config["PINGBACK_WAIT"] = 20.0
+    worker = start_worker(production_settings, tmp_path / "worker.log")
+    try:
+        client = app.test_client()
+        source = pages.add("/pb/pg/linking.html", LINKING.format(target=TARGET))
+        assert rpc(client, "pingback.ping", source, TARGET).endswith(
+            "registered. Keep the web talking! :-)"
+        )
+        assert fault_of(client, call_xml("pingback.ping", source, TARGET)).faultCode == 48
+        no_link = pages.add("/pb/pg/nolink.html", NOT_LINKING)
+        assert fault_of(client, call_xml("pingback.ping", no_link, TARGET)).faultCode == 17
+        assert rpc(client, "pingback.extensions.getPingbacks", TARGET) == [source]
+    finally:
+        worker.stop()
 
 
 # Through the real server with xmlrpc.client.ServerProxy, as a sender would.
