@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, g
 
 from pingsvc import config as settings
-from pingsvc import errors
+from pingsvc import errors, metrics, obs
 from pingsvc.db import Database
 from pingsvc.pipeline import PipelineSettings
 
@@ -39,9 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config["MAX_REQUEST_BYTES"]
     app.config["JSON_SORT_KEYS"] = False
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    logging.basicConfig(
-        level=config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    obs.configure_logging(config["LOG_LEVEL"])
 
     app.extensions["pingsvc"] = Services(
         db=Database(config["DATABASE_URL"]), pipeline=PipelineSettings.from_config(config)
@@ -51,6 +48,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from pingsvc.tasking import init_celery
 
     init_celery(app)
+    obs.init_app(app)  # request ids and JSON access lines
+    metrics.init_app(app)  # /metrics
     limits.init_app(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(webmention.bp)

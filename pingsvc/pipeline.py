@@ -16,7 +16,7 @@ import requests
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pingsvc import moderation
+from pingsvc import metrics, moderation
 from pingsvc.db import Database
 from pingsvc.errors import FetchError, HostilePage, SourceGone, TransientFetchError
 from pingsvc.extract import MentionData, extract
@@ -98,7 +98,13 @@ def content_hash(data: MentionData) -> str:
 def inspect(source: str, target: str, settings: PipelineSettings) -> MentionData:
     """Fetch `source` and return what it says about `target`; raise FetchError when it can't
     be used (no link included)."""
-    page = fetch(source, settings.policy, _session(settings.policy))
+    started = time.perf_counter()
+    try:
+        page = fetch(source, settings.policy, _session(settings.policy))
+    except FetchError as exc:
+        metrics.fetched(time.perf_counter() - started, exc.kind)
+        raise
+    metrics.fetched(time.perf_counter() - started, "ok")
     if not links_to(page, target):
         raise FetchError(NO_LINK, kind="no_link")
     try:
@@ -116,6 +122,7 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
             return None
         mention.attempts += 1
         attempts, source, target = mention.attempts, mention.source, mention.target
+        protocol = mention.protocol
         seen = mention.queued_at
         session.commit()
 
@@ -125,6 +132,7 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
         if attempts < settings.max_tries:
             countdown = settings.backoff * 2 ** (attempts - 1)
             _note_retry(db, mention_id, exc.reason, countdown)
+            metrics.retried(protocol)
             raise RetryLater(exc.reason, countdown) from exc
         reason = f"{exc.reason} (gave up after {attempts} tries)"
         return _finish(db, mention_id, seen, REJECTED, reason, exc.kind)
@@ -178,6 +186,7 @@ def _finish(
         mention.changed = changed
         _done(mention, seen)
         session.commit()
+        metrics.verdict(mention.protocol, status, kind)
         log.info("mention %s %s: %s", mention_id, status, reason)
         return Outcome(status, reason, changed)
 
@@ -199,6 +208,7 @@ def _store(
         mention.changed = changed
         _done(mention, seen)
         session.commit()
+        metrics.verdict(mention.protocol, status)
         log.info("mention %s %s (%s)", mention_id, status, data.property)
         return Outcome(status, None, changed)
 

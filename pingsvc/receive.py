@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from pingsvc import metrics
 from pingsvc.errors import Blocked, InvalidSource, TargetNotSupported
 from pingsvc.models import Mention, Site, utcnow
 from pingsvc.moderation import blocking_rule
@@ -85,6 +86,7 @@ def accept(session: Session, source: str, target: str, protocol: str, enqueue: E
     source, target, site = check(session, source, target)
     mention_id = _upsert(session, site, source, target, protocol)
     session.commit()  # the row is the truth; the broker only carries its id
+    metrics.mention_received(protocol)
     try:
         enqueue(mention_id)
         enqueued = True

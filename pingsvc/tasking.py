@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
+from celery.signals import before_task_publish, task_postrun, task_prerun
 from flask import Flask, current_app
+
+from pingsvc import obs
 
 VERIFY_TASK = "pingsvc.verify"
 SWEEP_TASK = "pingsvc.sweep"
@@ -74,7 +77,31 @@ def init_celery(app: Flask) -> Celery:
     )
     celery.set_default()
     app.extensions["celery"] = celery
+    before_task_publish.connect(_carry_request_id, weak=False, dispatch_uid="pingsvc-request-id")
+    task_prerun.connect(_adopt_request_id, weak=False, dispatch_uid="pingsvc-request-id")
+    task_postrun.connect(_drop_request_id, weak=False, dispatch_uid="pingsvc-request-id")
     return celery
+
+
+def _carry_request_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    """Every message sent while handling a request or a task carries its request id."""
+    if headers is not None:
+        headers.update(obs.task_headers())
+
+
+def _adopt_request_id(task: Task | None = None, **_: Any) -> None:
+    """A task runs (and logs, and sends messages) under the request id its message carries;
+    Celery's own lines about the task, before and after it, carry it too."""
+    if task is not None:
+        rid = obs.task_request_id(task.request)
+        task.request.pingsvc_token = obs.request_id.set(rid or obs.request_id.get())
+
+
+def _drop_request_id(task: Task | None = None, **_: Any) -> None:
+    token = getattr(task.request, "pingsvc_token", None) if task is not None else None
+    if token is not None:
+        obs.request_id.reset(token)
+        task.request.pingsvc_token = None  # type: ignore[union-attr]
 
 
 def enqueue_verify(mention_id: int) -> None:
