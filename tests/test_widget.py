@@ -36,7 +36,10 @@ def every_type(app: Flask, target: str = TARGET) -> dict[str, int]:
     """One mention of each kind a reader can meet, keyed by a name the tests use."""
     photo = "https://photos.example/dana.jpg"
     return {
-        "reply": add_mention(app, target, author_name="Aaron", content_text="Nice post!"),
+        "reply": add_mention(
+            app, target, author_name="Aaron", content_text="Nice post!",
+            published="2026-03-04T05:06:07Z",
+        ),
         "like": add_mention(
             app, target, property="like-of", author_name="Dana", author_photo=photo
         ),
@@ -118,7 +121,8 @@ def test_fragment_shows_counts_facepiles_and_a_list_of_every_type(
     assert bookmark.css_first(".pm-ti").text() == "Reading list"
     reply = tree.css_first(f'article[data-id="{made["reply"]}"]')
     time = reply.css_first("time")
-    assert time.attributes["datetime"].startswith("2026-01-01T")
+    assert time.attributes["datetime"] == "2026-03-04T05:06:07+00:00"
+    assert time.text() == "4 March 2026" and time.attributes["title"] == "2026-03-04 05:06"
     assert reply.css_first("a.pm-d").attributes["href"].startswith("https://author")
 
 
