@@ -55,6 +55,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "RATE_LIMIT_ENABLED": (True, _bool),
     # API caching.
     "API_MAX_AGE": (60, int),
+    # How long a built API answer is kept (Redis, or in-process when embedded); 0 turns it off.
+    "API_CACHE_TTL": (300, int),
     # Worker started by `pingsvc serve`.
     "WORKER_CONCURRENCY": (4, int),
     "WORKER_POOL": ("threads", str),
