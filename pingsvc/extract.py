@@ -1,41 +1,48 @@
 """What a source page says about its link to the target: post type, author, content, dates.
 
-mf2py parses the microformats; mf2util runs the IndieWeb's authorship and post interpretation
-algorithms on the one h-entry that links to the target. Pages without microformats get the
-WordPress-style treatment: the page title, the site name and an excerpt around the link.
+mf2py parses the microformats (pingsvc.mf2), and the one h-entry that links to the target is
+interpreted here with mf2util's helpers (post type discovery, is_name_a_title, parse_author).
+Authorship is pingsvc.authorship; pages without a usable entry get the WordPress treatment
+from pingsvc.excerpt: the page title, the site name and an excerpt around the link. The page
+is parsed once by lexbor (page facts, excerpt) and at most once by mf2py.
 """
 
 from __future__ import annotations
 
-import logging
+import email.utils
+import html
 import re
-from collections.abc import Callable
+import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import mf2py
 import mf2util
 from selectolax.lexbor import LexborHTMLParser
 
+from pingsvc import mf2
+from pingsvc.authorship import Author, FetchMf2, find_author, page_author, same_url
+from pingsvc.errors import SourceGone
+from pingsvc.excerpt import PageMeta, excerpt_around_link, plain, read_page, text_excerpt
 from pingsvc.fetch import Page
-from pingsvc.sanitize import clean_html, safe_url
-from pingsvc.urls import normalize_url, without_fragment
-from pingsvc.verify import LINK_ATTRIBUTES, html_links
+from pingsvc.sanitize import clean_html, safe_url, text_of
+from pingsvc.urls import target_key
+from pingsvc.verify import html_links
 
-log = logging.getLogger(__name__)
-
-# Properties that say how an entry relates to the target, strongest first.
+# Properties that say how an entry relates to the target, strongest first (wm-property).
 RELATION_PROPERTIES = ("in-reply-to", "like-of", "repost-of", "bookmark-of", "mention-of")
 RSVP_VALUES = {"yes", "no", "maybe", "interested"}
 SUMMARY_LENGTH = 300
-EXCERPT_CONTEXT = 100
-_TITLE_SEPARATORS = (" | ", " – ", " — ", " - ", " :: ", " » ", " · ")
-_MARK_START, _MARK_END = "\u2063\u2064", "\u2064\u2063"
-_SPACES = re.compile(r"\s+")
+NAME_MAX = 500
+_LONG_NAME = 60  # a "name" this long that the content repeats is the content, not a title
+_DATE = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{1,2}(?::?\d{2})?)?)?$",
+    re.IGNORECASE,
+)
 
-FetchMf2 = Callable[[str], dict[str, Any]]
+__all__ = ["FetchMf2", "MentionData", "extract", "iso_date", "summarize"]
 
 
 @dataclass
@@ -44,6 +51,7 @@ class MentionData:
 
     property: str = "mention-of"
     rsvp: str | None = None
+    post_type: str | None = None
     url: str | None = None
     name: str | None = None
     summary: str | None = None
@@ -64,293 +72,274 @@ class MentionData:
         return asdict(self)
 
 
-def _comparable(url: Any) -> str | None:
-    if not isinstance(url, str):
+def iso_date(value: Any) -> str | None:
+    """ISO 8601 for a page's date: "2024-03-05T10:12:00-05:00", "2024-03-05" for a bare date,
+    no offset when the page gave none (never invented); None when it isn't a date.
+
+    Replaces mf2util.parse_datetime, which needs minutes in the offset and rejects RFC 2822.
+    """
+    text = plain(value)
+    if not text:
         return None
+    match = _DATE.match(text)
+    if match is None:
+        try:
+            moment = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        return moment.isoformat(timespec="seconds")
+    year, month, day, hour, minute, second, offset = match.groups()
     try:
-        return without_fragment(normalize_url(url))
-    except Exception:  # noqa: BLE001 - not a URL, so not a link to the target
+        if hour is None:
+            return date(int(year), int(month), int(day)).isoformat()
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+        if offset:
+            moment = moment.replace(tzinfo=_zone(offset))
+    except ValueError:
         return None
+    return moment.isoformat(timespec="seconds")
 
 
-def _value_urls(value: Any) -> list[str]:
-    """The URLs a property value names: a plain string, or an embedded h-cite's url/value."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        urls = list(value.get("properties", {}).get("url", []))
-        if isinstance(value.get("value"), str):
-            urls.append(value["value"])
-        return [u for u in urls if isinstance(u, str)]
-    return []
+def _zone(offset: str) -> timezone:
+    if offset.upper() == "Z":
+        return UTC
+    sign = -1 if offset[0] == "-" else 1
+    digits = offset[1:].replace(":", "")
+    hours, minutes = (digits[:-2], digits[-2:]) if len(digits) > 2 else (digits, "0")
+    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
 
 
-def _all_entries(parsed: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(mf2util.find_all_entries(parsed, ["h-entry"]))
+def summarize(text: str | None, length: int = SUMMARY_LENGTH) -> str | None:
+    """`text` on one line, cut at a word boundary near `length` with an ellipsis when cut."""
+    text = plain(text)
+    if not text or len(text) <= length:
+        return text
+    cut = text[:length]
+    space = cut.rfind(" ")
+    if space >= length * 0.6:  # text without spaces (Japanese, URLs) is cut where it is
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + "…"
 
 
-def relation_to(entry: dict[str, Any], wanted: str) -> str | None:
+def _normal(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).lower()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def entry_name(entry: mf2.Item, content_text: str | None) -> str | None:
+    """The entry's name when it is a real title. mf2util.is_name_a_title drops names that
+    contain the content (implied names); names the content repeats (Known's p-name on the
+    status text, a note's first line) are dropped too, as webmention.io does."""
+    name = plain(mf2.text_of(mf2.first(entry, "name")))
+    if not name or not mf2util.is_name_a_title(name, content_text):
+        return None
+    if content_text:
+        short, text = _normal(name), _normal(content_text)
+        if short and short in text and (text.startswith(short) or len(name) > _LONG_NAME):
+            return None
+    return name[:NAME_MAX]
+
+
+def _relation(entry: mf2.Item, wanted: str) -> str | None:
     """Which property of `entry` names the target, or None."""
     props = entry.get("properties", {})
     for prop in RELATION_PROPERTIES:
         for value in props.get(prop, []):
-            if any(_comparable(u) == wanted for u in _value_urls(value)):
+            if any(_key(u) == wanted for u in mf2.urls_of(value)):
                 return prop
     return None
 
 
-def _content_links_to(entry: dict[str, Any], wanted: str, base: str) -> bool:
+def _key(url: str) -> str | None:
+    try:
+        return target_key(url.strip())
+    except ValueError:
+        return None
+
+
+def _content_links_to(entry: mf2.Item, wanted: str, base: str) -> bool:
     for content in entry.get("properties", {}).get("content", []):
-        html = content.get("html") if isinstance(content, dict) else None
-        if html and any(_comparable(link) == wanted for link in html_links(html, base)):
+        markup = content.get("html") if isinstance(content, dict) else None
+        if markup and any(_key(link) == wanted for link in html_links(markup, base)):
             return True
     return False
 
 
-def _choose_entry(
-    entries: list[dict[str, Any]], wanted: str, base: str
-) -> tuple[dict[str, Any] | None, str | None]:
-    """The entry that links to the target (by property first, then by its content)."""
-    for entry in entries:
-        relation = relation_to(entry, wanted)
+def choose_entry(
+    entries: list[tuple[mf2.Item, mf2.Item | None]], wanted: str, base: str
+) -> tuple[mf2.Item | None, mf2.Item | None, str | None]:
+    """(entry, its parent, relation): the first entry naming the target in a property, else
+    the first whose content links to it, else the page's only post (the link is elsewhere
+    on a permalink page); (None, None, None) for a feed none of whose entries links."""
+    for entry, parent in entries:
+        relation = _relation(entry, wanted)
         if relation:
-            return entry, relation
-    for entry in entries:
+            return entry, parent, relation
+    for entry, parent in entries:
         if _content_links_to(entry, wanted, base):
-            return entry, "mention-of"
-    return (entries[0], None) if len(entries) == 1 else (None, None)
+            return entry, parent, "mention-of"
+    posts = _posts(entries)
+    if len(posts) == 1:
+        return posts[0][0], posts[0][1], "mention-of"
+    return None, None, None
 
 
-def iso_date(value: Any) -> str | None:
-    """ISO 8601 for an mf2 date string; keeps the offset when the page gave one."""
-    if not value:
-        return None
-    text = str(value).strip()
-    try:
-        parsed = mf2util.parse_datetime(text)
-    except (ValueError, TypeError, OverflowError):
-        parsed = None
-    if isinstance(parsed, datetime):
-        return parsed.isoformat()
-    if isinstance(parsed, date):
-        return parsed.isoformat()
-    return None
+def _posts(
+    entries: list[tuple[mf2.Item, mf2.Item | None]],
+) -> list[tuple[mf2.Item, mf2.Item | None]]:
+    """The entries that are posts of the page, not p-comments on one of them."""
+    return [
+        (entry, parent)
+        for entry, parent in entries
+        if parent is None
+        or not any(c is entry for c in parent.get("properties", {}).get("comment", []))
+    ]
 
 
-def _plain(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = _SPACES.sub(" ", str(value)).strip()
-    return text or None
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or url
 
 
-def summarize(text: str | None, length: int = SUMMARY_LENGTH) -> str | None:
-    """`text` cut at a word boundary near `length`, with an ellipsis when cut."""
-    if not text:
-        return None
-    text = _SPACES.sub(" ", text).strip()
-    if len(text) <= length:
-        return text
-    cut = text[:length].rsplit(" ", 1)[0].rstrip(" ,;:.-–—")
-    return f"{cut}…"
+def _complete(author: Author | None, parsed: mf2.Parsed, page: Page, meta: PageMeta) -> Author:
+    """Fill in an author the algorithm didn't name: the page's own h-card, the site name, or
+    the host (of the author page when one is known)."""
+    if author is not None and author.name:
+        return author
+    card = page_author(parsed, page.url)
+    if author is None or not author.url:
+        return card or Author(name=meta.site_name or _host(page.url))
+    if card is not None and same_url(card.url, author.url):
+        return card
+    same_site = _host(author.url) == _host(page.url)
+    return Author(name=(meta.site_name if same_site else None) or _host(author.url), url=author.url)
 
 
-def _author_fields(author: dict[str, Any] | None, base: str) -> tuple[str | None, ...]:
-    if not author:
-        return None, None, None
-    name = _plain(author.get("name"))
-    url = author.get("url")
-    photo = author.get("photo")
-    if isinstance(photo, dict):  # mf2 2.0 photos may carry alt text
-        photo = photo.get("value")
-    url = safe_url(urljoin(base, url)) if isinstance(url, str) and url else None
-    photo = safe_url(urljoin(base, photo)) if isinstance(photo, str) and photo else None
-    return name, url, photo
+def _urls(values: list[Any], base: str) -> list[str]:
+    found: list[str] = []
+    for value in values:
+        for url in mf2.urls_of(value):
+            absolute = safe_url(urljoin(base, url.strip()))
+            if absolute and absolute not in found and len(absolute) <= 2048:
+                found.append(absolute)
+    return found
 
 
-def _meta(tree: LexborHTMLParser, *names: str) -> str | None:
-    for name in names:
-        node = tree.css_first(f'meta[property="{name}"], meta[name="{name}"]')
-        if node is not None:
-            value = _plain(node.attributes.get("content"))
-            if value:
-                return value
-    return None
-
-
-def split_title(title: str | None, site_name: str | None) -> tuple[str | None, str | None]:
-    """("Movie Review – Her", "Fernby Films") from "Movie Review – Her | Fernby Films"."""
-    if not title:
-        return None, site_name
-    if site_name:
-        for sep in _TITLE_SEPARATORS:
-            suffix = f"{sep}{site_name}"
-            if title.endswith(suffix) and len(title) > len(suffix):
-                return title[: -len(suffix)].strip(), site_name
-        return title, site_name
-    for sep in (" | ", " – ", " — "):  # unambiguous separators only when no site name is known
-        if sep in title:
-            head, _, tail = title.rpartition(sep)
-            if head.strip() and 0 < len(tail) <= 60:
-                return head.strip(), tail.strip()
-    return title, None
-
-
-def excerpt_around_link(html: str, base: str, wanted: str) -> str | None:
-    """About EXCERPT_CONTEXT characters either side of the first link to the target,
-    WordPress style: "[…] text before LINK TEXT text after […]"."""
-    tree = LexborHTMLParser(html)
-    for node in tree.css("script, style, noscript, template, nav, header, footer"):
-        node.decompose()
-    body = tree.body or tree.root
-    if body is None:
-        return None
-    base_node = tree.css_first("base[href]")
-    if base_node is not None:
-        base = urljoin(base, base_node.attributes.get("href") or "")
-    marked = False
-    for node in body.css(", ".join(f"{tag}[{attr}]" for tag, attr in LINK_ATTRIBUTES.items())):
-        value = node.attributes.get(LINK_ATTRIBUTES.get(node.tag or "", "href"))
-        if value and _comparable(urljoin(base, value.strip())) == wanted:
-            node.insert_before(_MARK_START)
-            node.insert_after(_MARK_END)
-            marked = True
-            break
-    if not marked:
-        return None
-    text = _SPACES.sub(" ", body.text(separator=" "))
-    start, end = text.find(_MARK_START), text.find(_MARK_END)
-    if start < 0 or end < 0:
-        return None
-    before = text[:start].strip()
-    link_text = text[start + len(_MARK_START) : end].strip()
-    after = text[end + len(_MARK_END) :].strip()
-    head = before[-EXCERPT_CONTEXT:]
-    if len(before) > EXCERPT_CONTEXT:
-        head = "[…] " + head.split(" ", 1)[-1] if " " in head else "[…] " + head
-    tail = after[:EXCERPT_CONTEXT]
-    if len(after) > EXCERPT_CONTEXT:
-        tail = (tail.rsplit(" ", 1)[0] if " " in tail else tail) + " […]"
-    return _plain(" ".join(part for part in (head, link_text, tail) if part))
-
-
-def _fallback(page: Page, wanted: str, parsed: dict[str, Any] | None) -> MentionData:
-    """A mention from a page without a usable h-entry: title, site name, excerpt."""
-    tree = LexborHTMLParser(page.text)
-    title_node = tree.css_first("title")
-    site_name = _meta(tree, "og:site_name", "application-name")
-    title = _meta(tree, "og:title", "twitter:title") or (
-        _plain(title_node.text()) if title_node is not None else None
+def _from_entry(
+    page: Page,
+    meta: PageMeta,
+    parsed: mf2.Parsed,
+    chosen: tuple[mf2.Item, mf2.Item | None, str],
+    main: bool,
+    fetch_mf2: FetchMf2 | None,
+    summary_length: int,
+) -> MentionData:
+    entry, parent, relation = chosen
+    props = entry.get("properties", {})
+    if props.get("deleted"):
+        raise SourceGone("the source post is marked deleted (dt-deleted)", status_code=410)
+    content = mf2.first(entry, "content")
+    markup = content.get("html") if isinstance(content, dict) else None
+    if markup is None and isinstance(content, str):
+        markup = html.escape(content)
+    content_html = clean_html(markup or "", meta.base) or None
+    # The text of what is shown, not mf2py's value: that keeps the text of forms, buttons and
+    # other markup the sanitizer drops.
+    content_text = text_of(content_html) if content_html else None
+    explicit_summary = plain(mf2.text_of(mf2.first(entry, "summary")))
+    summary = explicit_summary or (
+        content_text if content_text and len(content_text) > summary_length else None
     )
-    name, site_name = split_title(title, site_name)
-    if name and site_name is None and title_node is not None:
-        _, site_name = split_title(_plain(title_node.text()), None)
-    excerpt = excerpt_around_link(page.text, page.url, wanted)
-    author: dict[str, Any] | None = None
-    if parsed is not None:
-        card = mf2util.representative_hcard(parsed, page.url)
-        if card:
-            author = mf2util.parse_author(card)
-    author_name, author_url, author_photo = _author_fields(author, page.url)
-    if not author_url:
-        rel_author = (parsed or {}).get("rels", {}).get("author", [])
-        author_url = safe_url(urljoin(page.url, rel_author[0])) if rel_author else None
-    host = urlsplit(page.url).hostname or ""
-    canonical = tree.css_first('link[rel~="canonical"][href]')
+    feed = parent if mf2.has_type(parent, "h-feed") else None
+    author = find_author(parsed, entry, feed, page.url, meta.rels.get("author", []), fetch_mf2)
+    author = _complete(author, parsed, page, meta)
+    rsvp = (mf2.text_of(mf2.first(entry, "rsvp")) or "").strip().lower()
+    is_rsvp = relation == "in-reply-to" and rsvp in RSVP_VALUES
+    url = _urls(props.get("url", []), page.url)
+    syndication = _urls(props.get("syndication", []), page.url)
+    if main:
+        syndication += [u for u in _urls(meta.rels.get("syndication", []), page.url)
+                        if u not in syndication]  # fmt: skip
+    return MentionData(
+        property="rsvp" if is_rsvp else relation,
+        rsvp=rsvp if is_rsvp else None,
+        post_type=mf2util.post_type_discovery(entry),
+        url=url[0] if url else page.url,
+        name=entry_name(entry, content_text),
+        summary=summarize(summary, summary_length),
+        content_html=content_html,
+        content_text=content_text,
+        author_name=author.name,
+        author_url=author.url,
+        author_photo=author.photo,
+        published=iso_date(mf2.text_of(mf2.first(entry, "published")))
+        or (iso_date(meta.published) if main else None),
+        updated=iso_date(mf2.text_of(mf2.first(entry, "updated")))
+        or (iso_date(meta.updated) if main else None),
+        in_reply_to=_urls(props.get("in-reply-to", []), page.url),
+        syndication=syndication,
+        canonical=safe_url(meta.canonical) if main else None,
+        site_name=meta.site_name,
+    )
+
+
+def _from_page(
+    page: Page, meta: PageMeta, parsed: mf2.Parsed, tree: LexborHTMLParser, target: str
+) -> MentionData:
+    """A mention from a page without an entry that links: title, site name, excerpt."""
+    excerpt = excerpt_around_link(tree, meta.base, target)
+    author = _complete(None, parsed, page, meta)
+    is_card = author.url is not None  # the page's h-card; a site name or host has no URL
     return MentionData(
         property="mention-of",
+        post_type="article" if meta.title else "note",
         url=page.url,
-        name=name,
-        summary=summarize(excerpt),
-        content_html=clean_html(excerpt, page.url) if excerpt else None,
+        name=meta.title[:NAME_MAX] if meta.title else None,
+        content_html=html.escape(excerpt, quote=False) if excerpt else None,
         content_text=excerpt,
-        author_name=author_name or _meta(tree, "author") or site_name or host,
-        author_url=author_url or safe_url(f"{urlsplit(page.url).scheme}://{host}/"),
-        author_photo=author_photo,
-        published=iso_date(_meta(tree, "article:published_time", "date", "dc.date")),
-        updated=iso_date(_meta(tree, "article:modified_time")),
-        canonical=safe_url(urljoin(page.url, canonical.attributes.get("href") or ""))
-        if canonical is not None
-        else None,
-        site_name=site_name,
+        author_name=author.name,
+        author_url=author.url if is_card else None,
+        author_photo=author.photo if is_card else None,
+        published=iso_date(meta.published),
+        updated=iso_date(meta.updated),
+        syndication=_urls(meta.rels.get("syndication", []), page.url),
+        canonical=safe_url(meta.canonical),
+        site_name=meta.site_name,
         microformats=False,
     )
 
 
-def parse_mf2(page: Page) -> dict[str, Any]:
-    return mf2py.parse(doc=page.text, url=page.url, html_parser="lxml")
-
-
-def extract(page: Page, target: str, fetch_mf2: FetchMf2 | None = None) -> MentionData:
-    """The post on `page` that links to `target`. Pure, unless `fetch_mf2` is given: the
-    authorship algorithm then uses it to read an author page."""
-    wanted = _comparable(target) or target
-    if not page.is_html:
-        host = urlsplit(page.url).hostname or page.url
-        return MentionData(
-            url=page.url, author_name=host, author_url=safe_url(f"https://{host}/"),
-            microformats=False,
-        )  # fmt: skip
-    parsed = parse_mf2(page)
-    entry, relation = _choose_entry(_all_entries(parsed), wanted, page.url)
-    if entry is None:
-        return _fallback(page, wanted, parsed)
-    data = _interpret(parsed, entry, page, fetch_mf2)
-    data.property = relation or "mention-of"
-    rsvp = _plain(" ".join(v for v in entry["properties"].get("rsvp", []) if isinstance(v, str)))
-    if rsvp and rsvp.lower() in RSVP_VALUES and data.property == "in-reply-to":
-        data.property, data.rsvp = "rsvp", rsvp.lower()
-    if not data.author_name:
-        fallback = _fallback(page, wanted, parsed)
-        data.author_name = fallback.author_name
-        data.author_url = data.author_url or fallback.author_url
-        data.site_name = fallback.site_name
-    return data
-
-
-def _safe_fetch(fetch_mf2: FetchMf2 | None) -> FetchMf2 | None:
-    if fetch_mf2 is None:
-        return None
-
-    def fetch(url: str) -> dict[str, Any]:
-        try:
-            return fetch_mf2(url)
-        except Exception as exc:  # noqa: BLE001 - an unreadable author page means no author
-            log.info("author page %s not usable: %s", url, exc)
-            return {"items": [], "rels": {}, "rel-urls": {}}
-
-    return fetch
-
-
-def _interpret(
-    parsed: dict[str, Any], entry: dict[str, Any], page: Page, fetch_mf2: FetchMf2 | None
+def extract(
+    page: Page,
+    target: str,
+    fetch_mf2: FetchMf2 | None = None,
+    *,
+    summary_length: int = SUMMARY_LENGTH,
 ) -> MentionData:
-    result = mf2util.interpret_entry(
-        parsed, page.url, hentry=entry, want_json=True, fetch_mf2_func=_safe_fetch(fetch_mf2)
-    )
-    author_name, author_url, author_photo = _author_fields(result.get("author"), page.url)
-    content_html = clean_html(result.get("content") or "", page.url) or None
-    content_text = _plain(result.get("content-plain"))
-    if content_text is None and content_html:
-        content_text = _plain(LexborHTMLParser(content_html).text(separator=" "))
-    summary = _plain(result.get("summary")) or summarize(content_text)
-    url = result.get("url")
-    in_reply_to = [
-        u for value in entry["properties"].get("in-reply-to", []) for u in _value_urls(value)
-    ]
-    canonical = parsed.get("rels", {}).get("canonical", [])
-    return MentionData(
-        url=safe_url(urljoin(page.url, url)) if isinstance(url, str) else page.url,
-        name=_plain(result.get("name")),
-        summary=summary,
-        content_html=content_html,
-        content_text=content_text,
-        author_name=author_name,
-        author_url=author_url,
-        author_photo=author_photo,
-        published=iso_date(result.get("published")),
-        updated=iso_date(result.get("updated")),
-        in_reply_to=[u for u in (safe_url(urljoin(page.url, u)) for u in in_reply_to) if u],
-        syndication=sorted(u for u in (safe_url(s) for s in result.get("syndication", [])) if u),
-        canonical=safe_url(canonical[0]) if canonical else None,
+    """The post on `page` that links to `target`. Pure, unless `fetch_mf2` is given: the
+    authorship algorithm then uses it to read an author page. Raises SourceGone for a page
+    or entry that says it was deleted."""
+    if not page.is_html:
+        excerpt = text_excerpt(page.text, target) if page.media_type == "text/plain" else None
+        return MentionData(
+            url=page.url,
+            post_type="note",
+            content_html=html.escape(excerpt, quote=False) if excerpt else None,
+            content_text=excerpt,
+            author_name=_host(page.url),
+            microformats=False,
+        )
+    tree = LexborHTMLParser(page.text)
+    meta = read_page(tree, page.url)
+    if meta.gone:
+        raise SourceGone("the source page says 410 Gone", status_code=410)
+    parsed = mf2.parse(page.text, page.url)
+    entries = [(e, p) for e, p in mf2.walk(parsed["items"]) if mf2.has_type(e, "h-entry")]
+    wanted = _key(target) or target
+    entry, parent, relation = choose_entry(entries, wanted, meta.base)
+    if entry is None or relation is None:
+        return _from_page(page, meta, parsed, tree, target)
+    posts = _posts(entries)
+    main = len(posts) == 1 and posts[0][0] is entry  # the page is this post's permalink
+    return _from_entry(
+        page, meta, parsed, (entry, parent, relation), main, fetch_mf2, summary_length
     )

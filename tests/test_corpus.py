@@ -1,0 +1,110 @@
+"""The saved corpus (tests/pages): every page fetched from a real local server, verified and
+extracted by the pipeline's own inspect(), compared with the expectations kept beside it."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import mf2util
+import pytest
+
+from pingsvc import pipeline
+from pingsvc.errors import FetchError, SourceGone
+from pingsvc.extract import MentionData
+from pingsvc.fetch import FetchPolicy, decode_body, fetch
+from tests.conftest import TARGET
+from tests.support.pageserver import PAGES, PageServer
+
+ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
+CODECS = {"iso-8859-1": "cp1252", "shift_jis": "cp932", "utf-16": "utf-16", "utf-8": "utf-8"}
+
+
+def corpus() -> list[tuple[str, dict[str, Any]]]:
+    cases = []
+    for expected in sorted(PAGES.glob("*.expected.json")):
+        stem = expected.name.removesuffix(".expected.json")
+        source = stem if stem.endswith((".json", ".txt")) else f"{stem}.html"
+        cases.append((source, json.loads(expected.read_text(encoding="utf-8"))))
+    return cases
+
+
+CASES = corpus()
+
+
+@pytest.fixture(scope="module")
+def settings(pages: PageServer) -> pipeline.PipelineSettings:
+    return pipeline.PipelineSettings(policy=FetchPolicy(allow=frozenset({pages.hostport})))
+
+
+def moment(value: str) -> date | datetime:
+    parsed = mf2util.parse_datetime(" ".join(value.split()))
+    assert parsed is not None
+    return parsed  # type: ignore[no-any-return]
+
+
+def test_the_corpus_has_at_least_thirty_pages_each_with_expectations() -> None:
+    assert len(CASES) >= 30
+    sources = {p.name for p in PAGES.iterdir() if p.suffix in {".html", ".json", ".txt"}}
+    sources = {s for s in sources if not s.endswith(".expected.json")}
+    assert sources == {source for source, _ in CASES}
+
+
+@pytest.mark.parametrize(("source", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_corpus_page_extracts_as_expected(
+    source: str,
+    expected: dict[str, Any],
+    pages: PageServer,
+    settings: pipeline.PipelineSettings,
+) -> None:
+    url = pages.url(source)
+    if expected.get("gone"):
+        with pytest.raises(SourceGone):
+            pipeline.inspect(url, TARGET, settings)
+        return
+    if not expected["links"]:
+        with pytest.raises(FetchError) as refused:
+            pipeline.inspect(url, TARGET, settings)
+        assert refused.value.kind == "no_link"
+        return
+    data = pipeline.inspect(url, TARGET, settings)
+    check(data, expected, url)
+
+
+def check(data: MentionData, expected: dict[str, Any], url: str) -> None:
+    got = data.as_dict()
+    for key in ("property", "rsvp", "author_name", "name"):
+        if key in expected:
+            assert got[key] == expected[key], key
+    if "author_url" in expected:
+        want = expected["author_url"]
+        assert data.author_url == (urljoin(url, want) if want else None)
+    if "content_contains" in expected:
+        assert expected["content_contains"] in " ".join((data.content_text or "").split())
+    if "published" in expected:
+        assert data.published is not None
+        assert ISO_WITH_OFFSET.match(data.published), data.published
+        assert datetime.fromisoformat(data.published) == moment(expected["published"])
+    for field in ("author_url", "author_photo", "url"):
+        assert got[field] is None or got[field].startswith(("http://", "https://"))
+
+
+@pytest.mark.parametrize(("source", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_corpus_page_decodes_to_the_same_text_as_its_declared_encoding(
+    source: str, expected: dict[str, Any], pages: PageServer
+) -> None:
+    raw = (PAGES / source).read_bytes()
+    if expected.get("gone"):  # fetch refuses it; the server sends it without a charset
+        text = decode_body(raw, None, html=True)
+    else:
+        text = fetch(pages.url(source), FetchPolicy(allow=frozenset({pages.hostport}))).text
+    assert text == raw.decode(CODECS[expected.get("encoding", "utf-8")])
+
+
+def test_html_pages_in_the_corpus_are_real_world_sized() -> None:
+    sizes = [len(Path(PAGES / source).read_bytes()) for source, _ in CASES]
+    assert all(2048 <= size <= 40960 for size in sizes)
