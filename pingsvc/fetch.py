@@ -300,17 +300,61 @@ def parse_content_type(value: str) -> tuple[str, str | None]:
     return media_type, charset
 
 
+# What browsers decode these labels as (WHATWG Encoding): each is a superset of its label.
+_BROWSER_CODECS = {
+    "ascii": "cp1252",
+    "latin_1": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso8859-9": "cp1254",
+    "iso8859-11": "cp874",
+    "tis-620": "cp874",
+    "shift_jis": "cp932",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "big5": "big5hkscs",
+    "euc_kr": "cp949",
+}
+# Labels browsers know and Python's codec registry doesn't.
+_LABELS = {
+    "windows-31j": "cp932",
+    "x-sjis": "cp932",
+    "ms_kanji": "cp932",
+    "csshiftjis": "cp932",
+    "x-gbk": "gb18030",
+    "ks_c_5601-1987": "cp949",
+    "x-euc-jp": "euc_jp",
+    "x-mac-roman": "mac_roman",
+    "utf16le": "utf-16-le",
+    "utf16be": "utf-16-be",
+}
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""")
+
+
 def _known(codec: str | None) -> str | None:
     if not codec:
         return None
     try:
-        return codecs.lookup(codec).name
+        label = codec.strip().lower()
+        name = codecs.lookup(_LABELS.get(label, label)).name
     except LookupError:
         return None
+    return _BROWSER_CODECS.get(name, name)
+
+
+def _declared(body: bytes) -> str | None:
+    """The charset the document declares in its first bytes: <meta charset>, <meta
+    http-equiv=Content-Type content="...; charset=">, or an XML declaration."""
+    head = body[:4096]
+    match = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
+    codec = _known(match.group(1).decode("ascii", "ignore")) if match else None
+    # An ASCII-readable declaration of UTF-16 is a lie: a UTF-16 page would not be readable
+    # here. Browsers take it as UTF-8, and so does this.
+    return "utf-8" if codec and codec.startswith("utf-16") else codec
 
 
 def decode_body(body: bytes, charset: str | None, *, html: bool = True) -> str:
-    """Decode by BOM, then the HTTP charset, then <meta charset>, then UTF-8, then cp1252."""
+    """Decode as a browser would: BOM, then the HTTP charset, then the document's own
+    declaration, then UTF-8, then windows-1252. Undecodable bytes become U+FFFD."""
     for bom, bom_codec in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"),
@@ -318,13 +362,12 @@ def decode_body(body: bytes, charset: str | None, *, html: bool = True) -> str:
     ):
         if body.startswith(bom):
             return body.decode(bom_codec, errors="replace")
-    codec: str | None = _known(charset)
+    codec = _known(charset)
+    if codec == "utf-16":
+        codec = "utf-16-le"  # the WHATWG meaning of the bare label, without a BOM
     if codec is None and html:
-        match = _META_CHARSET.search(body[:4096])
-        codec = _known(match.group(1).decode("ascii", "ignore")) if match else None
+        codec = _declared(body)
     if codec is not None:
-        if codec == "iso8859-1":
-            codec = "cp1252"  # what browsers do for Latin-1 labels
         return body.decode(codec, errors="replace")
     try:
         return body.decode("utf-8")
