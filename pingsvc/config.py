@@ -24,6 +24,13 @@ def _ints(value: str) -> list[int]:
     return [int(item) for item in _list(value)]
 
 
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError("it must be a whole number of at least 1")
+    return number
+
+
 SETTINGS: dict[str, tuple[Any, Any]] = {
     "VAR_DIR": ("var", str),
     "DATABASE_URL": (None, str),
@@ -40,6 +47,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
         "pingsvc/0.1 (webmention and pingback receiver; +https://github.com/pingsvc/pingsvc)",
         str,
     ),
+    # Extraction: a post's text longer than this many characters gets a summary cut at a word.
+    "SUMMARY_LENGTH": (300, _positive_int),
     # Verification retries: tries in all, and the first backoff in seconds (doubles each try).
     "VERIFY_MAX_TRIES": (5, int),
     "VERIFY_BACKOFF": (3.0, float),

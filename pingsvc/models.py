@@ -132,11 +132,32 @@ class Mention(Base):
     updated: Mapped[str | None] = mapped_column(String(40))
     in_reply_to: Mapped[str | None] = mapped_column(String(URL_MAX))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("mention.id", ondelete="SET NULL"))
+    # Set when this source is another stored mention's copy (a syndicated copy, or a page whose
+    # rel=canonical is that mention): it is then rejected so the post shows once.
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mention.id", ondelete="SET NULL")
+    )
     content_hash: Mapped[str | None] = mapped_column(String(64))
     # Everything else extraction found: syndication links, canonical URL, site name, excerpt.
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     site: Mapped[Site] = relationship()
+
+
+class MentionLink(Base):
+    """A URL a verified mention is known by (kind "self": its source, url, canonical and
+    syndicated copies) or replies to (kind "reply"), hashed, so threads and duplicates are
+    found through an index instead of by reading every mention of a post."""
+
+    __tablename__ = "mention_link"
+    __table_args__ = (Index("ix_mention_link_key_kind", "key", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mention_id: Mapped[int] = mapped_column(
+        ForeignKey("mention.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # "self" or "reply"
+    key: Mapped[str] = mapped_column(String(40))  # sha256 of urls.target_key(url), 40 hex
 
 
 class ModerationAction(Base):

@@ -11,15 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import mf2py
 import requests
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
-from pingsvc import metrics, moderation
+from pingsvc import metrics, mf2, moderation, relations
 from pingsvc.db import Database
 from pingsvc.errors import FetchError, HostilePage, SourceGone, TransientFetchError
-from pingsvc.extract import MentionData, extract
+from pingsvc.extract import SUMMARY_LENGTH, MentionData, extract
 from pingsvc.fetch import FetchPolicy, fetch, make_session
 from pingsvc.models import APPROVED, DELETED, HELD, PENDING, REJECTED, Mention, utcnow
 from pingsvc.verify import links_to
@@ -43,6 +41,7 @@ class PipelineSettings:
     policy: FetchPolicy
     max_tries: int = 5
     backoff: float = 3.0
+    summary_length: int = SUMMARY_LENGTH
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> PipelineSettings:
@@ -50,6 +49,7 @@ class PipelineSettings:
             policy=FetchPolicy.from_config(config),
             max_tries=int(config["VERIFY_MAX_TRIES"]),
             backoff=float(config["VERIFY_BACKOFF"]),
+            summary_length=int(config.get("SUMMARY_LENGTH", SUMMARY_LENGTH)),
         )
 
 
@@ -82,7 +82,7 @@ def _author_page_mf2(policy: FetchPolicy) -> Any:
         if hit and hit[0] > time.monotonic():
             return hit[1]
         page = fetch(url, policy, _session(policy))
-        parsed = mf2py.parse(doc=page.text, url=page.url, html_parser="lxml")
+        parsed = mf2.parse(page.text, page.url)
         if len(_author_cache) > 1000:
             _author_cache.clear()
         _author_cache[url] = (time.monotonic() + _AUTHOR_TTL, parsed)
@@ -108,7 +108,12 @@ def inspect(source: str, target: str, settings: PipelineSettings) -> MentionData
     if not links_to(page, target):
         raise FetchError(NO_LINK, kind="no_link")
     try:
-        return extract(page, target, _author_page_mf2(settings.policy))
+        return extract(
+            page,
+            target,
+            _author_page_mf2(settings.policy),
+            summary_length=settings.summary_length,
+        )
     except RecursionError as exc:
         raise HostilePage("the source page is nested too deeply to read") from exc
 
@@ -184,6 +189,8 @@ def _finish(
         changed = mention.status != status
         mention.status, mention.error, mention.error_kind = status, reason, kind
         mention.changed = changed
+        if status == DELETED:
+            relations.release(session, mention)
         _done(mention, seen)
         session.commit()
         metrics.verdict(mention.protocol, status, kind)
@@ -200,17 +207,20 @@ def _store(
             return None
         digest = content_hash(data)
         changed = digest != mention.content_hash or mention.status not in (APPROVED, HELD)
+        before = (mention.content_hash, mention.status, mention.error_kind)
         status = moderation.verdict(session, mention)
         _apply(mention, data)
-        mention.parent_id = _parent_id(session, mention, data)
         mention.content_hash = digest
         mention.status, mention.error, mention.error_kind = status, None, None
+        relations.relate(session, mention, data)  # threads; may mark it (or its copy) duplicate
+        if mention.error_kind == relations.DUPLICATE:
+            changed = before != (digest, REJECTED, relations.DUPLICATE)
         mention.changed = changed
         _done(mention, seen)
         session.commit()
-        metrics.verdict(mention.protocol, status)
-        log.info("mention %s %s (%s)", mention_id, status, data.property)
-        return Outcome(status, None, changed)
+        metrics.verdict(mention.protocol, mention.status, mention.error_kind)
+        log.info("mention %s %s (%s)", mention_id, mention.status, data.property)
+        return Outcome(mention.status, mention.error, changed)
 
 
 def _apply(mention: Mention, data: MentionData) -> None:
@@ -233,20 +243,8 @@ def _apply(mention: Mention, data: MentionData) -> None:
         "site_name": data.site_name,
         "microformats": data.microformats,
         "in_reply_to": data.in_reply_to,
+        "post_type": data.post_type,
     }
-
-
-def _parent_id(session: Session, mention: Mention, data: MentionData) -> int | None:
-    """A reply to another stored mention of the same site is threaded under it."""
-    if not data.in_reply_to:
-        return None
-    return session.scalar(
-        select(Mention.id)
-        .where(Mention.site_id == mention.site_id)
-        .where(Mention.id != mention.id)
-        .where(Mention.source.in_(data.in_reply_to) | Mention.url.in_(data.in_reply_to))
-        .limit(1)
-    )
 
 
 def pending_ids(db: Database, older_than: float, limit: int = 1000) -> list[int]:

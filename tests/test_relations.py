@@ -1,0 +1,216 @@
+"""Threads and duplicates: verified mentions stored by the pipeline, read back through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from pingsvc import pipeline, services
+from pingsvc.models import Mention
+from pingsvc.receive import accept
+from tests.conftest import TARGET, make_app
+from tests.support.pageserver import PageServer
+
+OTHER_TARGET = "https://blog.example/post/2"
+
+
+def entry(body: str, *, head: str = "", author: str = "Alice") -> str:
+    return (
+        f"<!doctype html><html><head>{head}</head><body><article class='h-entry'>"
+        f"<a class='p-author h-card' href='/'>{author}</a>{body}</article></body></html>"
+    )
+
+
+def reply_to(*urls: str, text: str = "Indeed.", head: str = "") -> str:
+    links = "".join(f"<a class='u-in-reply-to' href='{u}'>re</a>" for u in urls)
+    return entry(f"{links}<p class='e-content'>{text}</p>", head=head)
+
+
+def submit(app: Flask, source: str, target: str = TARGET) -> int:
+    with services(app).db.session() as session:
+        return accept(session, source, target, "webmention", lambda _id: None).mention_id
+
+
+def verify(app: Flask, source: str, target: str = TARGET) -> int:
+    mention_id = submit(app, source, target)
+    shared = services(app)
+    pipeline.process_mention(shared.db, mention_id, shared.pipeline)
+    return mention_id
+
+
+def row(app: Flask, mention_id: int) -> Mention:
+    with services(app).db.session() as session:
+        mention = session.get(Mention, mention_id)
+        assert mention is not None
+        return mention
+
+
+def shown(app: Flask, target: str = TARGET) -> list[dict[str, Any]]:
+    children = app.test_client().get(f"/api/mentions.jf2?target={target}").get_json()["children"]
+    return sorted(children, key=lambda child: child["wm-id"])
+
+
+def test_a_reply_to_another_mentions_source_is_threaded_under_it(
+    app: Flask, pages: PageServer
+) -> None:
+    first = pages.add("/t1/first", reply_to(TARGET, text="First!"))
+    parent = verify(app, first)
+    child = verify(app, pages.add("/t1/second", reply_to(TARGET, first, text="Agreed.")))
+    assert row(app, child).parent_id == parent
+    by_id = {c["wm-id"]: c for c in shown(app)}
+    assert by_id[child]["wm-parent-id"] == parent
+    assert "wm-parent-id" not in by_id[parent]
+
+
+def test_a_reply_that_arrives_before_its_parent_is_threaded_when_the_parent_comes(
+    app: Flask, pages: PageServer
+) -> None:
+    parent_url = pages.add("/t2/parent", reply_to(TARGET, text="Original point."))
+    child = verify(app, pages.add("/t2/child", reply_to(TARGET, parent_url + "/")))
+    assert row(app, child).parent_id is None
+    parent = verify(app, parent_url)
+    assert row(app, child).parent_id == parent
+
+
+def test_a_reply_to_a_comment_anchor_on_the_target_is_threaded_under_that_mention(
+    app: Flask, pages: PageServer
+) -> None:
+    parent = verify(app, pages.add("/t3/comment", reply_to(TARGET, text="A comment.")))
+    child = verify(app, pages.add("/t3/reply", reply_to(f"{TARGET}#comment-{parent}")))
+    stored = row(app, child)
+    assert (stored.parent_id, stored.property) == (parent, "in-reply-to")
+
+
+def test_an_anchor_naming_a_mention_of_another_post_is_not_a_thread(
+    app: Flask, pages: PageServer
+) -> None:
+    elsewhere = verify(app, pages.add("/t4/other", reply_to(OTHER_TARGET)), OTHER_TARGET)
+    child = verify(app, pages.add("/t4/reply", reply_to(f"{TARGET}#comment-{elsewhere}")))
+    assert row(app, child).status == "approved"
+    assert row(app, child).parent_id is None
+
+
+def original_and_copy(pages: PageServer, tag: str) -> tuple[str, str]:
+    copy = pages.url(f"/{tag}/social/123")
+    original = pages.add(
+        f"/{tag}/post",
+        entry(
+            f"<p class='e-content'>Read <a href='{TARGET}'>this</a>.</p>"
+            f"<a class='u-syndication' href='{copy}'>also on social</a>"
+        ),
+    )
+    pages.add(
+        f"/{tag}/social/123",
+        entry(f"<p class='e-content'>Read <a href='{TARGET}'>this</a>.</p>", author="@alice"),
+    )
+    return original, copy
+
+
+def test_a_syndicated_copy_sent_after_its_original_is_shown_once(
+    app: Flask, pages: PageServer
+) -> None:
+    original, copy = original_and_copy(pages, "d1")
+    kept = verify(app, original)
+    duplicate = verify(app, copy)
+    assert [c["wm-id"] for c in shown(app)] == [kept]
+    stored = row(app, duplicate)
+    assert (stored.status, stored.error_kind, stored.duplicate_of_id) == (
+        "rejected",
+        "duplicate",
+        kept,
+    )
+    assert f"mention {kept}" in (stored.error or "")
+
+
+def test_an_original_sent_after_its_syndicated_copy_replaces_it(
+    app: Flask, pages: PageServer
+) -> None:
+    original, copy = original_and_copy(pages, "d2")
+    first = verify(app, copy)
+    assert [c["wm-id"] for c in shown(app)] == [first]
+    kept = verify(app, original)
+    assert [c["wm-id"] for c in shown(app)] == [kept]
+    assert row(app, first).duplicate_of_id == kept
+
+
+def test_a_page_whose_canonical_is_a_stored_mention_is_its_duplicate(
+    app: Flask, pages: PageServer
+) -> None:
+    original = pages.add("/d3/post", reply_to(TARGET, text="Mine."))
+    canonical = f"<link rel='canonical' href='{original}'>"
+    mirror = pages.add("/d3/mirror", reply_to(TARGET, text="Mine.", head=canonical))
+    kept = verify(app, original)
+    duplicate = verify(app, mirror)
+    assert row(app, duplicate).duplicate_of_id == kept
+    assert [c["wm-id"] for c in shown(app)] == [kept]
+
+
+def test_a_canonical_pointing_at_a_home_page_does_not_merge_different_posts(
+    app: Flask, pages: PageServer
+) -> None:
+    careless = f"<link rel='canonical' href='{pages.url('/')}'>"
+    one = verify(app, pages.add("/d4/one", entry(f"<a href='{TARGET}'>x</a>", head=careless)))
+    two = verify(app, pages.add("/d4/two", entry(f"<a href='{TARGET}'>y</a>", head=careless)))
+    assert [c["wm-id"] for c in shown(app)] == [one, two]
+
+
+def test_when_the_shown_original_is_deleted_its_copy_is_verified_again_and_shown(
+    app: Flask, pages: PageServer
+) -> None:
+    original, copy = original_and_copy(pages, "d5")
+    kept = verify(app, original)
+    duplicate = verify(app, copy)
+    pages.add("/d5/post", "gone", status=410)
+    verify(app, original)
+    assert row(app, kept).status == "deleted"
+    assert row(app, duplicate).queued_at is not None  # the sweeper's next pass takes it
+    shared = services(app)
+    assert duplicate in pipeline.pending_ids(shared.db, older_than=60)
+    pipeline.process_mention(shared.db, duplicate, shared.pipeline)
+    assert [c["wm-id"] for c in shown(app)] == [duplicate]
+
+
+def test_a_changed_post_type_updates_the_stored_mention_in_place(
+    app: Flask, pages: PageServer
+) -> None:
+    url = pages.add("/u1/post", reply_to(TARGET, text="A reply at first."))
+    mention_id = verify(app, url)
+    pages.add("/u1/post", entry(f"<a class='u-like-of' href='{TARGET}'>liked</a>"))
+    assert verify(app, url) == mention_id
+    (child,) = shown(app)
+    assert (child["wm-id"], child["wm-property"]) == (mention_id, "like-of")
+    assert "content" not in child
+
+
+def test_a_page_that_now_says_410_gone_in_a_meta_tag_disappears_from_the_api(
+    app: Flask, pages: PageServer
+) -> None:
+    url = pages.add("/u2/post", reply_to(TARGET))
+    mention_id = verify(app, url)
+    pages.add(
+        "/u2/post",
+        "<html><head><meta content='410 Gone' http-equiv='Status'></head>"
+        f"<body><p>Deleted. It replied to <a href='{TARGET}'>this</a>.</p></body></html>",
+    )
+    verify(app, url)
+    assert row(app, mention_id).status == "deleted"
+    assert shown(app) == []
+
+
+@pytest.mark.integration
+def test_threads_and_duplicates_on_postgresql(
+    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch, pages: PageServer
+) -> None:
+    app = make_app(production_settings, monkeypatch)
+    try:
+        original, copy = original_and_copy(pages, "pg")
+        kept = verify(app, original)
+        duplicate = verify(app, copy)
+        child = verify(app, pages.add("/pg/reply", reply_to(f"{TARGET}#mention-{kept}", copy)))
+        assert row(app, duplicate).duplicate_of_id == kept
+        assert row(app, child).parent_id == kept
+        assert [c["wm-id"] for c in shown(app)] == [kept, child]
+    finally:
+        services(app).db.dispose()
