@@ -96,6 +96,8 @@ class Query:
 
 
 def _first(args: Args, *names: str) -> str | None:
+    """The first non-empty value of `names`: for the token and domain, where an empty value
+    (a template with nothing filled in) means the parameter is not there."""
     for name in names:
         value = args.get(name)
         if value is not None and value.strip() != "":
@@ -103,9 +105,24 @@ def _first(args: Args, *names: str) -> str | None:
     return None
 
 
+def _given(args: Args, *names: str) -> str | None:
+    """The value of the first of `names` that is present. Present but empty is an error: a
+    sort-dir= or per-page= with nothing after it is a mistake worth hearing about."""
+    for name in names:
+        value = args.get(name)
+        if value is not None:
+            if not value.strip():
+                raise bad(name, "is empty; give a value or leave the parameter out.")
+            return str(value).strip()
+    return None
+
+
 def _many(args: Args, name: str) -> list[str]:
-    values = args.getlist(name) + args.getlist(f"{name}[]")
-    return [v.strip() for v in values if v and v.strip()]
+    """Every value of `name` and `name[]` (webmention.io's way of repeating a parameter)."""
+    values = [v.strip() for v in args.getlist(name) + args.getlist(f"{name}[]")]
+    if "" in values:
+        raise bad(name, "has an empty value; give a value or leave the parameter out.")
+    return values
 
 
 def parse_target(raw: str) -> str:
@@ -136,15 +153,19 @@ def parse_domain(raw: str | None) -> str | None:
 
 
 def parse_int(args: Args, names: tuple[str, ...], default: int, low: int, high: int) -> int:
-    raw = _first(args, *names)
-    if raw is None:
-        return default
-    if not re.fullmatch(r"[+-]?[0-9]{1,12}", raw):
-        raise bad(names[0], f"must be a whole number from {low} to {high}, not {raw[:40]!r}.")
-    value = int(raw)
-    if not low <= value <= high:
-        raise bad(names[0], f"must be a whole number from {low} to {high}, not {value}.")
-    return value
+    """A whole number from the first of `names` given (every spelling given must be valid)."""
+    values = []
+    for name in names:
+        raw = _given(args, name)
+        if raw is None:
+            continue
+        if not re.fullmatch(r"[+-]?[0-9]{1,12}", raw):
+            raise bad(name, f"must be a whole number from {low} to {high}, not {raw[:40]!r}.")
+        value = int(raw)
+        if not low <= value <= high:
+            raise bad(name, f"must be a whole number from {low} to {high}, not {value}.")
+        values.append(value)
+    return values[0] if values else default
 
 
 def parse_since(raw: str | None) -> Since | None:
@@ -192,7 +213,7 @@ def _offset(zone: str | None) -> timedelta:
 
 
 def parse_choice(args: Args, name: str, choices: tuple[str, ...], default: str) -> str:
-    raw = _first(args, name)
+    raw = _given(args, name)
     if raw is None:
         return default
     value = raw.lower()
@@ -212,7 +233,7 @@ def parse_properties(args: Args) -> tuple[str, ...]:
 
 
 def parse_jsonp(args: Args) -> str | None:
-    raw = _first(args, "jsonp", "callback")
+    raw = _given(args, "jsonp", "callback")
     if raw is None:
         return None
     if not _JSONP.fullmatch(raw):
@@ -265,7 +286,7 @@ def parse_mentions(args: Args, headers: HeaderMap) -> Query:
         **_scope(args, headers),
         per_page=per_page,
         page=page,
-        since=parse_since(_first(args, "since")),
+        since=parse_since(_given(args, "since")),
         since_id=parse_int(args, ("since_id", "since-id"), 0, 0, 2**62) or None,
         sort_by=parse_choice(args, "sort-by", SORT_BY, "created"),
         sort_dir=parse_choice(args, "sort-dir", SORT_DIR, "down"),

@@ -22,8 +22,12 @@ def _param(name: str, schema: dict[str, Any], description: str, **extra: Any) ->
     return {"name": name, "in": "query", "schema": schema, "description": description, **extra}
 
 
-def _array(name: str, items: dict[str, Any], description: str) -> dict[str, Any]:
-    schema = {"type": "array", "items": items, "maxItems": MAX_TARGETS}
+def _array(
+    name: str, items: dict[str, Any], description: str, max_items: int | None = None
+) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "array", "items": items}
+    if max_items is not None:
+        schema["maxItems"] = max_items
     return _param(name, schema, description, style="form", explode=True)
 
 
@@ -35,7 +39,7 @@ SCOPE_PARAMETERS = [
         "The post's URL. http and https, a trailing slash and a fragment name the same post. "
         "Give target (or target[]) or a token.",
     ),
-    _array("target[]", _TARGET, "Several post URLs; the answer is their union."),
+    _array("target[]", _TARGET, "Several post URLs; the answer is their union.", MAX_TARGETS),
     _param(
         "domain",
         {"type": "string", "maxLength": 255, "example": "blog.example"},
