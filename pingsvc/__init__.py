@@ -64,6 +64,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     errors.register(app, rollback)
 
+    from pingsvc import dashboard
+
+    dashboard.init_app(app)  # the author's UI: login, CSRF, sites, inbox, moderation
+
     @app.teardown_appcontext
     def close_session(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)

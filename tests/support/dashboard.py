@@ -1,0 +1,152 @@
+"""Dashboard test helpers: accounts, sites and mentions stored through the models, and a
+logged-in test client that sends the CSRF token its pages carry, as a browser does."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import socket
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.test import TestResponse
+
+from pingsvc import services
+from pingsvc.auth import hash_password
+from pingsvc.models import APPROVED, Account, Mention, Site
+from pingsvc.urls import host_of, target_key
+
+PASSWORD = "correct horse battery"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_serial = itertools.count(1)
+EPOCH = datetime(2026, 1, 1, 12, 0, 0)
+
+
+@functools.cache
+def _hashed(password: str) -> str:
+    return hash_password(password)  # scrypt is slow on purpose: hash each password once
+
+
+def add_account(app: Flask, email: str, *, admin: bool = False, password: str = PASSWORD) -> int:
+    with services(app).db.session() as session:
+        account = Account(email=email, password_hash=_hashed(password), is_admin=admin)
+        session.add(account)
+        session.commit()
+        return account.id
+
+
+def add_site(app: Flask, host: str, owner_id: int | None, policy: str = "publish") -> int:
+    """Register `host` for `owner_id` (or give the existing row that owner)."""
+    with services(app).db.session() as session:
+        site = session.scalar(select(Site).where(Site.host == host))
+        if site is None:
+            site = Site(host=host)
+            session.add(site)
+        site.owner_id, site.policy = owner_id, policy
+        session.commit()
+        return site.id
+
+
+def add_mention(app: Flask, target: str, **fields: Any) -> int:
+    """Store one verified mention of `target` (an approved reply unless told otherwise)."""
+    n = next(_serial)
+    source = fields.pop("source", f"https://author{n}.example/posts/{n}")
+    with services(app).db.session() as session:
+        site = session.scalar(select(Site).where(Site.host == host_of(target)))
+        assert site is not None, f"register {host_of(target)} first"
+        received = fields.pop("received_at", EPOCH + timedelta(hours=n))
+        values: dict[str, Any] = {
+            "site_id": site.id,
+            "source": source,
+            "source_host": host_of(source),
+            "target": target,
+            "target_key": target_key(target),
+            "status": APPROVED,
+            "property": "in-reply-to",
+            "url": source,
+            "author_name": f"Author {n}",
+            "author_url": f"https://author{n}.example/",
+            "content_text": f"Reply number {n}.",
+            "received_at": received,
+            "verified_at": received,
+            "extra": {},
+        }
+        values.update(fields)
+        mention = Mention(**values)
+        session.add(mention)
+        session.commit()
+        return mention.id
+
+
+def mention_row(app: Flask, mention_id: int) -> Mention:
+    with services(app).db.session() as session:
+        found = session.get(Mention, mention_id)
+        assert found is not None
+        return found
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The token a page of ours carries in its forms."""
+    page = client.get(path)
+    match = _CSRF.search(page.get_data(as_text=True))
+    assert match, f"{path} has no CSRF field ({page.status_code})"
+    return match.group(1)
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD) -> TestResponse:
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+class Browser:
+    """A logged-in test client whose form posts carry the CSRF token, like a real browser."""
+
+    def __init__(self, client: FlaskClient, email: str) -> None:
+        self.client = client
+        answer = login(client, email)
+        assert answer.status_code == 303, answer.get_data(as_text=True)
+        self.token = csrf_token(client, "/dashboard/")
+
+    def get(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> TestResponse:
+        return self.client.post(path, data={"csrf_token": self.token, **(data or {})}, **kwargs)
+
+    def text(self, path: str) -> str:
+        page = self.get(path)
+        assert page.status_code == 200, (path, page.status_code, page.get_data(as_text=True))
+        return page.get_data(as_text=True)
+
+
+class Trap:
+    """A TCP listener on 127.0.0.1 whose port is NOT in PINGSVC_FETCH_ALLOW: it counts the
+    connections it gets, which must stay at zero."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = int(self.sock.getsockname()[1])
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+    def __enter__(self) -> Trap:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.sock.close()
