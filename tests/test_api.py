@@ -18,8 +18,10 @@ from flask.testing import FlaskClient
 
 from pingsvc import services
 from pingsvc.models import DELETED, HELD, PENDING, REJECTED
+from pingsvc.pipeline import process_mention
 from pingsvc.tokens import rotate
 from tests.support.mentions import BASE_TIME, add, add_many, mention_row, site_id, update
+from tests.support.pageserver import PageServer
 
 EXAMPLES = Path(__file__).resolve().parent / "api_examples"
 POST = "https://blog.example/post/1"
@@ -690,3 +692,103 @@ def test_max_age_follows_the_setting(
     response = app.test_client().get(f"{JF2}?target={POST}")
     assert response.headers["Cache-Control"] == "public, max-age=300"
     services(app).db.dispose()
+
+
+# --- With the real pipeline, and on PostgreSQL ---------------------------------------------
+
+REPLY_PAGE = """<!doctype html><html><head><title>Re: post | Alice</title></head><body>
+<article class="h-entry"><a class="p-author h-card" href="/">Alice Example</a>
+<p>In reply to <a class="u-in-reply-to" href="https://blog.example/post/1">Bob's post</a></p>
+<div class="e-content">Great post, <b>Bob</b>!</div>
+<time class="dt-published" datetime="2024-03-05T10:12:00+01:00">March 5</time>
+</article></body></html>"""
+
+
+def test_a_mention_verified_by_the_pipeline_is_served_then_withdrawn(
+    app: Flask, client: FlaskClient, pages: PageServer
+) -> None:
+    """POST /webmention, the pipeline fetching the source from the page server, then the API;
+    the source going 410 deletes the mention and the cached answer follows."""
+    source = pages.add("/api-test/reply.html", REPLY_PAGE)
+    accepted = client.post("/webmention", data={"source": source, "target": POST})
+    assert accepted.status_code == 201
+    mention_id = int(accepted.headers["Location"].rsplit("/", 1)[1])
+    assert jf2(client, f"target={POST}")["children"] == []  # pending: not shown yet
+
+    outcome = process_mention(services(app).db, mention_id, services(app).pipeline)
+    assert outcome is not None and outcome.status == "approved"
+    first = client.get(f"{JF2}?target[]=http://blog.example/post/1&target[]={POST}")
+    (child,) = first.get_json()["children"]
+    assert child["wm-id"] == mention_id and child["wm-source"] == source
+    assert child["wm-property"] == "in-reply-to" and child["url"] == source
+    assert child["author"]["name"] == "Alice Example"
+    assert child["content"]["text"] == "Great post, Bob!" and "name" not in child
+    assert STAMP.match(child["wm-received"])
+    count = client.get(f"/api/count.json?target={POST}").get_json()
+    assert count == {"count": 1, "type": {"reply": 1}}
+
+    pages.add("/api-test/reply.html", "gone", status=410)
+    client.post("/webmention", data={"source": source, "target": POST})
+    process_mention(services(app).db, mention_id, services(app).pipeline)
+    etag = first.headers["ETag"]
+    after = client.get(
+        f"{JF2}?target[]=http://blog.example/post/1&target[]={POST}",
+        headers={"If-None-Match": etag},
+    )
+    assert after.status_code == 200 and after.get_json()["children"] == []
+    assert client.get(f"/api/count.json?target={POST}").get_json() == {"count": 0, "type": {}}
+
+
+def test_the_api_on_postgresql_and_redis(
+    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import make_app
+
+    app = make_app(production_settings, monkeypatch)
+    client = app.test_client()
+    sid = site_id(app)
+    late, early, held = add(
+        app,
+        mention_row(
+            sid, "http://blog.example/post/1/", kind="rsvp-yes", published="2024-03-05T10:00:00Z"
+        ),
+        mention_row(sid, POST, kind="like", published="2024-03-05T11:00:00+02:00"),
+        mention_row(sid, POST, kind="reply", status=HELD),
+    )
+    assert [
+        c["wm-id"] for c in jf2(client, f"target={POST}&sort-by=published&sort-dir=up")["children"]
+    ] == [early, late]
+    assert [c["wm-id"] for c in jf2(client, f"target={POST}&wm-property=rsvp")["children"]] == [
+        late
+    ]
+    since = jf2(client, f"target={POST}&sort-dir=up")["children"][0]["wm-received"]
+    assert [c["wm-id"] for c in jf2(client, f"target={POST}&since={since}")["children"]] == [early]
+    assert client.get(f"/api/count?target={POST}").get_json() == {
+        "count": 2,
+        "type": {"like": 1, "rsvp-yes": 1},
+    }
+    owner = jf2(client, f"domain=blog.example&token={token_for(app)}")
+    assert {c["wm-id"] for c in owner["children"]} == {late, early, held}
+    response = client.get(f"{JF2}?target={POST}")
+    assert (
+        client.get(
+            f"{JF2}?target={POST}", headers={"If-None-Match": response.headers["ETag"]}
+        ).status_code
+        == 304
+    )
+    update(app, early, status=DELETED)
+    assert jf2(client, f"target={POST}")["total"] == 1
+    services(app).db.dispose()
+
+
+def test_last_modified_waits_until_the_changes_second_is_over() -> None:
+    """HTTP dates have no fractions: a change later in the same second would look unmodified
+    to a client that sent this second's date, so the current second is never announced."""
+    from pingsvc.api import _last_modified
+    from pingsvc.apiquery import Stamp
+    from pingsvc.models import utcnow
+
+    assert _last_modified(Stamp(1, utcnow() + timedelta(seconds=5), 1)) is None
+    past = utcnow().replace(microsecond=0) - timedelta(seconds=3)
+    assert _last_modified(Stamp(1, past.replace(microsecond=250_000), 1)) == past
+    assert _last_modified(Stamp(0, None, None)) is None
