@@ -17,11 +17,10 @@ from flask import (
     request,
     send_from_directory,
 )
-from sqlalchemy import Select, func, select
 
-from pingsvc import db_session, demo, jf2
+from pingsvc import apiquery, db_session, demo, jf2
+from pingsvc.apiparams import Query
 from pingsvc.errors import PingError
-from pingsvc.models import APPROVED, Mention
 from pingsvc.sanitize import safe_url
 from pingsvc.urls import normalize_url, target_key
 
@@ -98,19 +97,16 @@ class FragmentQuery:
     def keys(self) -> list[str]:
         return sorted({target_key(t) for t in self.targets})
 
-    def select(self) -> Select[Any]:
-        """The page of approved mentions, ordered as the API orders them (received, then id)."""
-        order = (Mention.received_at, Mention.id)
-        query = (
-            select(Mention)
-            .where(Mention.target_key.in_(self.keys), Mention.status == APPROVED)
-            .order_by(*(o.desc() if self.sort_dir == "down" else o.asc() for o in order))
-            .limit(self.per_page)
-            .offset(self.page * self.per_page)
+    def api_query(self) -> Query:
+        """The same request as /api/mentions.jf2 gets, so the fragment lists the same rows."""
+        filtered = len(self.types) < len(TYPES)
+        return Query(
+            targets=tuple(self.targets),
+            per_page=self.per_page,
+            page=self.page,
+            sort_dir=self.sort_dir,
+            properties=tuple(self.properties) if filtered else (),
         )
-        if len(self.types) < len(TYPES):
-            query = query.where(func.coalesce(Mention.property, "mention-of").in_(self.properties))
-        return query
 
     @property
     def properties(self) -> list[str]:
@@ -261,16 +257,12 @@ def thread(items: list[Item], parents: dict[int, int | None]) -> list[Item]:
     return top
 
 
-def type_counts(keys: list[str]) -> dict[str, int]:
-    """Approved mentions per display type (RSVPs of every answer counted as one type)."""
-    rows = db_session().execute(
-        select(Mention.property, func.count())
-        .where(Mention.target_key.in_(keys), Mention.status == APPROVED)
-        .group_by(Mention.property)
-    )
+def type_counts(by_key: dict[str, Counter[str]]) -> dict[str, int]:
+    """count.json's numbers per display type (RSVPs of every answer counted as one type)."""
     counts: Counter[str] = Counter()
-    for prop, n in rows:
-        counts[jf2.PROPERTY_TYPES.get(prop or "mention-of", "mention")] += n
+    for per_type in by_key.values():
+        for key, n in per_type.items():
+            counts["rsvp" if key.startswith("rsvp") else key] += n
     return dict(counts)
 
 
@@ -297,10 +289,14 @@ def embed_js() -> Response:
 @bp.get("/embed/mentions.html")
 def mentions_html() -> Response:
     query = FragmentQuery.from_args(request.args)
-    rows = list(db_session().scalars(query.select()))
-    entries = [jf2.entry(m) for m in rows]
+    session = db_session()
+    scope = apiquery.Scope(target_keys=tuple(query.keys))  # no token: approved ones only
+    found = apiquery.find(session, scope, query.api_query())
+    entries = [
+        jf2.entry(m, parent_visible=m.parent_id in found.visible_parents) for m in found.mentions
+    ]
     items = [item(e) for e in entries]
-    counts = type_counts(query.keys)
+    counts = type_counts(apiquery.counts(session, scope))
     shown = {kind: n for kind, n in counts.items() if kind in query.types}
     page_items = [i for i in items if i.type not in PILE_TYPES]
     parents = {int(e["wm-id"]): e.get("wm-parent-id") for e in entries}
@@ -311,7 +307,9 @@ def mentions_html() -> Response:
         piles=[(kind, [i for i in items if i.type == kind]) for kind in PILE_TYPES],
         items=thread(page_items, parents),
         newer=query.link(query.page - 1) if query.page > 0 else None,
-        more=query.link(query.page + 1) if len(rows) == query.per_page else None,
+        more=query.link(query.page + 1)
+        if (query.page + 1) * query.per_page < found.total
+        else None,
     )
     response = make_response(html)
     response.headers["Content-Security-Policy"] = FRAGMENT_CSP
