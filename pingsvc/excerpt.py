@@ -30,6 +30,7 @@ _BLOCKS = {
     "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary",
     "table", "td", "th", "tr", "ul", "br",
 }  # fmt: skip
+_FURNITURE = {"nav", "header", "footer", "aside"}
 _LINK_SELECTOR = ", ".join(f"{tag}[{attr}]" for tag, attr in LINK_ATTRIBUTES.items())
 _REL_SELECTOR = "a[rel][href], link[rel][href], area[rel][href]"
 
@@ -168,32 +169,48 @@ def _text(block: LexborNode) -> str:
 
 
 def _link_to(root: LexborNode, base: str, wanted: str) -> LexborNode | None:
+    """The first link to the target in the page's text, preferring one outside navigation,
+    headers, footers and sidebars (a site's menu is not what the page says about the post)."""
+    fallback = None
     for node in root.css(_LINK_SELECTOR):
         value = node.attributes.get(LINK_ATTRIBUTES.get(node.tag or "", "href"))
         if not value:
             continue
         try:
-            if target_key(urljoin(base, value.strip())) == wanted:
-                return node
+            if target_key(urljoin(base, value.strip())) != wanted:
+                continue
         except ValueError:
             continue
-    return None
+        if not _in_page_furniture(node):
+            return node
+        fallback = fallback or node
+    return fallback
+
+
+def _in_page_furniture(node: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None and parent.tag not in (None, "body", "html"):
+        if parent.tag in _FURNITURE or parent.attributes.get("role") == "navigation":
+            return True
+        parent = parent.parent
+    return False
 
 
 def _context_block(link: LexborNode, link_text: str) -> LexborNode:
-    """The nearest block around the link with some text besides the link's own: a link alone
-    in a list item gets the list's text as context."""
-    block = link.parent
+    """The nearest block around the link with some text besides the link's own (a link alone
+    in a list item gets the list's text as context), never the whole body unless the link
+    sits in no other block."""
+    chosen: LexborNode | None = None
+    node = link.parent
     climbs = 0
-    while block is not None and block.parent is not None:
-        if block.tag in _BLOCKS:
-            if block.tag == "body" or climbs >= 3:
-                return block
-            if len(_text(block)) - len(link_text) >= EXCERPT_CONTEXT // 2:
-                return block
+    while node is not None and node.tag not in (None, "body", "html", "-undef"):
+        if node.tag in _BLOCKS:
+            chosen = node
             climbs += 1
-        block = block.parent
-    return block if block is not None else link
+            if climbs >= 3 or len(_text(node)) - len(link_text) >= EXCERPT_CONTEXT // 2:
+                break
+        node = node.parent
+    return chosen or node or link
 
 
 def _cut_before(text: str) -> str:

@@ -126,6 +126,27 @@ def _normal(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
+# Properties that come only from u-* and dt-* classes: mf2 still implies a name beside them.
+_NOT_NAMING = {
+    "url", "uid", "photo", "video", "audio", "featured", "syndication", "published", "updated",
+    "in-reply-to", "like-of", "repost-of", "bookmark-of", "mention-of", "quotation-of",
+    "follow-of",
+}  # fmt: skip
+
+
+def has_implied_name(entry: mf2.Item) -> bool:
+    """True when the entry's name is mf2's implied one, the text of the whole entry: it has
+    no p-*/e-* property besides the name and no nested microformat."""
+    props = entry.get("properties", {})
+    if "name" not in props or entry.get("children"):
+        return False
+    return all(
+        prop == "name"
+        or (prop in _NOT_NAMING and not any(isinstance(v, dict) and "type" in v for v in values))
+        for prop, values in props.items()
+    )
+
+
 def entry_name(entry: mf2.Item, content_text: str | None) -> str | None:
     """The entry's name when it is a real title. mf2util.is_name_a_title drops names that
     contain the content (implied names); names the content repeats (Known's p-name on the
@@ -241,6 +262,9 @@ def _from_entry(
     markup = content.get("html") if isinstance(content, dict) else None
     if markup is None and isinstance(content, str):
         markup = html.escape(content)
+    implied = markup is None and has_implied_name(entry)
+    if implied:  # a note without e-content: its implied name is the text a reader expects
+        markup = html.escape(mf2.text_of(mf2.first(entry, "name")) or "")
     content_html = clean_html(markup or "", meta.base) or None
     # The text of what is shown, not mf2py's value: that keeps the text of forms, buttons and
     # other markup the sanitizer drops.
@@ -264,7 +288,7 @@ def _from_entry(
         rsvp=rsvp if is_rsvp else None,
         post_type=mf2util.post_type_discovery(entry),
         url=url[0] if url else page.url,
-        name=entry_name(entry, content_text),
+        name=None if implied else entry_name(entry, content_text),
         summary=summarize(summary, summary_length),
         content_html=content_html,
         content_text=content_text,

@@ -21,6 +21,13 @@ EMPTY: Parsed = {"items": [], "rels": {}, "rel-urls": {}}
 
 # The roots extraction uses: entries and cards, in mf2 and the mf1 names WordPress still emits.
 _ROOTS = re.compile(r"\b(?:h-entry|h-feed|h-card|h-cite|hentry|hfeed|vcard)\b")
+# Tailwind height utilities look like mf2 roots. mf2py's filter_roots drops some of them at the
+# top level only (2.0.2): nested in an entry, an "h-full" div still becomes a child item that
+# swallows the entry's e-content. So they are taken out of class attributes before parsing.
+_CLASS_ATTRIBUTE = re.compile(r"""(\sclass\s*=\s*)("[^"]*"|'[^']*')""", re.IGNORECASE)
+_TAILWIND_ROOTS = re.compile(
+    r"(?<![\w:/-])h-(?:auto|fit|full|max|min|px|screen|dvh|svh|lvh|lh)(?![\w:/-])"
+)
 
 
 def _classes_rule(old_classes: list[str], new_classes: list[str]) -> Callable[..., None]:
@@ -44,6 +51,7 @@ def _classes_rule(old_classes: list[str], new_classes: list[str]) -> Callable[..
     return rule
 
 
+UPSTREAM_CLASSES_RULE = backcompat._make_classes_rule  # kept for the equivalence test
 backcompat._make_classes_rule = _classes_rule
 
 
@@ -56,7 +64,13 @@ def parse(text: str, url: str) -> Parsed:
     """The page's microformats (mf2 JSON); Tailwind's h-full, h-screen... are not roots."""
     if not may_have_microformats(text):
         return EMPTY
+    if _TAILWIND_ROOTS.search(text):
+        text = _CLASS_ATTRIBUTE.sub(_without_tailwind_roots, text)
     return mf2py.parse(doc=text, url=url, html_parser="lxml", filter_roots=True)  # type: ignore[no-any-return]
+
+
+def _without_tailwind_roots(match: re.Match[str]) -> str:
+    return match.group(1) + _TAILWIND_ROOTS.sub("", match.group(2))
 
 
 def has_type(item: Any, *types: str) -> bool:

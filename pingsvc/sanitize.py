@@ -87,6 +87,7 @@ _PARAGRAPHS = {
 _LINES = {"br", "li", "dt", "dd", "tr", "figcaption", "caption"}
 _BLANK_LINES = re.compile(r"\n\s*\n\s*(?:\n\s*)+")
 _INLINE_SPACE = re.compile(r"[^\S\n]+")
+_SPACE = re.compile(r"\s+")
 
 
 def text_of(html: str) -> str:
@@ -96,21 +97,23 @@ def text_of(html: str) -> str:
         return ""
     parts: list[str] = []
     root = LexborHTMLParser(html).body
-    stack: list[tuple[Any, bool]] = [(root, False)] if root is not None else []
+    stack: list[tuple[Any, bool, bool]] = [(root, False, False)] if root is not None else []
     while stack:  # depth-first, iterative: sanitized HTML may still be nested very deep
-        node, closing = stack.pop()
+        node, closing, pre = stack.pop()
         tag = node.tag
         if closing or tag in _LINES:
             parts.append("\n\n" if tag in _PARAGRAPHS else "\n")
-        elif tag == "-text":
-            parts.append(_INLINE_SPACE.sub(" ", node.text_content or ""))
+        elif tag == "-text":  # source line breaks are spaces, except in <pre>
+            parts.append((_INLINE_SPACE if pre else _SPACE).sub(" ", node.text_content or ""))
         elif tag == "img" and node.attributes.get("alt"):
             parts.append(f" {node.attributes['alt']} ")
         if closing or tag == "-text":
             continue
         if tag in _PARAGRAPHS:
             parts.append("\n\n")
-            stack.append((node, True))
-        stack.extend((child, False) for child in reversed(list(node.iter(include_text=True))))
+            stack.append((node, True, pre))
+        inner = pre or tag == "pre"
+        children = reversed(list(node.iter(include_text=True)))
+        stack.extend((child, False, inner) for child in children)
     lines = (_INLINE_SPACE.sub(" ", line).strip() for line in "".join(parts).split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
