@@ -1,0 +1,91 @@
+"""links_to: does the source page really link to the target? (pure: pages built in memory)"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pingsvc.errors import FetchError
+from pingsvc.fetch import Page
+from pingsvc.verify import html_links, links_to
+
+TARGET = "https://blog.example/post/1"
+
+
+def page(body: str, media_type: str = "text/html", url: str = "https://alice.example/p") -> Page:
+    return Page(url=url, status_code=200, media_type=media_type, body=body.encode())
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        f"<a href='{TARGET}'>post</a>",
+        f"<a href=' {TARGET} '>spaces around</a>",
+        f"<a href='{TARGET}#comment-12'>a comment on it</a>",
+        "<a href='HTTPS://Blog.Example:443/post/1'>odd case and default port</a>",
+        f"<img src='{TARGET}'>",
+        f"<link rel='in-reply-to' href='{TARGET}'>",
+        f"<map><area href='{TARGET}'></map>",
+        "<base href='https://blog.example/'><a href='post/1'>relative to base</a>",
+        "<a href='//blog.example/post/1'>scheme-relative</a>",
+    ],
+)
+def test_a_real_link_to_the_target_counts(html: str) -> None:
+    assert links_to(page(html), TARGET)
+
+
+def test_a_relative_link_resolves_against_the_page() -> None:
+    assert links_to(page("<a href='/post/1'>mine</a>", url="https://blog.example/other"), TARGET)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<a href='https://blog.example/post/12'>a longer URL</a>",
+        "<a href='https://blog.example/post/1/comments'>a page below it</a>",
+        "<a href='https://blog.example/'>the home page</a>",
+        f"<p>Plain text {TARGET}</p><code>{TARGET}</code>",
+        f"<!-- <a href='{TARGET}'>commented out</a> -->",
+        f"<!--[if IE]><a href='{TARGET}'>ie</a><![endif]-->",
+        f"<script>var u = '{TARGET}'; document.write('<a href=\"{TARGET}\">x</a>')</script>",
+        f"<textarea><a href='{TARGET}'>x</a></textarea>",
+        f"<div data-href='{TARGET}' data-target='{TARGET}'>x</div>",
+        f"<form><input type='hidden' value='{TARGET}'></form>",
+        f"<a href=\"javascript:location='{TARGET}'\">js</a>",
+        f"<a>no href</a><a href=''>empty</a> {TARGET}",
+    ],
+)
+def test_anything_but_a_link_to_the_target_does_not_count(html: str) -> None:
+    assert not links_to(page(html), TARGET)
+
+
+def test_html_links_lists_resolved_urls_in_document_order() -> None:
+    html = "<base href='https://b.example/x/'><a href='y'>1</a><img src='/z.png'><a>none</a>"
+    assert list(html_links(html, "https://a.example/")) == [
+        "https://b.example/x/y",
+        "https://b.example/z.png",
+    ]
+
+
+def test_json_sources_are_searched_for_the_target_as_a_value() -> None:
+    feed = {"items": [{"url": "https://a.example/1", "external_url": TARGET}]}
+    assert links_to(page(json.dumps(feed), "application/json"), TARGET)
+    assert links_to(page(json.dumps({"a": [{"b": TARGET + "#x"}]}), "application/ld+json"), TARGET)
+    other = {"items": [{"external_url": "https://blog.example/post/12"}]}
+    assert not links_to(page(json.dumps(other), "application/feed+json"), TARGET)
+
+
+def test_invalid_json_is_an_error_that_says_so() -> None:
+    with pytest.raises(FetchError, match="not valid JSON"):
+        links_to(page("{not json", "application/json"), TARGET)
+
+
+def test_plain_text_sources_count_the_target_in_the_text() -> None:
+    assert links_to(page(f"See {TARGET}\n", "text/plain"), TARGET)
+    assert not links_to(page("See https://blog.example/post/2\n", "text/plain"), TARGET)
+
+
+def test_other_media_types_are_refused_with_the_type_named() -> None:
+    with pytest.raises(FetchError, match="image/png"):
+        links_to(page("\x89PNG", "image/png"), TARGET)
