@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import re
 import socket
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from flask import Flask
@@ -150,3 +153,56 @@ class Trap:
 
     def __exit__(self, *_exc: object) -> None:
         self.sock.close()
+
+
+@dataclass
+class Call:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class HookReceiver:
+    """A real HTTP server on 127.0.0.1 that records the webhook calls it gets and answers
+    each with the next status of `statuses` (the last one repeats)."""
+
+    def __init__(self, statuses: tuple[int, ...] = (200,)) -> None:
+        self.calls: list[Call] = []
+        self.statuses = list(statuses)
+        self.location: str | None = None
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                receiver.calls.append(Call(self.path, dict(self.headers.items()), body))
+                status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 else (
+                    receiver.statuses[0])  # fmt: skip
+                self.send_response(status)
+                if receiver.location:
+                    self.send_header("Location", receiver.location)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = int(self.httpd.server_address[1])
+        self.hostport = f"127.0.0.1:{self.port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://{self.hostport}{path}"
+
+    def json(self, index: int = -1) -> dict[str, Any]:
+        return json.loads(self.calls[index].body)  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
