@@ -1,17 +1,16 @@
 """The only outbound HTTP in pingsvc: a GET that refuses private addresses and hostile pages.
 
-Written here rather than taken from requests-hardened or advocate: both pin the resolved
-address the same way (this module follows requests-hardened's approach), but neither supports
-an allow-list by host:port, a port policy, or streamed size/time budgets across redirects.
+Written here rather than taken from requests-hardened or advocate (see SECURITY.md for the
+comparison): this module pins the resolved address the way requests-hardened does, but
+neither library can allow one host:port while refusing the rest of loopback, has a port
+policy, or enforces size and total-time budgets across redirects; advocate also needs
+urllib3 < 2, which lacks the fixes for decompression bombs in streamed reads.
 """
 
 from __future__ import annotations
 
 import codecs
-import ipaddress
 import re
-import socket
-import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -21,6 +20,9 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
 
+from pingsvc import hostile
+from pingsvc.addresses import IPAddress, address_refusal, resolve
+from pingsvc.deadline import Deadline, WatchedHTTPSPool, WatchedPool
 from pingsvc.errors import (
     FetchError,
     HostilePage,
@@ -29,13 +31,15 @@ from pingsvc.errors import (
     TransientFetchError,
 )
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+__all__ = ["FetchPolicy", "IPAddress", "Page", "address_refusal", "fetch", "resolve"]
+
 CHUNK = 16 * 1024
 _REDIRECTS = {301, 302, 303, 307, 308}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
 _GONE_META = re.compile(
     rb"""<meta[^>]+http-equiv\s*=\s*["']?status["']?[^>]+content\s*=\s*["']?\s*410""", re.I
 )
+JSON_TYPES = {"application/json", "application/ld+json", "application/activity+json"}
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,10 @@ class FetchPolicy:
     timeout: float = 10.0
     max_bytes: int = 1024 * 1024
     max_redirects: int = 10
+    max_depth: int = 256
     ports: frozenset[int] = frozenset({80, 443})
-    allow: frozenset[str] = frozenset()  # "host:port" that may be fetched although private
+    # "host:port" or "address:port" that may be fetched although private (tests, intranets).
+    allow: frozenset[str] = frozenset()
     user_agent: str = "pingsvc"
 
     @classmethod
@@ -55,15 +61,20 @@ class FetchPolicy:
             timeout=float(config["FETCH_TIMEOUT"]),
             max_bytes=int(config["FETCH_MAX_BYTES"]),
             max_redirects=int(config["FETCH_MAX_REDIRECTS"]),
+            max_depth=int(config["FETCH_MAX_DEPTH"]),
             ports=frozenset(int(p) for p in config["FETCH_PORTS"]),
-            allow=frozenset(a.lower() for a in config["FETCH_ALLOW"]),
+            allow=frozenset(a.strip().lower() for a in config["FETCH_ALLOW"]),
             user_agent=str(config["USER_AGENT"]),
         )
 
     def allows(self, host: str, port: int) -> bool:
-        return f"{host.lower().strip('[]')}:{port}" in self.allow or (
-            ":" in host and f"[{host.strip('[]')}]:{port}" in self.allow
-        )
+        """True when `host:port` (a name as written in the URL, or an address) is allowed."""
+        bare = host.lower().strip("[]")
+        return f"{bare}:{port}" in self.allow or (":" in bare and f"[{bare}]:{port}" in self.allow)
+
+    def allows_port(self, port: int) -> bool:
+        """True when some allow entry could let a fetch on `port` through."""
+        return port in self.ports or any(a.rsplit(":", 1)[-1] == str(port) for a in self.allow)
 
 
 @dataclass
@@ -88,61 +99,9 @@ class Page:
     def is_html(self) -> bool:
         return self.media_type in {"text/html", "application/xhtml+xml"}
 
-
-def address_refusal(ip: IPAddress) -> str | None:
-    """Why pingsvc must not connect to `ip`, or None for a public unicast address. Pure."""
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour
-        if embedded is not None:
-            return address_refusal(embedded)
-        if ip in _NAT64:
-            return address_refusal(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-    if ip.is_unspecified:
-        return "an unspecified address (0.0.0.0 or ::)"
-    if ip.is_loopback:
-        return "a loopback address"
-    if ip.is_link_local:
-        return "a link-local address (such as cloud metadata services)"
-    if ip.is_multicast:
-        return "a multicast address"
-    if ip.is_private:
-        return "a private network address"
-    if ip.is_reserved or not ip.is_global:
-        return "a reserved or non-public address"
-    return None
-
-
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-
-
-def resolve(host: str, port: int, policy: FetchPolicy) -> str:
-    """Resolve `host` once and return the address to connect to, refusing forbidden ones.
-
-    Every address the name resolves to must be allowed: a name that mixes public and private
-    addresses is refused, so no later resolution can pick the private one.
-    """
-    bare = host.strip("[]")
-    if port not in policy.ports and not policy.allows(bare, port):
-        raise RefusedAddress(
-            f"the source uses port {port}; only ports "
-            f"{', '.join(str(p) for p in sorted(policy.ports))} may be fetched"
-        )
-    try:
-        infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(
-            f"the source host name {bare!r} could not be resolved", kind="not_found"
-        ) from exc
-    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
-    if not addresses:
-        raise FetchError(f"the source host name {bare!r} has no address")
-    if not policy.allows(bare, port):
-        for ip in addresses:
-            reason = address_refusal(ip)
-            if reason is not None:
-                raise RefusedAddress(f"the source host {bare!r} resolves to {reason} ({ip})")
-    chosen = addresses[0]
-    return f"[{chosen}]" if chosen.version == 6 else str(chosen)
+    @property
+    def is_json(self) -> bool:
+        return self.media_type in JSON_TYPES or self.media_type.endswith("+json")
 
 
 class PinnedAddressAdapter(HTTPAdapter):
@@ -171,6 +130,13 @@ class PinnedAddressAdapter(HTTPAdapter):
         host_params["host"] = resolve(hostname, port, self.policy).strip("[]")
         return host_params, pool_kwargs  # type: ignore[return-value]
 
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {  # sockets the deadline can shut
+            "http": WatchedPool,
+            "https": WatchedHTTPSPool,
+        }
+
     def get_connection(self, url: Any, proxies: Any = None) -> Any:  # pragma: no cover
         raise NotImplementedError("use get_connection_with_tls_context")
 
@@ -197,23 +163,27 @@ def fetch(url: str, policy: FetchPolicy, session: requests.Session | None = None
     """GET `url` within the policy's limits; raise a FetchError subclass saying what went wrong."""
     own_session = session is None
     session = session or make_session(policy)
-    deadline = time.monotonic() + policy.timeout
     try:
-        current = url
-        for _hop in range(policy.max_redirects + 1):
-            _check_scheme(current)
-            response = _get(session, current, deadline)
-            try:
-                if response.status_code in _REDIRECTS and response.headers.get("Location"):
-                    current = urljoin(current, response.headers["Location"])
-                    continue
-                return _read_page(current, response, policy, deadline)
-            finally:
-                response.close()
-        raise HostilePage(f"the source redirected more than {policy.max_redirects} times")
+        with Deadline(policy.timeout) as deadline:
+            return _follow(url, session, policy, deadline)
     finally:
         if own_session:
             session.close()
+
+
+def _follow(url: str, session: requests.Session, policy: FetchPolicy, deadline: Deadline) -> Page:
+    current = url
+    for _hop in range(policy.max_redirects + 1):
+        _check_scheme(current)
+        response = _get(session, current, deadline)
+        try:
+            if response.status_code in _REDIRECTS and response.headers.get("Location"):
+                current = urljoin(current, response.headers["Location"])
+                continue
+            return _read_page(current, response, policy, deadline)
+        finally:
+            response.close()
+    raise HostilePage(f"the source redirected more than {policy.max_redirects} times")
 
 
 def _check_scheme(url: str) -> None:
@@ -221,9 +191,9 @@ def _check_scheme(url: str) -> None:
         raise RefusedAddress("the source redirected to a URL that is not http or https")
 
 
-def _get(session: requests.Session, url: str, deadline: float) -> requests.Response:
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
+def _get(session: requests.Session, url: str, deadline: Deadline) -> requests.Response:
+    remaining = deadline.remaining()
+    if remaining <= 0 or deadline.expired:
         raise HostilePage("the source took longer than the time limit to answer")
     try:
         return session.get(
@@ -235,19 +205,25 @@ def _get(session: requests.Session, url: str, deadline: float) -> requests.Respo
         raise FetchError(f"the source URL is not valid ({exc})") from exc
     except requests.exceptions.SSLError as exc:
         raise FetchError("the source's TLS certificate could not be verified") from exc
-    except requests.exceptions.Timeout as exc:
-        raise TransientFetchError("the source did not answer in time") from exc
     except requests.exceptions.ConnectionError as exc:
         if isinstance(exc.__context__, FetchError):
             raise exc.__context__ from None
+        if deadline.expired or isinstance(exc, requests.exceptions.Timeout):
+            raise TransientFetchError("the source did not answer in time") from exc
         raise TransientFetchError("could not connect to the source") from exc
+    except requests.exceptions.Timeout as exc:
+        raise TransientFetchError("the source did not answer in time") from exc
     except FetchError:
         raise
     except requests.exceptions.RequestException as exc:
+        if deadline.expired:
+            raise TransientFetchError("the source did not answer in time") from exc
         raise TransientFetchError(f"fetching the source failed ({type(exc).__name__})") from exc
 
 
-def _read_page(url: str, response: requests.Response, policy: FetchPolicy, deadline: float) -> Page:
+def _read_page(
+    url: str, response: requests.Response, policy: FetchPolicy, deadline: Deadline
+) -> Page:
     status = response.status_code
     if status == 410:
         raise SourceGone("the source returned 410 Gone", status_code=410)
@@ -260,32 +236,62 @@ def _read_page(url: str, response: requests.Response, policy: FetchPolicy, deadl
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > policy.max_bytes:
         raise HostilePage(f"the source is larger than the {policy.max_bytes} byte limit")
+    body = _read_body(response, policy, deadline)
+    media_type, charset = parse_content_type(response.headers.get("Content-Type", ""))
+    page = Page(
+        url=url,
+        status_code=status,
+        media_type=media_type,
+        body=body,
+        charset=charset,
+        headers=dict(response.headers),
+    )
+    if page.is_html and _GONE_META.search(page.body[:4096]):
+        raise SourceGone("the source page says 410 Gone", status_code=410)
+    check_page(page, policy.max_depth)
+    return page
+
+
+def _read_body(response: requests.Response, policy: FetchPolicy, deadline: Deadline) -> bytes:
+    """The decompressed body, streamed: never more than max_bytes (plus one chunk) in memory."""
+    too_slow = "the source took longer than the time limit to send its page"
     body = bytearray()
     try:
         for chunk in response.raw.stream(CHUNK, decode_content=True):
             body += chunk
             if len(body) > policy.max_bytes:
                 raise HostilePage(f"the source is larger than the {policy.max_bytes} byte limit")
-            if time.monotonic() > deadline:
-                raise HostilePage("the source took longer than the time limit to send its page")
+            if deadline.expired or deadline.remaining() <= 0:
+                raise HostilePage(too_slow)
+    except FetchError:
+        raise
     except (TimeoutError, ReadTimeoutError, requests.exceptions.Timeout) as exc:
-        raise HostilePage("the source took longer than the time limit to send its page") from exc
+        raise HostilePage(too_slow) from exc
     except DecodeError as exc:
+        if deadline.expired:
+            raise HostilePage(too_slow) from exc
         raise FetchError("the source's compressed body could not be decoded") from exc
-    except ProtocolError as exc:
+    except (ProtocolError, OSError) as exc:
+        if deadline.expired:
+            raise HostilePage(too_slow) from exc
         raise TransientFetchError("the source closed the connection mid-page") from exc
-    media_type, charset = parse_content_type(response.headers.get("Content-Type", ""))
-    page = Page(
-        url=url,
-        status_code=status,
-        media_type=media_type,
-        body=bytes(body),
-        charset=charset,
-        headers=dict(response.headers),
-    )
-    if page.is_html and _GONE_META.search(page.body[:4096]):
-        raise SourceGone("the source page says 410 Gone", status_code=410)
-    return page
+    if deadline.expired:  # the watchdog cut the stream; what arrived is not the whole page
+        raise HostilePage(too_slow)
+    return bytes(body)
+
+
+def check_page(page: Page, max_depth: int) -> None:
+    """Refuse bodies no parser should be handed: binary data, undecodable text, and documents
+    nested deeper than `max_depth`. Other media types are refused later by verify."""
+    if not (page.is_html or page.is_json or page.media_type.startswith("text/")):
+        return
+    codec = choose_codec(page.body, page.charset, html=page.is_html)
+    bom = _bom(page.body)
+    raw = page.body[len(bom[0]) :] if bom else page.body
+    replaced = hostile.replaced_characters(raw, codec) if codec not in ("cp1252",) else 0
+    hostile.check_text(page.text, page.media_type, replaced=replaced, codec=codec)
+    if page.is_html or page.is_json:
+        hostile.check_structure(page.text, page.media_type, max_depth, is_json=page.is_json)
 
 
 def parse_content_type(value: str) -> tuple[str, str | None]:
@@ -300,76 +306,56 @@ def parse_content_type(value: str) -> tuple[str, str | None]:
     return media_type, charset
 
 
-# What browsers decode these labels as (WHATWG Encoding): each is a superset of its label.
-_BROWSER_CODECS = {
-    "ascii": "cp1252",
-    "latin_1": "cp1252",
-    "iso8859-1": "cp1252",
-    "iso8859-9": "cp1254",
-    "iso8859-11": "cp874",
-    "tis-620": "cp874",
-    "shift_jis": "cp932",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "big5": "big5hkscs",
-    "euc_kr": "cp949",
-}
-# Labels browsers know and Python's codec registry doesn't.
-_LABELS = {
-    "windows-31j": "cp932",
-    "x-sjis": "cp932",
-    "ms_kanji": "cp932",
-    "csshiftjis": "cp932",
-    "x-gbk": "gb18030",
-    "ks_c_5601-1987": "cp949",
-    "x-euc-jp": "euc_jp",
-    "x-mac-roman": "mac_roman",
-    "utf16le": "utf-16-le",
-    "utf16be": "utf-16-be",
-}
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""")
-
-
 def _known(codec: str | None) -> str | None:
+    """Python's name for a text encoding label; None for unknown labels, for codecs that are
+    not text encodings (base64, rot13, zlib...) and for UTF-7, which browsers never decode."""
     if not codec:
         return None
     try:
-        label = codec.strip().lower()
-        name = codecs.lookup(_LABELS.get(label, label)).name
+        info = codecs.lookup(codec)
     except LookupError:
         return None
-    return _BROWSER_CODECS.get(name, name)
+    if not getattr(info, "_is_text_encoding", True) or info.name == "utf-7":
+        return None
+    return "cp1252" if info.name == "iso8859-1" else info.name  # what browsers do for Latin-1
 
 
-def _declared(body: bytes) -> str | None:
-    """The charset the document declares in its first bytes: <meta charset>, <meta
-    http-equiv=Content-Type content="...; charset=">, or an XML declaration."""
-    head = body[:4096]
-    match = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
-    codec = _known(match.group(1).decode("ascii", "ignore")) if match else None
-    # An ASCII-readable declaration of UTF-16 is a lie: a UTF-16 page would not be readable
-    # here. Browsers take it as UTF-8, and so does this.
-    return "utf-8" if codec and codec.startswith("utf-16") else codec
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _bom(body: bytes) -> tuple[bytes, str] | None:
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return bom, codec
+    return None
+
+
+def choose_codec(body: bytes, charset: str | None, *, html: bool = True) -> str:
+    """The encoding to read `body` in: BOM, then the HTTP charset, then <meta charset>, then
+    UTF-8 when the bytes are valid UTF-8, else cp1252."""
+    bom = _bom(body)
+    if bom:
+        return bom[1]
+    codec = _known(charset)
+    if codec is None and html:
+        match = _META_CHARSET.search(body[:4096])
+        codec = _known(match.group(1).decode("ascii", "ignore")) if match else None
+    if codec is not None:
+        return codec
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
 
 
 def decode_body(body: bytes, charset: str | None, *, html: bool = True) -> str:
-    """Decode as a browser would: BOM, then the HTTP charset, then the document's own
-    declaration, then UTF-8, then windows-1252. Undecodable bytes become U+FFFD."""
-    for bom, bom_codec in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if body.startswith(bom):
-            return body.decode(bom_codec, errors="replace")
-    codec = _known(charset)
-    if codec == "utf-16":
-        codec = "utf-16-le"  # the WHATWG meaning of the bare label, without a BOM
-    if codec is None and html:
-        codec = _declared(body)
-    if codec is not None:
-        return body.decode(codec, errors="replace")
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        return body.decode("cp1252", errors="replace")
+    """Decode by BOM, then the HTTP charset, then <meta charset>, then UTF-8, then cp1252."""
+    bom = _bom(body)
+    codec = choose_codec(body, charset, html=html)
+    raw = body[len(bom[0]) :] if bom else body
+    return raw.decode(codec, errors="replace")

@@ -10,6 +10,10 @@ from pingsvc.errors import InvalidSource, InvalidTarget, PingError
 URL_MAX_LENGTH = 2048
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST_NAME = re.compile(
+    r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*"
+)
+_IPV4_PART = re.compile(r"0[xX][0-9a-fA-F]*|[0-9]+")
 
 
 def _error_for(field: str) -> type[PingError]:
@@ -47,10 +51,54 @@ def normalize_url(url: str, field: str = "url") -> str:
         host = host.encode("idna").decode("ascii") if not host.isascii() else host.lower()
     except UnicodeError as exc:
         raise error(f"The {field} URL's host name is not a valid domain name.") from exc
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
+    # An IPv6 literal (urlsplit has checked it), else a name or IPv4 address.
+    host = f"[{host}]" if ":" in host else _checked_host(host, field, error)
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment))
+
+
+def _checked_host(host: str, field: str, error: type[PingError]) -> str:
+    """A host name as browsers read it: numeric IPv4 spellings (2130706433, 0177.0.0.1,
+    0x7f000001, 127.1) become dotted quads, and anything that is neither an address nor a
+    plain DNS name is refused, so no later parser can read the host differently."""
+    try:
+        address = parse_ipv4(host)
+    except ValueError as exc:
+        raise error(f"The {field} URL's host looks like an IPv4 address but is not one.") from exc
+    if address is not None:
+        return address
+    if len(host) > 253 or not _HOST_NAME.fullmatch(host):
+        raise error(
+            f"The {field} URL's host name may only contain letters, digits, hyphens and dots."
+        )
+    return host
+
+
+def parse_ipv4(host: str) -> str | None:
+    """The dotted-quad form of `host` when it is an IPv4 address in any spelling the WHATWG
+    URL standard accepts, None when it is a name. Raises ValueError for a host that ends in a
+    number but is not a valid address (browsers refuse those too)."""
+    parts = host.split(".")
+    if len(parts) > 1 and parts[-1] == "":
+        parts.pop()
+    if not _IPV4_PART.fullmatch(parts[-1]):
+        return None
+    if len(parts) > 4:
+        raise ValueError("too many parts")
+    numbers = []
+    for part in parts:
+        if not _IPV4_PART.fullmatch(part):
+            raise ValueError(f"{part!r} is not a number")
+        if part[:2].lower() == "0x":
+            numbers.append(int(part[2:] or "0", 16))
+        elif len(part) > 1 and part.startswith("0"):
+            numbers.append(int(part, 8))  # raises ValueError for 08, 09
+        else:
+            numbers.append(int(part))
+    if any(n > 255 for n in numbers[:-1]) or numbers[-1] >= 256 ** (5 - len(numbers)):
+        raise ValueError("a part is out of range")
+    value = numbers[-1] + sum(n * 256 ** (3 - i) for i, n in enumerate(numbers[:-1]))
+    return ".".join(str((value >> shift) & 255) for shift in (24, 16, 8, 0))
 
 
 def host_of(url: str) -> str:
