@@ -104,7 +104,7 @@ class Bar:
 
 
 def daily_counts(account_: Any, days: int = DAYS, today: date | None = None) -> list[Bar]:
-    """Mentions received per day over the last `days` days, as chart bars (0-100 high)."""
+    """Mentions received per day over the last `days` days, as chart bars (0-40 high)."""
     today = today or utcnow().date()
     start = today - timedelta(days=days - 1)
     since = datetime.combine(start, datetime.min.time())
@@ -119,7 +119,7 @@ def daily_counts(account_: Any, days: int = DAYS, today: date | None = None) -> 
     values = [(start + timedelta(days=i)) for i in range(days)]
     peak = max(counts.values(), default=0) or 1
     return [
-        Bar(d, counts.get(d.isoformat(), 0), i * 10.0, 100.0 * counts.get(d.isoformat(), 0) / peak)
+        Bar(d, counts.get(d.isoformat(), 0), i * 10.0, 40.0 * counts.get(d.isoformat(), 0) / peak)
         for i, d in enumerate(values)
     ]
 
