@@ -306,18 +306,60 @@ def parse_content_type(value: str) -> tuple[str, str | None]:
     return media_type, charset
 
 
+# What browsers decode these labels as (WHATWG Encoding): each is a superset of its label.
+_BROWSER_CODECS = {
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso8859-9": "cp1254",
+    "iso8859-11": "cp874",
+    "tis-620": "cp874",
+    "shift_jis": "cp932",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "big5": "big5hkscs",
+    "euc_kr": "cp949",
+}
+# Labels browsers know and Python's codec registry doesn't.
+_LABELS = {
+    "windows-31j": "cp932",
+    "x-sjis": "cp932",
+    "ms_kanji": "cp932",
+    "csshiftjis": "cp932",
+    "x-gbk": "gb18030",
+    "ks_c_5601-1987": "cp949",
+    "x-euc-jp": "euc_jp",
+    "x-mac-roman": "mac_roman",
+    "utf16le": "utf-16-le",
+    "utf16be": "utf-16-be",
+}
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""")
+
+
 def _known(codec: str | None) -> str | None:
-    """Python's name for a text encoding label; None for unknown labels, for codecs that are
-    not text encodings (base64, rot13, zlib...) and for UTF-7, which browsers never decode."""
+    """Python's name for a text encoding label, as browsers read it (Latin-1 as cp1252,
+    Shift_JIS as cp932...); None for unknown labels, for codecs that are not text encodings
+    (base64, rot13, zlib...) and for UTF-7, which browsers never decode."""
     if not codec:
         return None
+    label = codec.strip().lower()
     try:
-        info = codecs.lookup(codec)
+        info = codecs.lookup(_LABELS.get(label, label))
     except LookupError:
         return None
     if not getattr(info, "_is_text_encoding", True) or info.name == "utf-7":
         return None
-    return "cp1252" if info.name == "iso8859-1" else info.name  # what browsers do for Latin-1
+    return _BROWSER_CODECS.get(info.name, info.name)
+
+
+def _declared(body: bytes) -> str | None:
+    """The charset the document declares in its first bytes: <meta charset>, <meta
+    http-equiv=Content-Type content="...; charset=">, or an XML declaration."""
+    head = body[:4096]
+    match = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
+    codec = _known(match.group(1).decode("ascii", "ignore")) if match else None
+    # An ASCII-readable declaration of UTF-16 can't be true of a UTF-16 page; browsers take
+    # it as UTF-8, and so does this.
+    return "utf-8" if codec and codec.startswith("utf-16") else codec
 
 
 _BOMS = (
@@ -335,15 +377,17 @@ def _bom(body: bytes) -> tuple[bytes, str] | None:
 
 
 def choose_codec(body: bytes, charset: str | None, *, html: bool = True) -> str:
-    """The encoding to read `body` in: BOM, then the HTTP charset, then <meta charset>, then
-    UTF-8 when the bytes are valid UTF-8, else cp1252."""
+    """The encoding to read `body` in: BOM, then the HTTP charset, then the document's own
+    declaration (<meta charset>, http-equiv, <?xml encoding>), then UTF-8 when the bytes are
+    valid UTF-8, else cp1252."""
     bom = _bom(body)
     if bom:
         return bom[1]
     codec = _known(charset)
+    if codec == "utf-16":
+        codec = "utf-16-le"  # the WHATWG meaning of the bare label, without a BOM
     if codec is None and html:
-        match = _META_CHARSET.search(body[:4096])
-        codec = _known(match.group(1).decode("ascii", "ignore")) if match else None
+        codec = _declared(body)
     if codec is not None:
         return codec
     try:
