@@ -112,8 +112,9 @@ def read_page(tree: LexborHTMLParser, page_url: str) -> PageMeta:
     """Title (site-name suffix split off), site name, dates, canonical, rels and a 410 marker."""
     base = page_url
     base_node = tree.css_first("base[href]")
-    if base_node is not None:
-        base = urljoin(page_url, (base_node.attributes.get("href") or "").strip())
+    if base_node is not None:  # a javascript: or data: base would make every link unsafe
+        declared = urljoin(page_url, (base_node.attributes.get("href") or "").strip())
+        base = declared if declared.lower().startswith(("http://", "https://")) else page_url
     metas = _metas(tree)
     rels: dict[str, list[str]] = {}
     for node in tree.css(_REL_SELECTOR):

@@ -52,6 +52,12 @@ def _filter(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+def _absolute(base_url: str, url: str) -> str | None:
+    """A relative URL made absolute; dropped unless that gives an http(s) URL."""
+    absolute = urljoin(base_url, url)
+    return absolute if absolute.lower().startswith(_IMAGE_SCHEMES) else None
+
+
 def clean_html(html: str, base_url: str) -> str:
     """Sanitize `html` for display: formatting tags only, http(s)/mailto links, absolute URLs,
     no style, no event handlers, no frames or scripts; links get rel="nofollow ugc"."""
@@ -65,7 +71,7 @@ def clean_html(html: str, base_url: str) -> str:
         attribute_filter=_filter,
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
-        url_relative=lambda url: urljoin(base_url, url),
+        url_relative=lambda url: _absolute(base_url, url),
         strip_comments=True,
     ).strip()
 

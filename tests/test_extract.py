@@ -632,3 +632,14 @@ def test_a_json_source_is_a_mention_by_its_host() -> None:
         "alice.example",
         None,
     )
+
+
+def test_a_base_href_that_is_not_http_is_ignored() -> None:
+    html = "<head><base href='javascript:alert(1)//'></head>" + h_entry(
+        f"<div class='e-content'><a href='/ok'>ok</a> <a href='{TARGET}'>post</a></div>"
+    )
+    data = run(html)
+    assert '<a href="https://alice.example/ok"' in (data.content_html or "")
+    assert clean_html("<a href='/x'>x</a>", "javascript:alert(1)//") == (
+        '<a rel="nofollow ugc noopener noreferrer">x</a>'
+    )

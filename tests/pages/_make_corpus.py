@@ -1473,7 +1473,7 @@ page("news-no-mf.html", """<!DOCTYPE html>
     "author_name": "The Harbour Gazette",
     "author_url": None,
     "name": "Small sites are talking to each other again, and councils are noticing",
-    "content_contains": "the most unusual feature was not the new design or the bin collection calendar",
+    "content_contains": "they based their implementation on a widely shared guide to receiving webmentions without a database, because",
     "encoding": "utf-8",
 })
 
@@ -2406,6 +2406,246 @@ page("gone-410.html", static_page(
 })
 
 # ---------------------------------------------------------------------------
+# 37. Tailwind-styled static site (Astro): height utilities such as h-full and
+#     h-screen look like mf2 roots; one wraps the entry's e-content.
+# ---------------------------------------------------------------------------
+page("tailwind-h-entry.html", T("""<!DOCTYPE html>
+<html lang="en" class="h-full scroll-smooth">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Re: Receiving webmentions without a database | Priya Raman</title>
+<meta name="generator" content="Astro v4.5.2">
+<link rel="stylesheet" href="/_astro/index.B3kL9x2Q.css">
+<link rel="webmention" href="https://webmention.io/priya.example/webmention">
+<script type="module" src="/_astro/hoisted.Cz8a1Q7m.js"></script>
+</head>
+<body class="h-full min-h-screen bg-stone-50 text-stone-900 antialiased dark:bg-stone-950 dark:text-stone-100">
+<div class="flex h-screen flex-col">
+  <header class="sticky top-0 z-10 h-16 border-b border-stone-200 bg-white/80 backdrop-blur dark:border-stone-800">
+    <nav class="mx-auto flex h-full max-w-3xl items-center justify-between px-4" aria-label="Main">
+      <a class="font-semibold tracking-tight" href="/">Priya Raman</a>
+      <ul class="flex gap-6 text-sm">
+        <li><a class="hover:underline" href="/notes/">Notes</a></li>
+        <li><a class="hover:underline" href="/writing/">Writing</a></li>
+        <li><a class="hover:underline" href="/now/">Now</a></li>
+      </ul>
+    </nav>
+  </header>
+  <main class="mx-auto w-full max-w-3xl flex-1 px-4 py-10">
+    <article class="h-entry h-full space-y-6 rounded-xl bg-white p-6 shadow-sm ring-1 ring-stone-200 dark:bg-stone-900 dark:ring-stone-800">
+      <div class="flex h-12 items-center gap-3">
+        <a class="p-author h-card flex h-full items-center gap-2" href="/">
+          <img class="h-10 w-10 rounded-full" src="/avatar-priya.webp" alt="" width="40" height="40">
+          <span class="font-medium">Priya Raman</span>
+        </a>
+        <span class="text-stone-400">&middot;</span>
+        <a class="u-url text-sm text-stone-500" href="/notes/2024-04-03-webmentions/"><time class="dt-published" datetime="2024-04-03T07:15:00+05:30">3 April 2024</time></a>
+      </div>
+      <p class="rounded bg-amber-50 px-3 py-2 text-sm dark:bg-amber-950">
+        Replying to <a class="u-in-reply-to font-medium underline decoration-amber-400" href="https://blog.example/post/1">Receiving webmentions without a database</a>
+      </p>
+      <div class="h-full min-h-0 overflow-hidden">
+        <div class="e-content prose prose-stone max-w-none dark:prose-invert">
+          <p>Ported this to an edge function last weekend. The part that surprised me was how little state it needs: the queue is a KV namespace and each mention is one key.</p>
+          <p>One thing I would add to the write-up is a note about rate limits. My endpoint got hammered by a misconfigured pinger and the verification fetches were what cost money, not the storage.</p>
+        </div>
+      </div>
+      <footer class="flex h-8 items-center gap-2 text-xs text-stone-500">
+        <a class="p-category rounded bg-stone-100 px-2 py-0.5 dark:bg-stone-800" href="/tags/indieweb/">indieweb</a>
+        <a class="p-category rounded bg-stone-100 px-2 py-0.5 dark:bg-stone-800" href="/tags/serverless/">serverless</a>
+      </footer>
+    </article>
+  </main>
+  <footer class="h-20 border-t border-stone-200 py-6 text-center text-xs text-stone-500 dark:border-stone-800">
+    <p>&copy; 2024 Priya Raman &middot; <a class="underline" href="/rss.xml">RSS</a> &middot; <a class="underline" rel="me" href="https://social.example/@priya">Mastodon</a></p>
+  </footer>
+</div>
+</body>
+</html>
+"""), {
+    "links": True,
+    "property": "in-reply-to",
+    "author_name": "Priya Raman",
+    "author_url": "/",
+    "name": None,
+    "published": "2024-04-03T07:15:00+05:30",
+    "content_contains": "the queue is a KV namespace and each mention is one key",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 38. A reply note with no e-content: mf2 implies its name from all of its
+#     text, which is the reply itself (not a title).
+# ---------------------------------------------------------------------------
+page("implied-name-reply.html", static_page(
+    "Reply \u2014 Tomasz Wi\u015bniewski",
+    """    <div class="h-entry note">
+      Great write-up, thanks! I had been doing the verification inline and timing out on slow sites; the queue makes so much sense.
+      <a class="u-in-reply-to" href="https://blog.example/post/1">&#8618;</a>
+      <a class="u-url" href="/notes/2024/04/05/1/"><time class="dt-published" datetime="2024-04-05T19:02:44+02:00">5 Apr</time></a>
+    </div>
+    <div class="h-card visually-hidden">
+      <a class="u-url u-uid p-name" rel="me" href="/">Tomasz Wi\u015bniewski</a>
+    </div>
+""", "Tomasz Wi\u015bniewski", "tomasz.example"), {
+    "links": True,
+    "property": "in-reply-to",
+    "author_name": "Tomasz Wi\u015bniewski",
+    "author_url": "/",
+    "name": None,
+    "published": "2024-04-05T19:02:44+02:00",
+    "content_contains": "Great write-up, thanks! I had been doing the verification inline",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 39. windows-1252 declared by <meta http-equiv="Content-Type">, with the
+#     bytes 0x80-0x9F that differ from ISO-8859-1 (curly quotes, dashes, euro).
+# ---------------------------------------------------------------------------
+page("windows-1252.html", """<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">
+<title>\u201cSmall web\u201d costs \u2013 a look at my hosting bill</title>
+<style type="text/css">
+body { font-family: Georgia, "Times New Roman", serif; margin: 2em auto; max-width: 40em; color: #222; }
+.entry-title { font-size: 1.6em; margin-bottom: .2em; }
+.byline { color: #777; font-size: .9em; }
+.entry-content p { line-height: 1.5; }
+#sidebar { border-top: 1px dotted #aaa; margin-top: 3em; padding-top: 1em; font-size: .9em; }
+</style>
+</head>
+<body>
+<div class="hentry">
+<h1 class="entry-title">\u201cSmall web\u201d costs \u2013 a look at my hosting bill</h1>
+<p class="byline">by <span class="author vcard"><a class="url fn" href="/">Fran\u00e7oise Dupr\u00e9</a></span>,
+<abbr class="published" title="2024-04-06T10:00:00+02:00">6 April 2024</abbr></p>
+<div class="entry-content">
+<p>People keep asking what it \u201creally\u201d costs to run a personal site with comments. Here\u2019s my bill for March: hosting \u20ac4.15, domain \u20ac1.02 (a twelfth of the year), and \u2026 that\u2019s it.</p>
+<p>The comments are webmentions now, following <a href="https://blog.example/post/1">Receiving webmentions without a database</a> \u2014 no database, so no database bill. The receiver runs on the same \u20ac4 machine.</p>
+<p>Electricity for the router at home doesn\u2019t count, I\u2019ve decided.</p>
+</div>
+</div>
+<div id="sidebar">
+<h3>Elsewhere</h3>
+<ul>
+<li><a href="/archives/">Archives</a></li>
+<li><a href="/contact/">Contact</a></li>
+<li><a href="/feed/">Feed (RSS)</a></li>
+</ul>
+<h3>Recent posts</h3>
+<ul>
+<li><a href="/2024/03/paper-notebooks/">Paper notebooks \u2013 a r\xe9sum\xe9 of ten years</a></li>
+<li><a href="/2024/02/old-editor/">Why I still use a \u201cretro\u201d editor</a></li>
+<li><a href="/2024/01/caf\xe9-wifi/">Caf\xe9 Wi-Fi, ranked \u2026 badly</a></li>
+<li><a href="/2023/12/year-end/">Year-end notes: 31 posts, \u20ac0 ads</a></li>
+</ul>
+<p>This page is written in a text editor from 2003 and saved as Windows-1252, because it always has been. Accents, \u201csmart\u201d quotes and \u2018single\u2019 ones, dashes \u2013 and \u2014 and the \u2122 sign all come from code page 1252.</p>
+</div>
+</body>
+</html>
+""", {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Fran\u00e7oise Dupr\u00e9",
+    "author_url": "/",
+    "name": "\u201cSmall web\u201d costs \u2013 a look at my hosting bill",
+    "published": "2024-04-06T10:00:00+02:00",
+    "content_contains": "Here\u2019s my bill for March: hosting \u20ac4.15, domain \u20ac1.02",
+    "encoding": "windows-1252",
+}, encoding="windows-1252")
+
+# ---------------------------------------------------------------------------
+# 40. Hostile author card and entity-obfuscated links: the author's url is
+#     javascript:, the photo a data: URL, the name carries markup as text; an
+#     impossible date must not become a publish date.
+# ---------------------------------------------------------------------------
+page("hostile-author.html", static_page(
+    "Re: Receiving webmentions without a database",
+    """    <article class="h-entry">
+      <p>In reply to <a class="u-in-reply-to" href="https://blog.example/post/1">Receiving webmentions without a database</a></p>
+      <p class="post-meta">
+        <span class="p-author h-card">
+          <img class="u-photo" src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+" alt="">
+          <a class="u-url" href="jav&#x09;ascript:alert(document.domain)"><span class="p-name">Eve &lt;img src=x onerror=alert(1)&gt;</span></a>
+        </span>
+        &middot; <time class="dt-published" datetime="2024-02-30T25:61:00+00:00">the thirtieth of February</time>
+      </p>
+      <div class="e-content">
+        <p>Thanks for the careful write-up; the section on fetching the source before trusting it is the one everybody skips.</p>
+        <p><a href="&#106;avascript:alert(1)">entity-encoded scheme</a>, <a href="  javascript:alert(2)">leading spaces</a>,
+        <a href="jav&#x0A;ascript:alert(3)">newline in the scheme</a>, <a href="vbscript:msgbox(4)">vbscript</a>,
+        <img src="jaVasCript:alert(5)" alt="image with a script source">, <a href="/relative/ok">a fine relative link</a>.</p>
+        <base href="javascript:alert(6)//">
+        <p><a href="still/relative">after a hostile base</a> &mdash; <img src="https://mallory.example/%22onerror=%22alert(7)" alt="quote in a URL"></p>
+      </div>
+    </article>
+""", "Eve", "eve.example"), {
+    "links": True,
+    "property": "in-reply-to",
+    "author_name": "Eve <img src=x onerror=alert(1)>",
+    "author_url": None,
+    "name": None,
+    "published": None,
+    "content_contains": "the section on fetching the source before trusting it is the one everybody skips",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 41. A deleted post that keeps its markup: the h-entry has dt-deleted (the
+#     IndieWeb tombstone convention) and still links to the target.
+# ---------------------------------------------------------------------------
+page("deleted-entry.html", static_page(
+    "Deleted reply \u2014 Rhys Kendall",
+    """    <article class="h-entry tombstone">
+      <p class="reply-context">This was a reply to <a class="u-in-reply-to" href="https://blog.example/post/1">Receiving webmentions without a database</a>.</p>
+      <p>I deleted this reply on <time class="dt-deleted" datetime="2024-04-07T09:00:00+01:00">7 April 2024</time>. Sites that show it should drop it when they next check this page.</p>
+      <p class="post-meta"><a class="p-author h-card" href="/">Rhys Kendall</a> &middot; <a class="u-url" href="/replies/2024/03/30/">originally posted <time class="dt-published" datetime="2024-03-30T12:00:00+00:00">30 March</time></a></p>
+    </article>
+""", "Rhys Kendall", "rhys.example"), {
+    "links": True,
+    "gone": True,
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 42. Home page h-feed whose entries don't link; the link is in the blogroll.
+#     The page's representative h-card is the author; the context comes from
+#     the blogroll's list.
+# ---------------------------------------------------------------------------
+page("feed-blogroll-link.html", static_page(
+    "Ines Carvalho \u2014 Notebook",
+    """    <div class="h-card site-card">
+      <img class="u-photo avatar" src="/img/ines.jpg" alt="">
+      <a class="p-name u-url u-uid" rel="me" href="/">Ines Carvalho</a>
+      <p class="p-note">Notes on gardening, film photography and the occasional bit of code.</p>
+    </div>
+    <div class="h-feed">
+""" + feed_entry("Tomatoes, again", "/2024/04/tomatoes/", "2024-04-02T08:00:00+01:00",
+                 "<p>Third year of trying to grow tomatoes on a north-facing balcony. Third year of green tomatoes.</p>")
+    + feed_entry("Developing at home", "/2024/03/developing/", "2024-03-20T21:30:00+00:00",
+                 "<p>Bought a developing tank. The bathroom will never be the same.</p>")
+    + """    </div>
+    <aside class="blogroll">
+      <h2>Blogroll</h2>
+      <ul>
+        <li><a href="https://garden.example/">The Windowsill Gardener</a>, for balcony despair</li>
+        <li><a href="https://blog.example/post/1">Receiving webmentions without a database</a>, the guide I used for this site&rsquo;s replies</li>
+        <li><a href="https://film.example/">Grain and Fixer</a>, for film photography</li>
+      </ul>
+    </aside>
+""", "Ines Carvalho", "ines.example", nav=(("/", "Notebook"), ("/about/", "About"))), {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Ines Carvalho",
+    "author_url": "/",
+    "name": "Ines Carvalho",
+    "content_contains": "Receiving webmentions without a database, the guide I used for this site\u2019s replies",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------
 def expected_name(filename):
@@ -2422,6 +2662,10 @@ def encode(text, encoding):
         # stay clear of C1 controls so windows-1252 (the WHATWG meaning of the
         # "iso-8859-1" label) decodes the same text
         assert not any(0x80 <= b <= 0x9F for b in data)
+        return data
+    if encoding == "windows-1252":
+        data = text.encode("cp1252")  # strict: the page is meant to use 0x80-0x9F
+        assert any(0x80 <= b <= 0x9F for b in data)
         return data
     if encoding == "shift_jis":
         data = text.encode("shift_jis")
