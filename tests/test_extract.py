@@ -15,7 +15,7 @@ from pingsvc import mf2
 from pingsvc.errors import SourceGone
 from pingsvc.excerpt import split_title
 from pingsvc.extract import MentionData, extract, iso_date, summarize
-from pingsvc.fetch import Page
+from pingsvc.fetch import Page, decode_body
 from pingsvc.sanitize import clean_html, safe_url, text_of
 
 TARGET = "https://blog.example/post/1"
@@ -643,3 +643,36 @@ def test_a_base_href_that_is_not_http_is_ignored() -> None:
     assert clean_html("<a href='/x'>x</a>", "javascript:alert(1)//") == (
         '<a rel="nofollow ugc noopener noreferrer">x</a>'
     )
+
+
+# Only what mf2py needs is parsed by it; that changes nothing it finds.
+
+DIFFERENT_ON_PURPOSE = {
+    "hostile-markup.html",  # lexbor parses the MathML mXSS payload as browsers do, lxml not
+    "tailwind-h-entry.html",  # Tailwind's h-full etc. are taken out on purpose
+}
+MF_PAGES = [
+    p.name
+    for p in sorted(PAGES.glob("*.html"))
+    if p.name not in DIFFERENT_ON_PURPOSE
+    and mf2.may_have_microformats(decode_body(p.read_bytes(), None))
+]
+
+
+@pytest.mark.parametrize("name", MF_PAGES)
+def test_the_outline_gives_mf2py_the_same_items_as_the_whole_page(name: str) -> None:
+    text = decode_body((PAGES / name).read_bytes(), None)
+    whole = mf2py.parse(doc=text, url=SOURCE, html_parser="lxml", filter_roots=True)
+    assert mf2.parse(text, SOURCE)["items"] == whole["items"]
+
+
+def test_the_outline_drops_what_is_outside_every_microformat() -> None:
+    html = (
+        "<html><head><base href='https://cdn.example/'><script>x()</script></head><body>"
+        "<nav><a href='/a'>menu</a></nav><main><article class='h-entry'><p class='e-content'>"
+        "hi<script>y()</script></p></article><aside>sidebar</aside></main></body></html>"
+    )
+    outlined = mf2.outline(html)
+    assert "<base href=" in outlined and "h-entry" in outlined and "<main>" in outlined
+    for gone in ("menu", "sidebar", "x()", "y()"):
+        assert gone not in outlined
