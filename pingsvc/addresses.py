@@ -88,8 +88,7 @@ def resolve(host: str, port: int, policy: FetchPolicy) -> str:
                 continue
             reason = address_refusal(ip)
             if reason is not None:
-                named = "" if bare == str(ip) else f" {bare!r} resolves to"
-                raise RefusedAddress(f"the source{named or ' is'} {reason} ({ip})")
+                raise RefusedAddress(f"the source host {bare!r} resolves to {reason} ({ip})")
             if port not in policy.ports:
                 raise RefusedAddress(_port_refusal(port, policy))
     chosen = addresses[0]

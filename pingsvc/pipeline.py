@@ -105,9 +105,9 @@ def inspect(source: str, target: str, settings: PipelineSettings) -> MentionData
         metrics.fetched(time.perf_counter() - started, exc.kind)
         raise
     metrics.fetched(time.perf_counter() - started, "ok")
-    if not links_to(page, target):
-        raise FetchError(NO_LINK, kind="no_link")
-    try:
+    try:  # fetch refuses deep pages; this is the net should a parser still recurse too far
+        if not links_to(page, target):
+            raise FetchError(NO_LINK, kind="no_link")
         return extract(
             page,
             target,
@@ -127,10 +127,14 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
             return None
         mention.attempts += 1
         attempts, source, target = mention.attempts, mention.source, mention.target
+        crashed = attempts > settings.max_tries + 1  # every earlier try died mid-way
         protocol = mention.protocol
         seen = mention.queued_at
         session.commit()
 
+    if crashed:  # a page that kills the worker must not be retried forever by the sweeper
+        reason = f"verifying the source stopped the worker {attempts - 1} times; gave up"
+        return _finish(db, mention_id, seen, REJECTED, reason, "hostile")
     try:
         data = inspect(source, target, settings)
     except TransientFetchError as exc:
@@ -153,7 +157,9 @@ def _done(mention: Mention, seen: datetime | None) -> None:
     its own queued message verifies it once more."""
     if mention.queued_at is None or seen is None or mention.queued_at <= seen:
         mention.queued_at = None
-    mention.attempts = 0 if mention.queued_at is None else mention.attempts
+    # A verification queued by a re-send starts afresh: receive reads attempts == 0 with a
+    # queue mark as "queued, not started" and coalesces further re-sends into it.
+    mention.attempts = 0
     mention.verified_at = utcnow()
 
 

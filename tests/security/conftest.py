@@ -7,13 +7,18 @@ show up as an approved mention as well as a counted connection.
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from flask import Flask
 
+from pingsvc import pipeline, services
+from pingsvc.models import Mention
 from tests.conftest import TARGET
 
 TRAP_PAGE = (
@@ -88,3 +93,21 @@ def trap() -> Iterator[Trap]:
     server = Trap()
     yield server
     server.close()
+
+
+def send_and_verify(app: Flask, source: str, target: str = TARGET) -> dict[str, Any]:
+    """Send a webmention and run its verification in this process, as the worker would;
+    return the status page a sender sees (plus the stored error kind)."""
+    client = app.test_client()
+    answer = client.post("/webmention", data={"source": source, "target": target})
+    assert answer.status_code == 201, answer.get_json()
+    mention_id = int(answer.headers["Location"].rsplit("/", 1)[1])
+    shared = services(app)
+    # A transient failure leaves it pending; the status page then shows the last error.
+    with contextlib.suppress(pipeline.RetryLater):
+        pipeline.process_mention(shared.db, mention_id, shared.pipeline)
+    with shared.db.session() as session:
+        mention = session.get(Mention, mention_id)
+        assert mention is not None
+        kind = mention.error_kind
+    return {**client.get(f"/webmention/status/{mention_id}").get_json(), "error_kind": kind}

@@ -17,14 +17,13 @@ import pytest
 import requests
 from flask import Flask
 
-from pingsvc import pipeline, services
+from pingsvc import services
 from pingsvc.addresses import address_refusal
 from pingsvc.errors import InvalidSource, RefusedAddress
 from pingsvc.fetch import FetchPolicy, fetch, resolve
-from pingsvc.models import Mention
 from pingsvc.urls import normalize_url, parse_ipv4
-from tests.conftest import TARGET, make_app
-from tests.security.conftest import Trap
+from tests.conftest import make_app
+from tests.security.conftest import Trap, send_and_verify
 from tests.support.pageserver import PageServer
 
 FORBIDDEN = [
@@ -340,29 +339,15 @@ def trap_app(
     services(app).db.dispose()
 
 
-def _verify(app: Flask, source: str) -> dict[str, Any]:
-    """Send a webmention and run its verification in this process; return its status page."""
-    client = app.test_client()
-    answer = client.post("/webmention", data={"source": source, "target": TARGET})
-    assert answer.status_code == 201, answer.get_json()
-    mention_id = int(answer.headers["Location"].rsplit("/", 1)[1])
-    shared = services(app)
-    pipeline.process_mention(shared.db, mention_id, shared.pipeline)
-    with shared.db.session() as session:
-        mention = session.get(Mention, mention_id)
-        assert mention is not None
-        assert mention.error_kind == "refused"
-    return client.get(f"/webmention/status/{mention_id}").get_json()
-
-
 @pytest.mark.parametrize(
     "host", ["127.0.0.1", "2130706433", "0177.0.0.1", "0x7f000001", "localhost", "[::1]"]
 )
 def test_a_webmention_from_loopback_ends_rejected_saying_why(
     trap_app: Flask, trap: Trap, host: str
 ) -> None:
-    status = _verify(trap_app, trap.url("/post", host=host))
+    status = send_and_verify(trap_app, trap.url("/post", host=host))
     assert status["status"] == "rejected"
+    assert status["error_kind"] == "refused"
     assert "loopback" in status["error"]
     assert trap.connections == 0
 
@@ -371,14 +356,14 @@ def test_a_webmention_redirected_to_loopback_ends_rejected_saying_why(
     trap_app: Flask, trap: Trap, pages: PageServer
 ) -> None:
     source = pages.add("/ssrf/wm-redirect", status=307, headers={"Location": trap.url("/x")})
-    status = _verify(trap_app, source)
+    status = send_and_verify(trap_app, source)
     assert status["status"] == "rejected"
     assert "loopback" in status["error"]
     assert trap.connections == 0
 
 
 def test_a_webmention_on_another_port_ends_rejected_saying_why(app: Flask, trap: Trap) -> None:
-    status = _verify(app, trap.url("/post"))
+    status = send_and_verify(app, trap.url("/post"))
     assert status["status"] == "rejected"
     assert f"port {trap.port}" in status["error"]
     assert trap.connections == 0
