@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 PER_PAGE = 50
 ACTIONS = (*moderation.DECISIONS, "reverify")
 TYPES = {value: prop for prop, value in PROPERTY_TYPES.items()}  # reply -> in-reply-to
+PAST = {"approve": "approved", "hold": "held", "reject": "rejected", "delete": "deleted",
+        "reverify": "sent to verification again"}  # fmt: skip
 # What a widget shows as faces rather than as comments.
 FACES = {"like-of", "repost-of", "bookmark-of"}
 
@@ -106,7 +108,8 @@ def reasons(mentions: list[Mention]) -> dict[int, str]:
             .order_by(ModerationAction.id)
         )
         for row in rows:
-            out[row.mention_id or 0] = f"{row.action} by {row.actor}, {row.created_at:%Y-%m-%d}"
+            done = PAST.get(row.action, row.action)
+            out[row.mention_id or 0] = f"{done} by {row.actor}, {row.created_at:%Y-%m-%d}"
     return out
 
 
@@ -255,8 +258,7 @@ def _done(action: str, count: int) -> str:
     noun = "mention" if count == 1 else "mentions"
     if action == "reverify":
         return f"{count} {noun} queued for verification."
-    past = {"approve": "approved", "hold": "held", "reject": "rejected", "delete": "deleted"}
-    return f"{count} {noun} {past[action]}."
+    return f"{count} {noun} {PAST[action]}."
 
 
 @bp.post("/mentions/<int:mention_id>/block")

@@ -26,6 +26,7 @@ from pingsvc.models import (
 )
 from pingsvc.pipeline import process_mention
 from pingsvc.tokens import hash_token
+from tests.conftest import make_app
 from tests.support.dashboard import (
     Browser,
     Trap,
@@ -636,7 +637,7 @@ def test_the_owners_rejection_survives_a_resend(
     alice.post(f"/dashboard/mentions/{mention_id}/moderate", {"action": "reject"})
     _receive_and_verify(world.app, alice.client, source, ALICE_POST)
     assert mention_row(world.app, mention_id).status == "rejected"
-    assert "reject by alice@example.com" in alice.text("/dashboard/inbox?state=rejected")
+    assert "rejected by alice@example.com" in alice.text("/dashboard/inbox?state=rejected")
 
 
 @pytest.mark.parametrize(
@@ -766,3 +767,27 @@ def test_the_overview_charts_thirty_days_and_lists_sources_and_waiting(
     assert sources.index("a.example") < sources.index("b.example")
     assert "old.example" not in sources
     assert "Waiting Wendy" in text
+
+
+@pytest.mark.integration
+def test_the_overview_inbox_and_moderation_work_on_postgresql(
+    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(production_settings, monkeypatch)
+    try:
+        owner = add_account(app, "alice@example.com")
+        add_site(app, "blog.example", owner)
+        now = utcnow()
+        shown = add_mention(app, ALICE_POST, author_name="Pg Person", content_text="50% sure",
+                            received_at=now, source="https://pg.example/1")  # fmt: skip
+        add_mention(app, ALICE_POST, status="held", received_at=now - timedelta(days=1))
+        alice = Browser(app.test_client(), "alice@example.com")
+        overview = alice.text("/dashboard/")
+        assert f"<title>{now.date().isoformat()}: 1</title>" in overview
+        assert "pg.example" in overview
+        assert "Pg Person" in alice.text("/dashboard/inbox?q=50%25&type=reply&state=approved")
+        alice.post(f"/dashboard/mentions/{shown}/moderate", {"action": "reject"})
+        assert mention_row(app, shown).status == "rejected"
+        assert "rejected by alice@example.com" in alice.text("/dashboard/inbox?state=rejected")
+    finally:
+        services(app).db.dispose()

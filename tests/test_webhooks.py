@@ -224,7 +224,7 @@ def test_a_webhook_on_a_port_not_allowed_is_never_called(hook_app: Flask, alice_
         status = webhooks.deliver(services(hook_app).db, delivery.id, _settings(hook_app))
     assert status == "failed"
     error = _delivery(hook_app, delivery.id).error or ""
-    assert error == f"refused: the webhook uses port {trap.port}; only ports 80, 443 may be fetched"
+    assert error.startswith("refused: ") and f"port {trap.port}" in error
     assert trap.connections == 0
 
 
@@ -242,9 +242,7 @@ def test_a_webhook_on_a_private_address_is_never_called(
         services(app).db.dispose()
     assert status == "failed"
     error = _delivery(app, delivery.id).error or ""
-    assert (
-        error == "refused: the webhook host '127.0.0.1' resolves to a loopback address (127.0.0.1)"
-    )
+    assert error.startswith("refused: ") and "a loopback address (127.0.0.1)" in error
     assert trap.connections == 0
 
 
