@@ -64,6 +64,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "RATE_LIMIT": ("60/minute;600/hour", str),
     "RATE_LIMIT_SOURCE": ("30/minute", str),
     "RATE_LIMIT_ENABLED": (True, _bool),
+    # Reverse proxies in front of pingsvc whose X-Forwarded-For is trusted for the client
+    # address (0: use the socket peer; 1: one proxy such as nginx appends the real address).
+    "TRUSTED_PROXIES": (0, int),
     # API caching.
     "API_MAX_AGE": (60, int),
     # How long a built API answer is kept (Redis, or in-process when embedded); 0 turns it off.

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,8 @@ class Accepted:
     mention_id: int
     source: str
     target: str
-    enqueued: bool
+    enqueued: bool  # a verification is queued (False: the broker was down; the sweeper will)
+    coalesced: bool = False  # it joined a verification queued by an earlier, identical request
 
 
 def find_site(session: Session, target: str) -> Site | None:
@@ -51,7 +52,18 @@ def check(session: Session, source: str, target: str) -> tuple[str, str, Site]:
     return source, target, site
 
 
-def _upsert(session: Session, site: Site, source: str, target: str, protocol: str) -> int:
+def _upsert(
+    session: Session, site: Site, source: str, target: str, protocol: str
+) -> tuple[int, bool]:
+    """Insert or mark the pair for verification, in one statement (concurrent senders end on
+    one row). Returns its id and whether it coalesced into a verification already queued.
+
+    A queue mark with attempts == 0 means a verification is queued and not yet started: it
+    will read the page after this request, so the mark is kept and nothing is enqueued. Once
+    a worker has started (attempts > 0) the mark moves to now and a new message is sent,
+    so pipeline._done keeps the row queued for that message: a re-send mid-verification is
+    verified again, never lost.
+    """
     now = utcnow()
     values = {
         "site_id": site.id,
@@ -67,6 +79,8 @@ def _upsert(session: Session, site: Site, source: str, target: str, protocol: st
         "updated_at": now,
         "extra": {},
     }
+    waiting = and_(Mention.queued_at.is_not(None), Mention.attempts == 0)
+    queued_at = case((waiting, Mention.queued_at), else_=now)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     upsert = (
@@ -74,19 +88,22 @@ def _upsert(session: Session, site: Site, source: str, target: str, protocol: st
         .values(**values)
         .on_conflict_do_update(
             index_elements=["source", "target"],
-            set_={"queued_at": now, "updated_at": now, "protocol": protocol},
+            set_={"queued_at": queued_at, "updated_at": now, "protocol": protocol},
         )
-        .returning(Mention.id)
+        .returning(Mention.id, Mention.queued_at)
     )
-    return int(session.execute(upsert).scalar_one())
+    mention_id, marked = session.execute(upsert).one()
+    return int(mention_id), marked != now
 
 
 def accept(session: Session, source: str, target: str, protocol: str, enqueue: Enqueue) -> Accepted:
     """Record a mention request and queue its verification. Raises PingError subclasses."""
     source, target, site = check(session, source, target)
-    mention_id = _upsert(session, site, source, target, protocol)
+    mention_id, coalesced = _upsert(session, site, source, target, protocol)
     session.commit()  # the row is the truth; the broker only carries its id
     metrics.mention_received(protocol)
+    if coalesced:  # a flood of the same ping costs one verification
+        return Accepted(mention_id, source, target, enqueued=True, coalesced=True)
     try:
         enqueue(mention_id)
         enqueued = True

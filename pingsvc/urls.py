@@ -71,6 +71,8 @@ def _checked_host(host: str, field: str, error: type[PingError]) -> str:
         raise error(
             f"The {field} URL's host name may only contain letters, digits, hyphens and dots."
         )
+    if any(len(label) > 63 for label in host.split(".")):
+        raise error(f"A part of the {field} URL's host name is longer than 63 characters.")
     return host
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from pingsvc import db_session
-from pingsvc.errors import NotFound, PingError
-from pingsvc.limits import limiter, per_client, per_source, source_domain
+from pingsvc.errors import NotFound, PingError, json_error
+from pingsvc.limits import limiter, per_client
 from pingsvc.models import Mention
 from pingsvc.receive import accept
 from pingsvc.tasking import enqueue_verify
@@ -24,8 +25,7 @@ def status_url(mention_id: int) -> str:
 
 
 @bp.post("/webmention")
-@limiter.limit(per_client)
-@limiter.limit(per_source, key_func=source_domain)
+@limiter.limit(per_client)  # and per source domain: see pingsvc.limits
 def receive() -> tuple[Response, int, dict[str, str]]:
     if request.mimetype not in FORM_TYPES:
         raise PingError(
@@ -51,6 +51,18 @@ def receive() -> tuple[Response, int, dict[str, str]]:
         }
     )
     return body, 201, {"Location": location}
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def too_large(_exc: RequestEntityTooLarge) -> Response:
+    """413 as JSON, saying the limit (PINGSVC_MAX_REQUEST_BYTES) and what a request needs."""
+    limit = current_app.config["MAX_REQUEST_BYTES"]
+    return json_error(
+        413,
+        "request_too_large",
+        f"The request body is larger than {limit} bytes; a webmention needs only the source "
+        "and target form fields.",
+    )
 
 
 def status_document(mention: Mention) -> dict[str, Any]:
