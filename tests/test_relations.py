@@ -214,3 +214,23 @@ def test_threads_and_duplicates_on_postgresql(
         assert [c["wm-id"] for c in shown(app)] == [kept, child]
     finally:
         services(app).db.dispose()
+
+
+def test_the_summary_length_setting_reaches_extraction(
+    settings: dict[str, str], monkeypatch: pytest.MonkeyPatch, pages: PageServer
+) -> None:
+    app = make_app({**settings, "PINGSVC_SUMMARY_LENGTH": "40"}, monkeypatch)
+    try:
+        words = "A reply long enough to need a summary of its own, cut on a word."
+        mention_id = verify(app, pages.add("/s1/long", reply_to(TARGET, text=words)))
+        assert row(app, mention_id).summary == "A reply long enough to need a summary…"
+    finally:
+        services(app).db.dispose()
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "many"])
+def test_a_summary_length_that_is_not_a_positive_number_is_refused_at_start(
+    settings: dict[str, str], monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    with pytest.raises(SystemExit, match="PINGSVC_SUMMARY_LENGTH"):
+        make_app({**settings, "PINGSVC_SUMMARY_LENGTH": value}, monkeypatch)
