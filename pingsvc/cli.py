@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -13,7 +14,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from pingsvc import create_app, services
+from pingsvc import create_app, metrics, services
 from pingsvc.home import link_tags
 from pingsvc.migrate import upgrade
 from pingsvc.models import Account, Site
@@ -41,16 +42,24 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
-def _gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
+def _gunicorn_command(
+    host: str, port: int, workers: int, threads: int, app: str = "pingsvc:create_app()"
+) -> list[str]:
+    """The production web server. No gunicorn access log: the app writes one JSON line per
+    request, with its request id (pingsvc.obs). No keep-alive: a gthread worker keeps the
+    connections it accepted, so a few long-lived clients (or a proxy) would load one worker
+    while the others idle; senders and proxies make one request per connection anyway."""
     return [
         sys.executable, "-m", "gunicorn",
         "--bind", f"{host}:{port}",
         "--workers", str(workers),
         "--worker-class", "gthread",
         "--threads", str(threads),
+        "--backlog", "2048",
+        "--keep-alive", "0",
         "--graceful-timeout", "20",
-        "--access-logfile", "-",
-        "pingsvc:create_app()",
+        "--worker-tmp-dir", "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir(),
+        app,
     ]  # fmt: skip
 
 
@@ -77,7 +86,10 @@ def _worker_command(app: Flask, with_beat: bool) -> list[str]:
 def serve(host: str, port: int) -> None:
     """Run the whole service (web server, worker and scheduler) in one command."""
     os.environ.setdefault("PINGSVC_BASE_URL", f"http://{host}:{port}")
+    own_metrics = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
     app = _app()
+    if own_metrics:  # no process of an earlier run is left to write there
+        metrics.clear(app.extensions["pingsvc_metrics_dir"])
     upgrade(app.config["DATABASE_URL"])
     base = app.config["BASE_URL"]
     mode = "PostgreSQL/Redis" if app.config.get("REDIS_URL") else "embedded (SQLite, no Redis)"
