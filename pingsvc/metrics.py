@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,9 +73,15 @@ def setup(var_dir: str) -> str:
         Path(directory).mkdir(parents=True, exist_ok=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
         if not getattr(values.ValueClass, "_multiprocess", False):
-            values.ValueClass = values.MultiProcessValue()
+            values.ValueClass = values.MultiProcessValue(process_identifier=process_id)
         _directory = directory
     return _directory
+
+
+def process_id() -> str:
+    """Names this process's metric files: host and pid, because containers sharing the folder
+    (web, worker) each have their own pid 1, 7, 8..."""
+    return f"{socket.gethostname()}-{os.getpid()}"
 
 
 def clear(directory: str) -> None:
