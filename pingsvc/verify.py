@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
@@ -24,6 +25,7 @@ LINK_ATTRIBUTES = {
     "source": "src",
 }
 _SELECTOR = ", ".join(f"{tag}[{attr}]" for tag, attr in LINK_ATTRIBUTES.items())
+_TEXT_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 JSON_TYPES = {"application/json", "application/ld+json", "application/activity+json"}
 
 
@@ -45,6 +47,13 @@ def html_links(html: str, page_url: str) -> Iterator[str]:
         value = node.attributes.get(LINK_ATTRIBUTES.get(node.tag or "", "href"))
         if value:
             yield urljoin(base, value.strip())
+
+
+def text_urls(text: str) -> Iterator[str]:
+    """The http(s) URLs written in plain text, without the punctuation that ends a sentence,
+    so that `post/12` is never taken for `post/1`."""
+    for match in _TEXT_URL.finditer(text):
+        yield match.group(0).rstrip(".,;:!?)]}'\"")
 
 
 def _json_strings(value: Any) -> Iterator[str]:
@@ -77,7 +86,7 @@ def links_to(page: Page, target: str) -> bool:
             if s.startswith("http")
         )
     if page.media_type == "text/plain":
-        return target in page.text or without_fragment(target) in page.text
+        return any(_comparable(url) == wanted for url in text_urls(page.text))
     raise FetchError(
         f"the source is of type {page.media_type}; only HTML, JSON and plain text are read"
     )

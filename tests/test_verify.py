@@ -89,3 +89,16 @@ def test_plain_text_sources_count_the_target_in_the_text() -> None:
 def test_other_media_types_are_refused_with_the_type_named() -> None:
     with pytest.raises(FetchError, match="image/png"):
         links_to(page("\x89PNG", "image/png"), TARGET)
+
+
+def test_plain_text_counts_only_the_whole_target_url_not_a_longer_one() -> None:
+    from pingsvc.fetch import Page
+    from pingsvc.verify import links_to
+
+    def text_page(body: str) -> Page:
+        return Page("http://127.0.0.1/notes.txt", 200, "text/plain", body.encode())
+
+    target = "https://blog.example/post/1"
+    assert not links_to(text_page("See https://blog.example/post/12 today."), target)
+    assert links_to(text_page("See https://blog.example/post/1."), target)
+    assert links_to(text_page("(https://blog.example/post/1#c2)"), target)
