@@ -57,6 +57,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Pending mentions whose queue message is older than this are enqueued again by the sweeper.
     "SWEEP_AFTER": (300, int),
     "SWEEP_INTERVAL": (60.0, float),
+    # Redis: seconds before a message taken by a worker that died is delivered again. Must
+    # be longer than a verification plus its longest retry countdown (else it runs twice).
+    "BROKER_VISIBILITY_TIMEOUT": (3600, int),
     # How long POST /xmlrpc waits for the verdict before answering "queued".
     "PINGBACK_WAIT": (2.0, float),
     # Request limits.

@@ -20,10 +20,19 @@ def broker_settings(config: dict[str, Any]) -> dict[str, Any]:
     """Redis when PINGSVC_REDIS_URL is set; else kombu's filesystem transport, which needs no
     server and is shared by the web process and the worker through VAR_DIR."""
     if config.get("REDIS_URL"):
+        visibility = int(config.get("BROKER_VISIBILITY_TIMEOUT", 3600))
         return {
             "broker_url": config["REDIS_URL"],
+            # A message a worker took but never acknowledged (the worker died) is delivered
+            # again after visibility_timeout; restored on worker start and every interval.
             "broker_transport_options": {
-                "visibility_timeout": 3600,
+                "visibility_timeout": visibility,
+                "unacked_restore_interval": max(1, min(60, visibility // 2)),
+                "unacked_restore_throttle": 1,
+                # Publishing while Redis is down fails at once (the row is committed and the
+                # sweeper sends it later) instead of holding the web thread in retries.
+                "max_retries": 1,
+                "interval_start": 0,
                 "socket_connect_timeout": 2,
                 "socket_timeout": 5,
             },

@@ -1,0 +1,263 @@
+"""Crashed parts and outages: nothing accepted is ever lost.
+
+The broker down while webmentions arrive, a worker SIGKILLed mid-task (PostgreSQL + Redis,
+where acks_late redelivers, and embedded, where the sweeper recovers), PostgreSQL dropping
+every connection, many processes sending the same pair at once, and SIGTERM to the whole
+service while a request and a task are in flight. Real processes only where the behaviour
+needs them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import threading
+import xmlrpc.client
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import sqlalchemy as sa
+from flask import Flask
+
+from pingsvc import pipeline, services
+from pingsvc.db import Database
+from pingsvc.models import Mention, Site, utcnow
+from pingsvc.receive import accept
+from tests.conftest import POSTGRES_ADMIN_URL, TARGET, make_app
+from tests.support.pageserver import PageServer
+from tests.support.services import free_port, start_serve, start_worker, wait_for
+
+REPLY = f"""<article class="h-entry"><a class="p-author h-card" href="/">Dana</a>
+<p class="e-content">Agreed! <a class="u-in-reply-to" href="{TARGET}">your post</a></p></article>"""
+
+
+def _status(app: Flask, mention_id: int) -> str:
+    return str(app.test_client().get(f"/webmention/status/{mention_id}").get_json()["status"])
+
+
+def _send(app: Flask, source: str) -> int:
+    answer = app.test_client().post("/webmention", data={"source": source, "target": TARGET})
+    assert answer.status_code == 201, answer.get_json()
+    return int(answer.headers["Location"].rsplit("/", 1)[1])
+
+
+# In process.
+
+
+def test_a_verification_that_keeps_killing_the_worker_is_given_up(
+    app: Flask, pages: PageServer
+) -> None:
+    """Each try that died left attempts counted and the queue mark set, so the sweeper sends
+    it again; past the retry budget it ends rejected instead of looping forever."""
+    mention_id = _send(app, pages.add("/crash/poison", REPLY))
+    shared = services(app)
+    with shared.db.session() as session:
+        mention = session.get(Mention, mention_id)
+        assert mention is not None
+        mention.attempts = shared.pipeline.max_tries + 1  # as many tries died mid-way
+        session.commit()
+    outcome = pipeline.process_mention(shared.db, mention_id, shared.pipeline)
+    assert outcome is not None and outcome.status == "rejected"
+    body = app.test_client().get(f"/webmention/status/{mention_id}").get_json()
+    assert "stopped the worker 6 times" in body["error"]
+
+
+def test_the_sweeper_finds_only_verifications_queued_too_long_ago(app: Flask) -> None:
+    shared = services(app)
+    with shared.db.session() as session:
+        site = session.scalars(sa.select(Site)).one()
+        old, fresh = (
+            Mention(site_id=site.id, source=f"https://a.example/{n}", target=TARGET,
+                    target_key="blog.example/post/1", queued_at=utcnow() - age)
+            for n, age in ((1, timedelta(minutes=10)), (2, timedelta(seconds=0)))
+        )  # fmt: skip
+        session.add_all([old, fresh])
+        session.commit()
+        old_id = old.id
+    assert pipeline.pending_ids(shared.db, older_than=300) == [old_id]
+    assert pipeline.pending_ids(shared.db, older_than=300) == []  # marked as sent again
+
+
+@pytest.mark.integration
+def test_postgres_dropping_every_connection_does_not_fail_the_next_request(
+    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch, pages: PageServer
+) -> None:
+    app = make_app(production_settings, monkeypatch)
+    first = _send(app, pages.add("/crash/pg-1", REPLY))
+    engine = services(app).db.engine
+    assert engine.pool.checkedin() >= 1  # a pooled connection the server is about to drop
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    database = engine.url.database
+    with admin.connect() as conn:
+        killed = conn.execute(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = :db AND pid <> pg_backend_pid()"
+            ),
+            {"db": database},
+        ).scalar_one()
+    admin.dispose()
+    assert killed >= 1
+    second = _send(app, pages.add("/crash/pg-2", REPLY))  # pre-ping reconnects
+    assert second != first
+    assert _status(app, first) == "pending"
+    services(app).db.dispose()
+
+
+def _send_same_pair(url: str, barrier: Any, tries: int) -> list[tuple[int, bool]]:
+    """One sending process: its own engine, sending the same pair `tries` times at once with
+    the others. Returns (mention id, enqueued a message) per try."""
+    db = Database(url)
+    sent: list[int] = []
+    results = []
+    barrier.wait()
+    try:
+        with db.session() as session:
+            for _ in range(tries):
+                count = len(sent)
+                accepted = accept(session, "https://alice.example/reply", TARGET, "webmention",
+                                  sent.append)  # fmt: skip
+                results.append((accepted.mention_id, len(sent) > count))
+    finally:
+        db.dispose()
+    return results
+
+
+@pytest.mark.integration
+def test_concurrent_sends_of_one_pair_from_many_processes_end_as_one_row(
+    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(production_settings, monkeypatch)
+    url = app.config["DATABASE_URL"]
+    services(app).db.dispose()
+    processes, tries = 8, 5
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        barrier = manager.Barrier(processes)
+        with context.Pool(processes) as pool:
+            results = pool.starmap(_send_same_pair, [(url, barrier, tries)] * processes)
+    flat = [item for per_process in results for item in per_process]
+    assert len(flat) == processes * tries
+    assert len({mention_id for mention_id, _ in flat}) == 1
+    assert sum(enqueued for _, enqueued in flat) == 1  # the rest joined that verification
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM mention")).scalar_one() == 1
+    engine.dispose()
+
+
+# Real workers.
+
+
+@pytest.mark.integration
+def test_webmentions_arriving_while_redis_is_down_are_verified_once_it_is_back(
+    production_settings: dict[str, str],
+    pages: PageServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    outage = {**production_settings, "PINGSVC_REDIS_URL": dead,
+              "PINGSVC_RATE_LIMIT_ENABLED": "true"}  # fmt: skip
+    app = make_app(outage, monkeypatch)  # the broker and the rate limiter's store both down
+    ids = [_send(app, pages.add(f"/crash/outage-{n}", REPLY)) for n in range(3)]
+    assert {_status(app, i) for i in ids} == {"pending"}
+
+    live = {**production_settings, "PINGSVC_SWEEP_AFTER": "1", "PINGSVC_SWEEP_INTERVAL": "1"}
+    worker = start_worker(live, tmp_path / "worker.log", "--beat")
+    try:
+        assert wait_for(lambda: {_status(app, i) for i in ids} == {"approved"}, 60), worker.output()
+    finally:
+        assert worker.stop() == 0
+
+
+@pytest.mark.integration
+def test_a_worker_killed_mid_task_loses_nothing_on_redis(
+    production_settings: dict[str, str],
+    pages: PageServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """acks_late: the message stays unacknowledged while the task runs; SIGKILL, and Redis
+    delivers it again (after the visibility timeout) to the next worker. No sweeper runs."""
+    quick = {**production_settings, "PINGSVC_BROKER_VISIBILITY_TIMEOUT": "2"}
+    app = make_app(quick, monkeypatch)
+    path = "/crash/slow-redis"
+    source = pages.add(path, REPLY, delay=30)
+    first = start_worker(quick, tmp_path / "first.log")
+    try:
+        mention_id = _send(app, source)
+        assert wait_for(lambda: path in pages.hits, 30), first.output()  # the task is in flight
+        pages.add(path, REPLY)  # answers at once from now on
+    finally:
+        first.kill_group()
+    assert _status(app, mention_id) == "pending"
+    second = start_worker(quick, tmp_path / "second.log")
+    try:
+        assert wait_for(lambda: _status(app, mention_id) == "approved", 60), second.output()
+    finally:
+        assert second.stop() == 0
+    with services(app).db.session() as session:
+        assert session.query(Mention).count() == 1
+
+
+@pytest.mark.integration
+def test_a_worker_killed_mid_task_loses_nothing_when_embedded(
+    settings: dict[str, str], pages: PageServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The embedded broker can't redeliver a message it handed out; the row still says a
+    verification is queued, so the sweeper (beat, run by the next worker) sends it again."""
+    app = make_app(settings, monkeypatch)
+    path = "/crash/slow-embedded"
+    source = pages.add(path, REPLY, delay=30)
+    first = start_worker(settings, tmp_path / "first.log")
+    try:
+        mention_id = _send(app, source)
+        assert wait_for(lambda: path in pages.hits, 30), first.output()
+        pages.add(path, REPLY)
+    finally:
+        first.kill_group()
+    second = start_worker(settings, tmp_path / "second.log", "--beat")
+    try:
+        assert wait_for(lambda: _status(app, mention_id) == "approved", 60), second.output()
+    finally:
+        assert second.stop() == 0
+    with services(app).db.session() as session:
+        assert session.query(Mention).count() == 1
+
+
+@pytest.mark.integration
+def test_sigterm_lets_the_service_finish_the_request_and_task_in_flight(
+    settings: dict[str, str], pages: PageServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """SIGTERM to `pingsvc serve` while a pingback waits for its verdict and the worker is
+    fetching the slow source: gunicorn answers the request, the worker finishes the task,
+    and both exit cleanly."""
+    waiting = {**settings, "PINGSVC_PINGBACK_WAIT": "15"}
+    app = make_app(waiting, monkeypatch)
+    serve, base = start_serve(waiting, tmp_path / "serve.log")
+    path = "/crash/slow-sigterm"
+    source = pages.add(path, REPLY, delay=2)
+    answers: list[requests.Response] = []
+    body = xmlrpc.client.dumps((source, TARGET), "pingback.ping")
+    request = threading.Thread(
+        target=lambda: answers.append(requests.post(f"{base}/xmlrpc", data=body, timeout=60))
+    )
+    try:
+        request.start()
+        assert wait_for(lambda: path in pages.hits, 30), serve.output()
+        code = serve.stop(signal.SIGTERM)
+    finally:
+        serve.kill_group()
+    request.join(60)
+    assert code == 0, serve.output()
+    (answer,) = answers
+    assert answer.status_code == 200
+    (result,), _ = xmlrpc.client.loads(answer.content)
+    assert "registered" in result
+    with services(app).db.session() as session:
+        (mention,) = session.query(Mention).all()
+        assert mention.status == "approved"
