@@ -327,7 +327,7 @@ def production_env(folder: Path, database_url: str, queue: str, **extra: str) ->
             "PINGSVC_REDIS_URL": REDIS_URL,
             "PINGSVC_SECRET_KEY": "bench-secret-key-not-for-production",
             "PINGSVC_RATE_LIMIT_ENABLED": "false",
-            "PINGSVC_LOG_LEVEL": "WARNING",
+            "PINGSVC_LOG_LEVEL": "INFO",  # the production default: a JSON line per request
             "PINGSVC_QUEUE": queue,
         }
     )
@@ -371,7 +371,7 @@ def worker_command(pool: str, concurrency: int, name: str) -> list[str]:
     """The Celery worker as docker-compose runs it."""
     return [
         PYTHON, "-m", "celery", "-A", "worker.celery_app", "worker",
-        "--loglevel", "WARNING", "--pool", pool, "--concurrency", str(concurrency),
+        "--loglevel", "INFO", "--pool", pool, "--concurrency", str(concurrency),
         "--without-gossip", "--without-mingle", "--without-heartbeat",
         "--hostname", f"{name}@%h",
     ]  # fmt: skip
@@ -385,8 +385,8 @@ def start_workers(
         name = f"worker{index}"
         started.append(children.start(name, worker_command(pool, concurrency, name), env))
     for child in started:
-        if not wait_until(lambda c=child: "ready" in c.output() or not c.alive(), 60, 0.2):
-            pass  # --loglevel WARNING prints no "ready": give it the time below instead
+        if not wait_until(lambda c=child: "ready." in c.output() or not c.alive(), 60, 0.2):
+            raise SystemExit(f"{child.name} did not start:\n{child.output()[-3000:]}")
         if not child.alive():
             raise SystemExit(f"{child.name} exited:\n{child.output()[-3000:]}")
     return started

@@ -281,7 +281,6 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                         children, env, processes=args.processes, pool=args.pool,
                         concurrency=args.concurrency,
                     )  # fmt: skip
-                    time.sleep(2)  # the workers connect to Redis
                     engine = sa.create_engine(env["PINGSVC_DATABASE_URL"])
                     urls = sources(nginx, count, run_id, faults, share)
                     run = measure(
@@ -296,7 +295,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                     clear_queue(queue)
                     drop_database(db_name)
                 faulty = sum(1 for u in urls if "/m/" not in u)
-                note = f" (+{faulty} faulty sources: {share:.0%} each of {', '.join(faults)})"
+                note = f" (+{faulty} faulty sources, {share:.0%}: {', '.join(faults)} in turn)"
                 print(f"  pingsvc, {label}: {run.rate:,.1f} mentions/s — {run.mentions:,} "
                       f"healthy mentions verified in {run.seconds:.1f} s"
                       f"{note if faulty else ''}; {run.visible:,} visible in the API")  # fmt: skip
