@@ -17,7 +17,7 @@ setup: $(STAMP)
 # The widget's browser tests drive Debian's Chromium through Playwright's Python package
 # (installed by the dev extras); `playwright install` is never used.
 browser: setup
-	which chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	which chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
 run: setup
 	$(BIN)/pingsvc serve
