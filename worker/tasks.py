@@ -24,7 +24,7 @@ def verify(self: Task, mention_id: int) -> str | None:
         outcome = pipeline.process_mention(shared.db, mention_id, shared.pipeline)
     except pipeline.RetryLater as retry:
         raise self.retry(countdown=retry.countdown, max_retries=None) from retry
-    if outcome is not None and outcome.changed:
+    if outcome is not None and outcome.changed and outcome.notify:
         notify_mention.delay(mention_id)
     return outcome.status if outcome else None
 
