@@ -1,0 +1,79 @@
+"""receive.check reads the site and its block rules in one statement, on SQLite and
+PostgreSQL alike: nothing is cached, so a rule or a site added a moment ago applies at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from pingsvc import services
+from pingsvc.errors import Blocked, TargetNotSupported
+from pingsvc.models import BlockRule, Site
+from pingsvc.receive import accept
+from tests.conftest import TARGET, make_app
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_app(
+    request: pytest.FixtureRequest, settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Flask]:
+    if request.param == "postgresql":
+        settings = request.getfixturevalue("production_settings")
+    app = make_app(settings, monkeypatch)
+    yield app
+    services(app).db.dispose()
+
+
+def _accept(app: Flask, source: str, target: str = TARGET) -> list[int]:
+    queued: list[int] = []
+    with services(app).db.session() as session:
+        accept(session, source, target, "webmention", queued.append)
+    return queued
+
+
+def _add(app: Flask, *rows: object) -> None:
+    with services(app).db.session() as session:
+        session.add_all(rows)
+        session.commit()
+
+
+def test_block_rules_refuse_at_once_by_url_domain_parent_domain_and_for_every_site(
+    any_app: Flask,
+) -> None:
+    with services(any_app).db.session() as session:
+        site_id = session.query(Site.id).filter_by(host="blog.example").scalar()
+    assert _accept(any_app, "https://ok.example/a")
+    _add(
+        any_app,
+        BlockRule(site_id=site_id, kind="url", value="https://ok.example/b"),
+        BlockRule(site_id=site_id, kind="domain", value="spam.example"),
+        BlockRule(site_id=None, kind="domain", value="everywhere.example"),
+    )
+    for source in (
+        "https://ok.example/b",
+        "https://spam.example/x",
+        "https://deep.www.spam.example/x",
+        "https://everywhere.example/x",
+    ):
+        with pytest.raises(Blocked, match="not accepted"):
+            _accept(any_app, source)
+    # Only what a rule names: the page next door, a look-alike domain, the bare TLD.
+    assert _accept(any_app, "https://ok.example/c")
+    assert _accept(any_app, "https://notspam.example/x")
+
+
+def test_another_sites_rule_does_not_apply_and_a_new_site_is_accepted_at_once(
+    any_app: Flask,
+) -> None:
+    target = "https://other.example/post"
+    with pytest.raises(TargetNotSupported, match="other.example"):
+        _accept(any_app, "https://spam.example/x", target)
+    _add(any_app, Site(host="other.example"))
+    with services(any_app).db.session() as session:
+        blog_id = session.query(Site.id).filter_by(host="blog.example").scalar()
+    _add(any_app, BlockRule(site_id=blog_id, kind="domain", value="spam.example"))
+    assert _accept(any_app, "https://spam.example/x", target)
+    with pytest.raises(Blocked):
+        _accept(any_app, "https://spam.example/x")
