@@ -236,7 +236,9 @@ def test_sigterm_lets_the_service_finish_the_request_and_task_in_flight(
     """SIGTERM to `pingsvc serve` while a pingback waits for its verdict and the worker is
     fetching the slow source: gunicorn answers the request, the worker finishes the task,
     and both exit cleanly."""
-    waiting = {**settings, "PINGSVC_PINGBACK_WAIT": "15"}
+    # The sweeper must not re-send the slow verification while it runs (SWEEP_AFTER is
+    # meant to be far longer than a verification; the test settings make it 2 s).
+    waiting = {**settings, "PINGSVC_PINGBACK_WAIT": "15", "PINGSVC_SWEEP_AFTER": "300"}
     app = make_app(waiting, monkeypatch)
     serve, base = start_serve(waiting, tmp_path / "serve.log")
     path = "/crash/slow-sigterm"
