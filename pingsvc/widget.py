@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -19,6 +21,7 @@ from flask import (
 )
 
 from pingsvc import apiquery, db_session, demo, jf2
+from pingsvc.api import response_cache
 from pingsvc.apiparams import Query
 from pingsvc.errors import PingError
 from pingsvc.sanitize import safe_url
@@ -47,6 +50,8 @@ FRAGMENT_MAX_PER_PAGE = 1000
 SCRIPT_MAX_AGE = 3600
 # The fragment runs no script at all, even when opened on its own or framed by a blog.
 FRAGMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src http: https:"
+# Part of the fragment cache's key: bump it when the fragment's markup changes.
+FRAGMENT_VERSION = "fragment-1"
 
 
 @dataclass
@@ -291,6 +296,35 @@ def mentions_html() -> Response:
     query = FragmentQuery.from_args(request.args)
     session = db_session()
     scope = apiquery.Scope(target_keys=tuple(query.keys))  # no token: approved ones only
+    # Cached like the read API: the key holds the rows' version stamp, so a changed mention
+    # makes a new key and a stale fragment is never served.
+    key = _fragment_key(query, apiquery.stamp(session, scope))
+    cache = response_cache()
+    body = cache.get(key)
+    if body is None:
+        body = _render_fragment(session, scope, query).encode("utf-8")
+        cache.set(key, body)
+    response = make_response(body)
+    response.mimetype = "text/html"
+    response.headers["Content-Security-Policy"] = FRAGMENT_CSP
+    _cached(response, current_app.config["API_MAX_AGE"])
+    response.set_etag(key)
+    response.make_conditional(request)  # a 304 when the reader's copy is current
+    return response
+
+
+def _fragment_key(query: FragmentQuery, stamp: apiquery.Stamp) -> str:
+    """Everything the fragment's bytes depend on, hashed: parameters, base URL, rows' stamp."""
+    material = {
+        "v": FRAGMENT_VERSION,
+        "base": current_app.config["BASE_URL"],
+        "query": asdict(query),
+        "stamp": stamp.token(),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:40]
+
+
+def _render_fragment(session: Any, scope: apiquery.Scope, query: FragmentQuery) -> str:
     found = apiquery.find(session, scope, query.api_query())
     entries = [
         jf2.entry(m, parent_visible=m.parent_id in found.visible_parents) for m in found.mentions
@@ -300,7 +334,7 @@ def mentions_html() -> Response:
     shown = {kind: n for kind, n in counts.items() if kind in query.types}
     page_items = [i for i in items if i.type not in PILE_TYPES]
     parents = {int(e["wm-id"]): e.get("wm-parent-id") for e in entries}
-    html = render_template(
+    return render_template(
         "widget/mentions.html",
         q=query,
         counts=[(kind, shown[kind], label(kind, shown[kind])) for kind in TYPES if kind in shown],
@@ -311,12 +345,6 @@ def mentions_html() -> Response:
         if (query.page + 1) * query.per_page < found.total
         else None,
     )
-    response = make_response(html)
-    response.headers["Content-Security-Policy"] = FRAGMENT_CSP
-    _cached(response, current_app.config["API_MAX_AGE"])
-    response.add_etag()
-    response.make_conditional(request)  # a 304 when the reader's copy is current
-    return response
 
 
 @bp.get("/demo")
