@@ -44,7 +44,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "FETCH_MAX_BYTES": (1024 * 1024, int),
     "FETCH_MAX_REDIRECTS": (10, int),
     # Pages nested deeper than this are refused before parsing (parsers are not linear in it).
-    "FETCH_MAX_DEPTH": (256, int),
+    "FETCH_MAX_DEPTH": (512, int),
     "USER_AGENT": (
         "pingsvc/0.1 (webmention and pingback receiver; +https://github.com/pingsvc/pingsvc)",
         str,

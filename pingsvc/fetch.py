@@ -49,7 +49,7 @@ class FetchPolicy:
     timeout: float = 10.0
     max_bytes: int = 1024 * 1024
     max_redirects: int = 10
-    max_depth: int = 256
+    max_depth: int = 512
     ports: frozenset[int] = frozenset({80, 443})
     # "host:port" or "address:port" that may be fetched although private (tests, intranets).
     allow: frozenset[str] = frozenset()

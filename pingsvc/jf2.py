@@ -38,6 +38,11 @@ _SPACES = re.compile(r"\s+")
 _ELLIPSES = ("...", "…")
 
 
+def _http_url(value: Any) -> str | None:
+    """Stored URLs are checked again on the way out: only http(s) reaches an href."""
+    return safe_url(value) if isinstance(value, str) else None
+
+
 def utc_stamp(moment: datetime | None) -> str | None:
     """UTC as YYYY-MM-DDTHH:MM:SSZ, the exact form webmention.io clients paste into since=."""
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
@@ -139,7 +144,7 @@ def entry(mention: Mention, *, parent_visible: bool = True) -> dict[str, Any]:
         item["updated"] = mention.updated
     extra = mention.extra or {}
     if isinstance(extra.get("syndication"), list):  # as webmention.io: present once parsed
-        item["syndication"] = list(extra["syndication"])
+        item["syndication"] = [u for u in map(_http_url, extra["syndication"]) if u]
     prop = wm_property(mention)
     if prop == "rsvp":
         item["rsvp"] = mention.rsvp
@@ -150,8 +155,9 @@ def entry(mention: Mention, *, parent_visible: bool = True) -> dict[str, Any]:
     item["wm-private"] = False
     if extra.get("site_name"):
         item["wm-site-name"] = extra["site_name"]
-    if extra.get("canonical"):
-        item["rels"] = {"canonical": extra["canonical"]}
+    canonical = _http_url(extra.get("canonical"))
+    if canonical:
+        item["rels"] = {"canonical": canonical}
     if mention.parent_id and parent_visible:
         item["wm-parent-id"] = mention.parent_id
     if mention.status == HELD:
@@ -208,7 +214,7 @@ def link(mention: Mention) -> dict[str, Any]:
         "data": data,
         "activity": {"type": _activity_type(mention), "sentence": text, "sentence_html": html},
     }
-    canonical = (mention.extra or {}).get("canonical")
+    canonical = _http_url((mention.extra or {}).get("canonical"))
     if canonical:
         item["rels"] = {"canonical": canonical}
     item["target"] = mention.target

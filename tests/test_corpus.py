@@ -44,8 +44,7 @@ CASES = corpus()
 
 
 # deeply-nested.html is an Elementor-style page about 375 elements deep, which extraction
-# handles; fetch.py refuses pages deeper than PINGSVC_FETCH_MAX_DEPTH (256 by default) before
-# parsing, so the corpus runs with the limit raised to what the parsers are known to manage.
+# handles; the corpus runs with PINGSVC_FETCH_MAX_DEPTH's default, which admits it.
 CORPUS_MAX_DEPTH = 512
 
 

@@ -158,3 +158,14 @@ def test_a_mention_with_only_text_has_content_text_alone() -> None:
     child = jf2.entry(stored(content_html=None, content_text="Just text"))
     assert child["content"] == {"text": "Just text"}
     assert "content" not in jf2.entry(stored(content_html=None, content_text=None))
+
+
+def test_stored_syndication_and_canonical_urls_are_checked_again_on_the_way_out() -> None:
+    hostile = {
+        "syndication": ["javascript:alert(1)", "https://social.example/1"],
+        "canonical": "javascript:alert(2)",
+    }
+    item = jf2.entry(stored(extra=hostile))
+    assert item["syndication"] == ["https://social.example/1"]
+    assert "rels" not in item
+    assert "rels" not in jf2.link(stored(extra=hostile))

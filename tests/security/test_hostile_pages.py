@@ -260,7 +260,7 @@ def test_deeply_nested_html_is_rejected_before_parsing(
     html = f"<!doctype html><body>{f'<{tag}>' * 1000}{LINK}</body>"
     status = send_and_verify(hostile_app, pages.add(f"/hostile/deep-{tag}", html))
     assert status["status"] == "rejected"
-    assert "nests more than 256 levels deep" in status["error"]
+    assert "nests more than 512 levels deep" in status["error"]
     assert status["error_kind"] == "hostile"
 
 
@@ -269,7 +269,7 @@ def test_deep_json_is_rejected_before_parsing(hostile_app: Flask, pages: PageSer
     source = pages.add("/hostile/deep.json", body, headers={"Content-Type": "application/json"})
     status = send_and_verify(hostile_app, source)
     assert status["status"] == "rejected"
-    assert "nests more than 256 levels deep" in status["error"]
+    assert "nests more than 512 levels deep" in status["error"]
 
 
 def test_the_depth_estimate_follows_the_html_parsing_rules() -> None:
