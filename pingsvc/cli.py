@@ -102,6 +102,7 @@ def serve(host: str, port: int) -> None:
     for tag in link_tags(base):
         click.echo(f"  {tag}")
     click.echo("Register a site with: pingsvc site add blog.example   (Ctrl-C stops)")
+    click.echo(f"See the widget at {base}/demo; the dashboard is at {base}/dashboard/")
     _supervise(children)
 
 
