@@ -38,8 +38,15 @@ def _sqlite_pragmas(foreign_keys: bool) -> Any:
     return set_pragmas
 
 
-def make_engine(url: str, *, foreign_keys: bool = True) -> Engine:
+# Connections kept open per process; a process running more threads than this asks for a
+# bigger pool (worker.celery_app sizes the worker's pool to its concurrency).
+POOL_SIZE = 10
+
+
+def make_engine(url: str, *, foreign_keys: bool = True, pool_size: int = POOL_SIZE) -> Engine:
     """An engine for `url`; SQLite files get their folder created and concurrency pragmas.
+    Every thread may hold a connection at once: the pool keeps `pool_size` of them open, so
+    connections are not opened and closed (a PostgreSQL backend forked) per task.
 
     Migrations pass foreign_keys=False: Alembic's batch mode rebuilds a SQLite table by
     dropping it, and with foreign keys on, that drop would cascade-delete the rows that
@@ -52,7 +59,7 @@ def make_engine(url: str, *, foreign_keys: bool = True) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
-        kwargs.update(pool_size=10, max_overflow=20, pool_recycle=1800)
+        kwargs.update(pool_size=pool_size, max_overflow=20, pool_recycle=1800)
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas(foreign_keys))
@@ -62,9 +69,9 @@ def make_engine(url: str, *, foreign_keys: bool = True) -> Engine:
 class Database:
     """One engine and its session factory; the Flask app and the worker each hold one."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = POOL_SIZE) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_size=pool_size)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
