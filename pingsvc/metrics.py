@@ -78,10 +78,14 @@ def setup(var_dir: str) -> str:
     return _directory
 
 
+_HOST = socket.gethostname()
+
+
 def process_id() -> str:
     """Names this process's metric files: host and pid, because containers sharing the folder
-    (web, worker) each have their own pid 1, 7, 8..."""
-    return f"{socket.gethostname()}-{os.getpid()}"
+    (web, worker) each have their own pid 1, 7, 8... prometheus_client calls it on every
+    update (to notice a fork), so the host name is read once, not a system call each time."""
+    return f"{_HOST}-{os.getpid()}"
 
 
 def clear(directory: str) -> None:
