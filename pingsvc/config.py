@@ -57,6 +57,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Pending mentions whose queue message is older than this are enqueued again by the sweeper.
     "SWEEP_AFTER": (300, int),
     "SWEEP_INTERVAL": (60.0, float),
+    # Shown mentions are verified again after this many days (0: never), this many an hour.
+    "REVERIFY_AFTER_DAYS": (30.0, float),
+    "REVERIFY_BATCH": (100, int),
     # Redis: seconds before a message taken by a worker that died is delivered again. Must
     # be longer than a verification plus its longest retry countdown (else it runs twice).
     "BROKER_VISIBILITY_TIMEOUT": (3600, int),

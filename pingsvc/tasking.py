@@ -14,6 +14,7 @@ from pingsvc import obs
 
 VERIFY_TASK = "pingsvc.verify"
 SWEEP_TASK = "pingsvc.sweep"
+REVERIFY_TASK = "pingsvc.reverify"
 
 
 def broker_settings(config: dict[str, Any]) -> dict[str, Any]:
@@ -75,12 +76,6 @@ def init_celery(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
-        beat_schedule={
-            "sweep-lost-pending-mentions": {
-                "task": SWEEP_TASK,
-                "schedule": float(config["SWEEP_INTERVAL"]),
-            }
-        },
         beat_schedule_filename=str(Path(config["VAR_DIR"]) / "celerybeat-schedule"),
         timezone="UTC",
     )

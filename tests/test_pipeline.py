@@ -131,3 +131,38 @@ def test_the_sweeper_finds_mentions_whose_message_was_lost(app: Flask) -> None:
     shared = services(app)
     assert pipeline.pending_ids(shared.db, older_than=3600) == []
     assert pipeline.pending_ids(shared.db, older_than=-1) == [mention_id]
+
+
+def test_shown_mentions_verified_long_ago_are_queued_again(app: Flask, pages: PageServer) -> None:
+    from datetime import timedelta
+
+    from pingsvc.models import utcnow
+
+    shown = submit(app, pages.add("/p/old", REPLY.format(text="Old")))
+    run(app, shown)
+    rejected = submit(app, pages.add("/p/old-nolink", "<p>nothing</p>"))
+    run(app, rejected)
+    shared = services(app)
+    assert pipeline.stale_ids(shared.db, older_than_days=30) == []
+    with shared.db.session() as session:
+        for mention_id in (shown, rejected):
+            mention = session.get(Mention, mention_id)
+            assert mention is not None
+            mention.verified_at = utcnow() - timedelta(days=40)
+        session.commit()
+    assert pipeline.stale_ids(shared.db, older_than_days=30) == [shown]
+    assert row(app, shown).queued_at is not None
+    assert pipeline.stale_ids(shared.db, older_than_days=30) == []  # already queued
+    assert run(app, shown) is not None and row(app, shown).status == "approved"
+
+
+def test_the_beat_schedule_runs_the_sweeper_and_the_reverifier() -> None:
+    from worker.schedule import beat_schedule
+
+    schedule = beat_schedule({"SWEEP_INTERVAL": 60, "REVERIFY_AFTER_DAYS": 30})
+    assert {entry["task"] for entry in schedule.values()} == {
+        "pingsvc.sweep",
+        "pingsvc.reverify",
+    }
+    off = beat_schedule({"SWEEP_INTERVAL": 60, "REVERIFY_AFTER_DAYS": 0})
+    assert [entry["task"] for entry in off.values()] == ["pingsvc.sweep"]

@@ -9,9 +9,11 @@ from celery.signals import worker_init, worker_process_init
 
 from pingsvc import create_app
 from pingsvc.db import POOL_SIZE, Database
+from worker.schedule import beat_schedule
 
 flask_app = create_app()
 app = flask_app.extensions["celery"]
+app.conf.beat_schedule = beat_schedule(flask_app.config)
 
 
 @worker_init.connect

@@ -9,7 +9,7 @@ from celery import Task, shared_task
 from flask import current_app
 
 from pingsvc import notify, pipeline, services, webhooks
-from pingsvc.tasking import SWEEP_TASK, VERIFY_TASK
+from pingsvc.tasking import REVERIFY_TASK, SWEEP_TASK, VERIFY_TASK
 
 log = logging.getLogger(__name__)
 
@@ -79,4 +79,18 @@ def sweep() -> int:
         deliver_webhook.delay(delivery_id)
     if deliveries:
         log.info("sweeper re-queued %d webhook deliveries", len(deliveries))
+    return len(ids)
+
+
+@shared_task(name=REVERIFY_TASK, acks_late=True)
+def reverify() -> int:
+    """Queue a batch of mentions verified long ago for a fresh look at their source."""
+    config = current_app.config
+    ids = pipeline.stale_ids(
+        services().db, float(config["REVERIFY_AFTER_DAYS"]), int(config["REVERIFY_BATCH"])
+    )
+    for mention_id in ids:
+        verify.delay(mention_id)
+    if ids:
+        log.info("re-verifying %d mentions verified long ago", len(ids))
     return len(ids)

@@ -1,0 +1,22 @@
+"""What Celery beat runs (in `pingsvc serve`, the worker runs beat itself)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pingsvc.tasking import REVERIFY_TASK, SWEEP_TASK
+
+
+def beat_schedule(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The periodic tasks: the sweeper (lost mentions and webhook deliveries) and, unless
+    turned off, the hourly re-verification of mentions verified long ago."""
+    schedule: dict[str, dict[str, Any]] = {
+        "sweep-lost-pending-mentions": {
+            "task": SWEEP_TASK,
+            "schedule": float(config["SWEEP_INTERVAL"]),
+        }
+    }
+    if float(config["REVERIFY_AFTER_DAYS"]) > 0:
+        schedule["reverify-old-mentions"] = {"task": REVERIFY_TASK, "schedule": 3600.0}
+    return schedule
