@@ -79,3 +79,37 @@ def test_postgres_and_redis_worker_verifies_and_api_serves(
         _roundtrip(app.test_client(), pages, "production")
     finally:
         worker.stop()
+
+
+def test_production_runs_as_separate_web_and_worker_processes(
+    production_settings: dict[str, str],
+    pages: PageServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """`pingsvc web` (gunicorn) and `celery -A worker.celery_app worker` on PostgreSQL and
+    Redis, talking only through the database and the broker."""
+    import requests
+
+    from tests.support.services import start_web
+
+    make_app(production_settings, monkeypatch)  # migrates and registers blog.example
+    web, base = start_web(production_settings, tmp_path / "web.log")
+    worker = start_worker(production_settings, tmp_path / "worker.log")
+    try:
+        source = pages.add("/separate/reply.html", REPLY)
+        answer = requests.post(f"{base}/webmention", data={"source": source, "target": TARGET})
+        assert answer.status_code == 201
+        assert answer.headers["Location"].startswith(f"{base}/webmention/status/")
+        assert requests.get(f"{base}/readyz", timeout=5).json()["status"] == "ok"
+
+        def children() -> list[dict]:
+            api = requests.get(f"{base}/api/mentions.jf2", params={"target": TARGET}, timeout=5)
+            return api.json()["children"]
+
+        assert wait_for(lambda: len(children()) == 1, 30), worker.output()
+        assert children()[0]["wm-source"] == source
+        assert requests.get(answer.headers["Location"], timeout=5).json()["status"] == "approved"
+    finally:
+        worker.stop()
+        web.stop()

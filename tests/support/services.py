@@ -104,3 +104,23 @@ def start_serve(settings: dict[str, str], log: Path) -> tuple[Process, str]:
     if proc.proc.poll() is not None:
         raise RuntimeError(f"pingsvc serve exited:\n{proc.output()}")
     return proc, base
+
+
+def start_web(settings: dict[str, str], log: Path) -> tuple[Process, str]:
+    """Only the web server, `pingsvc web` (gunicorn), on a free port; returns it and its URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = env_for({**settings, "PINGSVC_BASE_URL": base, "PINGSVC_WEB_WORKERS": "2"})
+    args = [sys.executable, "-m", "pingsvc.cli", "web", "--port", str(port)]
+    proc = Process(args, env, log)
+
+    def up() -> bool:
+        try:
+            return requests.get(f"{base}/healthz", timeout=1).ok
+        except requests.RequestException:
+            return proc.proc.poll() is not None
+
+    wait_for(up, 60, 0.2)
+    if proc.proc.poll() is not None:
+        raise RuntimeError(f"pingsvc web exited:\n{proc.output()}")
+    return proc, base
