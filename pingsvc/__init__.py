@@ -7,11 +7,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, g
+from werkzeug.routing import IntegerConverter
 
 from pingsvc import config as settings
 from pingsvc import errors, metrics, obs
 from pingsvc.db import Database
 from pingsvc.pipeline import PipelineSettings
+
+
+class RowId(IntegerConverter):
+    """A row id in a URL: a whole number the database can hold (PostgreSQL's integer), so an
+    absurd id is a plain 404 instead of a database error."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        super().__init__(map, min=0, max=2**31 - 1)
 
 
 @dataclass
@@ -32,6 +41,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings (code → PINGSVC_* env → test_config), database, Celery,
     blueprints and CLI. Nothing connects until a request or task needs it."""
     app = Flask(__name__)
+    app.url_map.converters["id"] = RowId
     config = settings.load(test_config)
     app.config.update(config)
     app.config["SECRET_KEY"] = settings.ensure_secret_key(config)

@@ -97,4 +97,7 @@ def resolve(host: str, port: int, policy: FetchPolicy) -> str:
 
 def _port_refusal(port: int, policy: FetchPolicy) -> str:
     allowed = ", ".join(str(p) for p in sorted(policy.ports))
-    return f"the source uses port {port}; only ports {allowed} may be fetched"
+    return (
+        f"the source uses port {port}; only ports {allowed} may be fetched "
+        "(PINGSVC_FETCH_ALLOW can allow a host:port)"
+    )

@@ -85,6 +85,7 @@ def _worker_command(app: Flask, with_beat: bool) -> list[str]:
 @click.option("--port", default=8080, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """Run the whole service (web server, worker and scheduler) in one command."""
+    _require_free_port(host, port)
     os.environ.setdefault("PINGSVC_BASE_URL", f"http://{host}:{port}")
     own_metrics = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
     app = _app()
@@ -104,6 +105,22 @@ def serve(host: str, port: int) -> None:
     click.echo("Register a site with: pingsvc site add blog.example   (Ctrl-C stops)")
     click.echo(f"See the widget at {base}/demo; the dashboard is at {base}/dashboard/")
     _supervise(children)
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """Stop with a clear message, before any worker starts, when the port is taken (most
+    often by another pingsvc still running)."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot listen on {host}:{port} ({exc.strerror}); is pingsvc already "
+                "running? Stop it, or choose another port with --port."
+            ) from exc
 
 
 def _supervise(children: list[subprocess.Popen[Any]]) -> None:

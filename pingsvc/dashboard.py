@@ -90,9 +90,12 @@ def int_arg(name: str) -> int | None:
     if not raw:
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise FormError(f"{name} must be a whole number.") from exc
+    if abs(value) > 2**31 - 1:
+        raise FormError(f"{name} is out of range.")
+    return value
 
 
 @dataclass(frozen=True)

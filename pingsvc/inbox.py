@@ -168,7 +168,7 @@ def post() -> str:
     )
 
 
-@bp.get("/mentions/<int:mention_id>")
+@bp.get("/mentions/<id:mention_id>")
 def mention(mention_id: int) -> str:
     db = db_session()
     found = access.mention(db, account(), mention_id)
@@ -228,7 +228,7 @@ def apply(mentions: list[Mention], action: str) -> tuple[list[int], list[int]]:
     return changed, queued
 
 
-@bp.post("/mentions/<int:mention_id>/moderate")
+@bp.post("/mentions/<id:mention_id>/moderate")
 def moderate(mention_id: int) -> Response:
     found = access.mention(db_session(), account(), mention_id)
     action = _action()
@@ -261,7 +261,7 @@ def _done(action: str, count: int) -> str:
     return f"{count} {noun} {PAST[action]}."
 
 
-@bp.post("/mentions/<int:mention_id>/block")
+@bp.post("/mentions/<id:mention_id>/block")
 def block(mention_id: int) -> Response:
     me, db = account(), db_session()
     found = access.mention(db, me, mention_id)

@@ -13,6 +13,7 @@ import ipaddress
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from pingsvc.errors import json_error
 from pingsvc.urls import host_of, normalize_url
@@ -51,7 +52,10 @@ def source_of_request() -> str | None:
     if request.method != "POST" or request.path not in RECEIVING_PATHS:
         return None
     if request.path == "/webmention":
-        return request.form.get("source") or None
+        try:
+            return request.form.get("source") or None
+        except RequestEntityTooLarge:
+            return None  # the view answers 413; no source to count
     from pingsvc.pingback import parsed_request  # the view reads the same parsed call
 
     parsed = parsed_request()

@@ -95,7 +95,7 @@ def _render_site(site: Site, status: int = 200, **extra: Any) -> tuple[str, int]
     return page, status
 
 
-@bp.get("/sites/<int:site_id>")
+@bp.get("/sites/<id:site_id>")
 def site(site_id: int) -> tuple[str, int]:
     return _render_site(access.site(db_session(), account(), site_id))
 
@@ -113,7 +113,7 @@ def _check_url(site: Site, raw: str) -> str:
     return url
 
 
-@bp.post("/sites/<int:site_id>/check")
+@bp.post("/sites/<id:site_id>/check")
 def check(site_id: int) -> tuple[str, int]:
     site = access.site(db_session(), account(), site_id)
     url = _check_url(site, request.form.get("url", ""))
@@ -122,7 +122,7 @@ def check(site_id: int) -> tuple[str, int]:
     return _render_site(site, check=result)
 
 
-@bp.post("/sites/<int:site_id>/policy")
+@bp.post("/sites/<id:site_id>/policy")
 def policy(site_id: int) -> Response:
     me, db = account(), db_session()
     site = access.site(db, me, site_id)
@@ -135,7 +135,7 @@ def policy(site_id: int) -> Response:
     return _redirect_site(site, "#policy")
 
 
-@bp.post("/sites/<int:site_id>/email")
+@bp.post("/sites/<id:site_id>/email")
 def email(site_id: int) -> Response:
     me, db = account(), db_session()
     site = access.site(db, me, site_id)
@@ -148,7 +148,7 @@ def email(site_id: int) -> Response:
     return _redirect_site(site, "#notifications")
 
 
-@bp.post("/sites/<int:site_id>/token")
+@bp.post("/sites/<id:site_id>/token")
 def token(site_id: int) -> tuple[str, int]:
     from pingsvc.tokens import rotate  # the API's own hashing (see pingsvc/tokens.py)
 
@@ -160,7 +160,7 @@ def token(site_id: int) -> tuple[str, int]:
     return _render_site(site, new_token=plain)
 
 
-@bp.post("/sites/<int:site_id>/blocks")
+@bp.post("/sites/<id:site_id>/blocks")
 def add_block(site_id: int) -> Response:
     me, db = account(), db_session()
     site = access.site(db, me, site_id)
@@ -175,7 +175,7 @@ def add_block(site_id: int) -> Response:
     return _redirect_site(site, "#blocks")
 
 
-@bp.post("/blocks/<int:rule_id>/delete")
+@bp.post("/blocks/<id:rule_id>/delete")
 def delete_block(rule_id: int) -> Response:
     me, db = account(), db_session()
     rule = access.block_rule(db, me, rule_id)
@@ -186,7 +186,7 @@ def delete_block(rule_id: int) -> Response:
     return _redirect_site(site, "#blocks") if site else redirect(url_for("dashboard.sites"))
 
 
-@bp.post("/sites/<int:site_id>/webhooks")
+@bp.post("/sites/<id:site_id>/webhooks")
 def add_webhook(site_id: int) -> Response:
     me, db = account(), db_session()
     site = access.site(db, me, site_id)
@@ -217,7 +217,7 @@ def _webhook_url(raw: str) -> str:
     return url
 
 
-@bp.get("/webhooks/<int:webhook_id>")
+@bp.get("/webhooks/<id:webhook_id>")
 def webhook(webhook_id: int) -> str:
     db = db_session()
     hook = access.webhook(db, account(), webhook_id)
@@ -236,7 +236,7 @@ def webhook(webhook_id: int) -> str:
     )
 
 
-@bp.post("/webhooks/<int:webhook_id>/test")
+@bp.post("/webhooks/<id:webhook_id>/test")
 def test_webhook(webhook_id: int) -> Response:
     me, db = account(), db_session()
     hook = access.webhook(db, me, webhook_id)
@@ -247,7 +247,7 @@ def test_webhook(webhook_id: int) -> Response:
     return redirect(url_for("dashboard.webhook", webhook_id=hook.id), code=303)
 
 
-@bp.post("/webhooks/<int:webhook_id>/delete")
+@bp.post("/webhooks/<id:webhook_id>/delete")
 def delete_webhook(webhook_id: int) -> Response:
     me, db = account(), db_session()
     hook = access.webhook(db, me, webhook_id)
@@ -259,7 +259,7 @@ def delete_webhook(webhook_id: int) -> Response:
     return _redirect_site(site, "#notifications")
 
 
-@bp.post("/deliveries/<int:delivery_id>/resend")
+@bp.post("/deliveries/<id:delivery_id>/resend")
 def resend(delivery_id: int) -> Response:
     me, db = account(), db_session()
     delivery = access.delivery(db, me, delivery_id)

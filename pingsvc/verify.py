@@ -12,7 +12,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from pingsvc.errors import FetchError
 from pingsvc.fetch import Page
-from pingsvc.urls import normalize_url, without_fragment
+from pingsvc.urls import normalize_url, target_key
 
 # Elements whose URL attribute counts as a link; text, comments and scripts never do.
 LINK_ATTRIBUTES = {
@@ -30,8 +30,11 @@ JSON_TYPES = {"application/json", "application/ld+json", "application/activity+j
 
 
 def _comparable(url: str) -> str | None:
+    """The form links and targets are compared in: the read API's rule (pingsvc.urls.target_key),
+    so http and https, a trailing slash and a fragment don't matter; the path still must be
+    the same, so post/12 never counts for post/1."""
     try:
-        return without_fragment(normalize_url(url))
+        return target_key(normalize_url(url))
     except Exception:  # noqa: BLE001 - a malformed href on the page is simply not a link
         return None
 

@@ -86,7 +86,7 @@ def status_document(mention: Mention) -> dict[str, Any]:
     return document
 
 
-@bp.get("/webmention/status/<int:mention_id>")
+@bp.get("/webmention/status/<id:mention_id>")
 def status(mention_id: int) -> Response:
     mention = db_session().get(Mention, mention_id)
     if mention is None:

@@ -55,3 +55,16 @@ def test_short_passwords_and_unknown_owners_are_refused(cli: CliRunner) -> None:
     assert short.exit_code != 0 and "at least 8" in short.output
     orphan = cli.invoke(main, ["site", "add", "blog.example", "--owner", "nobody@example.org"])
     assert orphan.exit_code != 0 and "no account" in orphan.output
+
+
+def test_serve_refuses_a_busy_port_before_starting_anything(cli: CliRunner) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli.invoke(main, ["serve", "--port", str(port)])
+    assert result.exit_code != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "--port" in result.output

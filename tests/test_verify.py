@@ -102,3 +102,18 @@ def test_plain_text_counts_only_the_whole_target_url_not_a_longer_one() -> None:
     assert not links_to(text_page("See https://blog.example/post/12 today."), target)
     assert links_to(text_page("See https://blog.example/post/1."), target)
     assert links_to(text_page("(https://blog.example/post/1#c2)"), target)
+
+
+def test_http_https_and_a_trailing_slash_are_the_same_post_as_in_the_read_api() -> None:
+    from pingsvc.fetch import Page
+    from pingsvc.verify import links_to
+
+    page = Page(
+        "http://127.0.0.1/p.html",
+        200,
+        "text/html",
+        b'<a href="https://blog.example/post/3">post</a> <a href="https://blog.example/post/44">x</a>',
+    )
+    assert links_to(page, "http://blog.example/post/3/")
+    assert links_to(page, "https://BLOG.EXAMPLE:443/post/3")
+    assert not links_to(page, "https://blog.example/post/4")

@@ -108,3 +108,26 @@ def test_every_page_advertises_the_endpoints_in_headers(client) -> None:
     answer = client.get("/")
     assert answer.headers["X-Pingback"] == "http://127.0.0.1:8080/xmlrpc"
     assert 'rel="webmention"' in answer.headers["Link"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/webmention/status/99999999999999999999999", "/webmention/status/2147483648"]
+)
+def test_an_id_too_large_for_the_database_is_a_plain_404(client, path: str) -> None:
+    answer = client.get(path)
+    assert answer.status_code == 404
+    assert answer.get_json()["error"] == "not_found"
+
+
+def test_an_oversized_body_is_413_without_an_error_in_the_log(
+    settings: dict[str, str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.conftest import make_app
+
+    limited = make_app({**settings, "PINGSVC_RATE_LIMIT_ENABLED": "true"}, monkeypatch)
+    answer = limited.test_client().post(
+        "/webmention",
+        data={"source": SOURCE, "target": TARGET, "pad": "x" * 200_000},
+    )
+    assert answer.status_code == 413
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
