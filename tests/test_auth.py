@@ -177,7 +177,7 @@ def test_cli_user_add_stores_an_scrypt_hash_that_logs_in(app: Flask, client: Fla
 def _paths(app: Flask, method: str) -> list[str]:
     """Every dashboard URL answering `method`, with 1 for each id."""
     rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/dashboard")]
-    return [re.sub(r"<int:\w+>", "1", r.rule) for r in rules if method in (r.methods or set())]
+    return [re.sub(r"<id:\w+>", "1", r.rule) for r in rules if method in (r.methods or set())]
 
 
 def test_every_dashboard_page_needs_a_login(app: Flask, client: FlaskClient) -> None:
