@@ -95,8 +95,10 @@ def serve(host: str, port: int) -> None:
     base = app.config["BASE_URL"]
     mode = "PostgreSQL/Redis" if app.config.get("REDIS_URL") else "embedded (SQLite, no Redis)"
     children = [
-        subprocess.Popen(_worker_command(app, with_beat=True)),
-        subprocess.Popen(_gunicorn_command(host, port, workers=1, threads=16)),
+        subprocess.Popen(_worker_command(app, with_beat=True), preexec_fn=_stop_with_parent),
+        subprocess.Popen(
+            _gunicorn_command(host, port, workers=1, threads=16), preexec_fn=_stop_with_parent
+        ),
     ]
     click.echo(f"pingsvc is listening on {base} ({mode}); data in {app.config['VAR_DIR']}")
     click.echo("Paste these tags into the <head> of your blog's pages:")
@@ -105,6 +107,16 @@ def serve(host: str, port: int) -> None:
     click.echo("Register a site with: pingsvc site add blog.example   (Ctrl-C stops)")
     click.echo(f"See the widget at {base}/demo; the dashboard is at {base}/dashboard/")
     _supervise(children)
+
+
+def _stop_with_parent() -> None:
+    """In the child, before exec: ask Linux to send SIGTERM when `pingsvc serve` dies, even by
+    SIGKILL, so no web server or worker is left running on its own (a no-op elsewhere)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _require_free_port(host: str, port: int) -> None:

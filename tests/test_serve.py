@@ -72,3 +72,32 @@ def test_serve_runs_web_and_worker_stops_both_and_restarts_on_the_same_data(
     finally:
         again.stop(signal.SIGINT)
     assert os.path.exists(Path(settings["PINGSVC_VAR_DIR"]) / "pingsvc.sqlite3")
+
+
+def test_killing_serve_outright_still_stops_the_web_server_and_worker(
+    settings: dict[str, str], pages: PageServer, tmp_path: Path
+) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pingsvc.cli", "site", "add", "blog.example"],
+        env=env_for(settings), capture_output=True, check=True,
+    )  # fmt: skip
+    serve, _base = start_serve(settings, tmp_path / "serve.log")
+    children = _pids_of_children(serve.proc.pid)
+    assert len(children) == 2
+    serve.proc.send_signal(signal.SIGKILL)
+    serve.proc.wait()
+
+    def gone(pid: int) -> bool:
+        stat = Path(f"/proc/{pid}/stat")
+        try:
+            return stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        except OSError:
+            return True
+
+    try:
+        assert wait_for(lambda: all(gone(pid) for pid in children), 40), serve.output()
+    finally:
+        for pid in children:
+            if not gone(pid):
+                os.kill(pid, signal.SIGKILL)
+        serve.stop()
