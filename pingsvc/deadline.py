@@ -70,29 +70,28 @@ def _watch(sock: socket.socket | None) -> None:
         deadline.watch(sock)
 
 
-class _WatchedConnection(HTTPConnection):
+class _Watched:
     """Hands its socket to the current deadline: when opened (so connecting and the TLS
     handshake are covered) and again per response (a kept-alive socket serves many fetches)."""
 
+    sock: socket.socket
+
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
         _watch(sock)
         return sock
 
-    def getresponse(self) -> Any:  # type: ignore[override]
+    def getresponse(self) -> Any:
         _watch(self.sock)
-        return super().getresponse()
+        return super().getresponse()  # type: ignore[misc]
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _watch(sock)
-        return sock
+class _WatchedConnection(_Watched, HTTPConnection):  # type: ignore[misc]
+    pass
 
-    def getresponse(self) -> Any:  # type: ignore[override]
-        _watch(self.sock)
-        return super().getresponse()
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):  # type: ignore[misc]
+    pass
 
 
 class WatchedPool(HTTPConnectionPool):
