@@ -536,3 +536,61 @@ def ratio(value: float, baseline: float) -> str:
 
 def verdict(ok: bool) -> str:
     return "meets target" if ok else "BELOW target"
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds `pid` has used so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _named(name: str) -> list[int]:
+    """Every process whose command name is `name` (postgres backends, redis-server)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+    return found
+
+
+class CpuMeter:
+    """CPU seconds each group of processes spends between enter and exit: process trees by
+    root pid, or every process of a command name (PostgreSQL's backends, redis-server). It
+    says where a benchmark's work goes on a machine whose cores everything shares."""
+
+    def __init__(self, trees: dict[str, list[int]], names: dict[str, str] | None = None) -> None:
+        self.trees = trees
+        self.names = names or {"postgres": "postgres", "redis": "redis-server"}
+        self.used: dict[str, float] = {}
+
+    def _pids(self) -> dict[str, list[int]]:
+        trees = self.trees.items()
+        pids = {group: [p for root in roots for p in _tree(root)] for group, roots in trees}
+        pids.update({group: _named(command) for group, command in self.names.items()})
+        return pids
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        return {group: {p: _cpu_seconds(p) for p in pids} for group, pids in self._pids().items()}
+
+    def __enter__(self) -> CpuMeter:
+        self._start = self._sample()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        end = self._sample()
+        for group, seen in end.items():
+            before = self._start.get(group, {})
+            self.used[group] = sum(cpu - before.get(pid, 0.0) for pid, cpu in seen.items())
+
+    def line(self, items: int, unit: str = "mention") -> str:
+        """CPU milliseconds per item, by group and in all."""
+        if not items:
+            return "no items"
+        parts = [f"{group} {seconds * 1000 / items:.2f}" for group, seconds in self.used.items()]
+        total = sum(self.used.values()) * 1000 / items
+        return f"CPU ms per {unit}: {', '.join(parts)}; total {total:.2f}"

@@ -155,8 +155,8 @@ def page(index: int, target: str, size_range: tuple[int, int] = (31_500, 60_000)
     size = len(text)
     footer = _footer(rng, f"https://{host}")
     while size + len(footer) < wanted - 1500:
-        heading, text = _sentence(rng, 2, 4), _paragraph(rng)
-        block = f'<aside class="widget"><h3>{heading}</h3><p>{text}</p></aside>'
+        heading, aside = _sentence(rng, 2, 4), _paragraph(rng)
+        block = f'<aside class="widget"><h3>{heading}</h3><p>{aside}</p></aside>'
         filler.append(block)
         size += len(block)
     return f"{text}{''.join(filler)}{footer}</body></html>"

@@ -26,6 +26,7 @@ from bench.common import (  # noqa: E402
     CACHE,
     Blackhole,
     Children,
+    CpuMeter,
     MemorySampler,
     arguments,
     check_redis,
@@ -62,6 +63,7 @@ class Run:
     verdicts: int
     visible: int
     memory: list[str]
+    cpu: str = ""
     problems: str = ""
 
 
@@ -145,7 +147,9 @@ def measure(
          "-s", str(SCRIPT), base],
         env,
     )  # fmt: skip
-    with MemorySampler(groups) as memory:
+    others = {"postgres": "postgres", "redis": "redis-server", "nginx": "nginx"}
+    meter = CpuMeter({**groups, "wrk": [poster.pid]}, others)
+    with MemorySampler(groups) as memory, meter as cpu:
         started = time.perf_counter()
         deadline = started + timeout
         last, still_since = (-1, -1), time.perf_counter()
@@ -186,6 +190,7 @@ def measure(
         verdicts=verdicts,
         visible=visible(base.rstrip("/")),
         memory=memory.lines(),
+        cpu=cpu.line(done),
         problems=problems,
     )
 
@@ -238,7 +243,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         f"{args.processes} x celery --pool {args.pool} --concurrency {args.concurrency}; "
         f"web: {args.web_workers} x {args.web_threads} threads"
     )
-    pages_dir = CACHE / "pages-v1"
+    pages_dir = CACHE / "pages-v2"
     write_pages(pages_dir, POOL)
     results: dict[str, float] = {}
     with workspace("verify", args.keep) as (folder, children):
@@ -301,6 +306,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                       f"{note if faulty else ''}; {run.visible:,} visible in the API")  # fmt: skip
                 for line in run.memory:
                     print(f"    memory, {line}")
+                print(f"    {run.cpu}")
                 if run.problems:
                     print(f"    PROBLEM: {run.problems}")
                 results[f"verify_rate_{'faulty' if faulty else 'healthy'}"] = run.rate
