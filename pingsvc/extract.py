@@ -121,9 +121,13 @@ def summarize(text: str | None, length: int = SUMMARY_LENGTH) -> str | None:
     return cut.rstrip(" ,;:.-–—") + "…"
 
 
+# Not str.isalnum(): in str patterns, \w is exactly isalnum() or "_" (a regex is 10x faster
+# than a loop over a post's characters).
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def _normal(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).lower()
-    return "".join(ch for ch in text if ch.isalnum())
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKD", text).lower())
 
 
 # Properties that come only from u-* and dt-* classes: mf2 still implies a name beside them.
