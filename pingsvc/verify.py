@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -39,17 +39,33 @@ def _comparable(url: str) -> str | None:
         return None
 
 
-def html_links(html: str, page_url: str) -> Iterator[str]:
-    """Every link URL in an HTML document, resolved against <base href> and the page URL."""
+def html_links(html: str, page_url: str, path: str = "") -> Iterator[str]:
+    """Every link URL in an HTML document, resolved against <base href> and the page URL.
+    With `path` (a target's path without trailing slashes), only the links that may resolve
+    to it: resolving every link of a page costs more than parsing the page."""
     tree = LexborHTMLParser(html)
     base = page_url
     base_node = tree.css_first("base[href]")
     if base_node is not None:
         base = urljoin(page_url, (base_node.attributes.get("href") or "").strip())
+    segment = path.rsplit("/", 1)[-1]
     for node in tree.css(_SELECTOR):
         value = node.attributes.get(LINK_ATTRIBUTES.get(node.tag or "", "href"))
-        if value:
-            yield urljoin(base, value.strip())
+        if value and (not path or _may_resolve_to(value.strip(), path, segment)):
+            yield urljoin(base, value)
+
+
+def _may_resolve_to(reference: str, path: str, segment: str) -> bool:
+    """Whether `reference` may resolve to a URL whose path is `path` (trailing slashes
+    aside). Paths are compared as written, so an absolute URL must contain it unless dot
+    segments move it; a relative one, against any base, ends in its own last segment unless
+    that is empty, "." or "..". A cheap test that never says no to a link that matches."""
+    own_path = reference.split("#", 1)[0].split("?", 1)[0]
+    if reference[:8].lower().startswith(("http://", "https://", "//")):
+        return path in reference or "/." in own_path
+    if segment in reference:
+        return True
+    return own_path.rsplit("/", 1)[-1] in ("", ".", "..")
 
 
 def text_urls(text: str) -> Iterator[str]:
@@ -77,7 +93,8 @@ def links_to(page: Page, target: str) -> bool:
     """
     wanted = _comparable(target)
     if page.is_html:
-        return any(_comparable(link) == wanted for link in html_links(page.text, page.url))
+        links = html_links(page.text, page.url, urlsplit(target).path.rstrip("/"))
+        return any(_comparable(link) == wanted for link in links)
     if page.media_type in JSON_TYPES or page.media_type.endswith("+json"):
         try:
             document = json.loads(page.text)

@@ -117,3 +117,31 @@ def test_http_https_and_a_trailing_slash_are_the_same_post_as_in_the_read_api() 
     assert links_to(page, "http://blog.example/post/3/")
     assert links_to(page, "https://BLOG.EXAMPLE:443/post/3")
     assert not links_to(page, "https://blog.example/post/4")
+
+
+# links_to only resolves the links that may name the target's path; that must never hide one.
+
+PAGE_URLS = ["https://alice.example/post/1", "https://blog.example/post/2/", "https://x.example/"]
+TARGETS = ["https://blog.example/post/1", "https://blog.example/post/1/", "https://blog.example/"]
+REFERENCES = [
+    "https://blog.example/post/1", "HTTPS://BLOG.EXAMPLE/post/1/", "//blog.example/post/1",
+    "http:/post/1", "http:post/1", "/post/1", "post/1", "1", "./1", "../post/1", "../1/",
+    "/post/1/.", "/post/x/../1", "https://blog.example/post/x/../1", "https://blog.example/./post/1",
+    "?", "#top", "", ".", "..", "/", "./", "/post/", "/post/12", "https://blog.example/post/12",
+    "https://blog.example/post/1?x=1", "https://blog.example/post/1#c-2", "/post/1\t", " /post/1",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("page_url", PAGE_URLS)
+@pytest.mark.parametrize("target", TARGETS)
+def test_only_links_that_cannot_name_the_target_are_skipped(page_url: str, target: str) -> None:
+    from urllib.parse import urlsplit
+
+    from pingsvc.verify import _comparable
+
+    wanted = _comparable(target)
+    for reference in REFERENCES:
+        html = f"<a href='{reference}'>x</a>"
+        every = [u for u in html_links(html, page_url) if _comparable(u) == wanted]
+        kept = list(html_links(html, page_url, urlsplit(target).path.rstrip("/")))
+        assert all(u in kept for u in every), (reference, page_url, target)
