@@ -116,7 +116,7 @@ def _is_root(node: Any) -> bool:
 
 def outline(text: str, collapsed: Collapsed | None = None) -> str:
     """The page with only what mf2py can find something in: every microformat root with its
-    content, the roots' ancestors (for nesting), and the <head> (for <base>). Scripts, styles
+    content, the roots' ancestors (for nesting), and <base> and rel=me in <head>. Scripts, styles
     and SVG go everywhere: no property is read from them and the sanitizer drops them.
     With `collapsed`, the plain insides of e-* properties are moved there (see Collapsed)."""
     tree = LexborHTMLParser(text)
@@ -140,9 +140,21 @@ def outline(text: str, collapsed: Collapsed | None = None) -> str:
             stack.extend(node.iter())
         else:
             node.decompose()
+    head = tree.head
+    for node in list(head.iter()) if head is not None else []:
+        if node.mem_id in inside or node.mem_id in above or _kept_in_head(node):
+            continue
+        node.decompose()
     if collapsed is not None:
         collapsed.take(tree, roots)
     return tree.html or ""
+
+
+def _kept_in_head(node: Any) -> bool:
+    """<base> (mf2py resolves URLs with it) and rel=me links (authorship reads them)."""
+    if node.tag == "base":
+        return True
+    return node.tag == "link" and "me" in (node.attributes.get("rel") or "").lower().split()
 
 
 # Class names that make an element mean something to mf2py inside an mf2 root: mf2 roots and
