@@ -4,6 +4,9 @@ stretch by dripping bytes just inside every socket timeout."""
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
+import os
 import socket
 import threading
 import time
@@ -21,18 +24,20 @@ class Deadline:
     _current = threading.local()
 
     def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
         self.at = time.monotonic() + seconds
         self.expired = False
+        self.done = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
 
     def remaining(self) -> float:
         return self.at - time.monotonic()
 
     def _expire(self) -> None:
         with self._lock:
+            if self.done:
+                return
             self.expired = True
             for sock in self._sockets:
                 _shut(sock)
@@ -45,16 +50,61 @@ class Deadline:
 
     def __enter__(self) -> Deadline:
         Deadline._current.deadline = self
-        self._timer.start()
+        self.at = time.monotonic() + self.seconds
+        _WATCHDOG.add(self)
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self.done = True
+            self._sockets.clear()
         Deadline._current.deadline = None
 
     @classmethod
     def current(cls) -> Deadline | None:
         return getattr(cls._current, "deadline", None)
+
+
+class _Watchdog:
+    """One thread per process expires every deadline, in the order they fall due: a timer
+    thread per fetch cost more CPU than the rest of a loopback fetch. A deadline that ended
+    is left in the heap and dropped when it comes up."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        """Start empty: also in a forked child, which has none of its parent's threads (and
+        may have been forked while one held the lock)."""
+        self._wake = threading.Condition()
+        self._heap: list[tuple[float, int, Deadline]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, deadline: Deadline) -> None:
+        with self._wake:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="pingsvc-fetch-deadlines", daemon=True
+                )
+                self._thread.start()
+            heapq.heappush(self._heap, (deadline.at, next(self._order), deadline))
+            if self._heap[0][2] is deadline:
+                self._wake.notify()
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                now = time.monotonic()
+                while self._heap and (self._heap[0][2].done or self._heap[0][0] <= now):
+                    _, _, deadline = heapq.heappop(self._heap)
+                    if not deadline.done:
+                        deadline._expire()
+                self._wake.wait(self._heap[0][0] - now if self._heap else None)
+
+
+_WATCHDOG = _Watchdog()
+os.register_at_fork(after_in_child=_WATCHDOG._reset)
 
 
 def _shut(sock: socket.socket) -> None:
