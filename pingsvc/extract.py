@@ -356,8 +356,7 @@ def extract(
             author_name=_host(page.url),
             microformats=False,
         )
-    tree = LexborHTMLParser(page.text)
-    meta = read_page(tree, page.url)
+    meta = read_page(page.tree, page.url)
     if meta.gone:
         raise SourceGone("the source page says 410 Gone", status_code=410)
     parsed = mf2.parse(page.text, page.url)
@@ -365,7 +364,7 @@ def extract(
     wanted = _key(target) or target
     entry, parent, relation = choose_entry(entries, wanted, meta.base)
     if entry is None or relation is None:
-        return _from_page(page, meta, parsed, tree, target)
+        return _from_page(page, meta, parsed, LexborHTMLParser(page.text), target)
     posts = _posts(entries)
     main = len(posts) == 1 and posts[0][0] is entry  # the page is this post's permalink
     return _from_entry(

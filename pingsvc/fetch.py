@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
+from selectolax.lexbor import LexborHTMLParser
 from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
 
 from pingsvc import hostile
@@ -88,12 +89,21 @@ class Page:
     charset: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     _text: str | None = field(default=None, repr=False)
+    _tree: LexborHTMLParser | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:
         if self._text is None:
             self._text = decode_body(self.body, self.charset, html=self.is_html)
         return self._text
+
+    @property
+    def tree(self) -> LexborHTMLParser:
+        """The page parsed by lexbor once, for the link check and the extraction to share;
+        they only read it (what changes a tree parses its own)."""
+        if self._tree is None:
+            self._tree = LexborHTMLParser(self.text)
+        return self._tree
 
     @property
     def is_html(self) -> bool:

@@ -39,11 +39,11 @@ def _comparable(url: str) -> str | None:
         return None
 
 
-def html_links(html: str, page_url: str, path: str = "") -> Iterator[str]:
-    """Every link URL in an HTML document, resolved against <base href> and the page URL.
-    With `path` (a target's path without trailing slashes), only the links that may resolve
-    to it: resolving every link of a page costs more than parsing the page."""
-    tree = LexborHTMLParser(html)
+def html_links(html: str | LexborHTMLParser, page_url: str, path: str = "") -> Iterator[str]:
+    """Every link URL in an HTML document (or its parsed tree), resolved against <base href>
+    and the page URL. With `path` (a target's path without trailing slashes), only the links
+    that may resolve to it: resolving every link of a page costs more than parsing it."""
+    tree = LexborHTMLParser(html) if isinstance(html, str) else html
     base = page_url
     base_node = tree.css_first("base[href]")
     if base_node is not None:
@@ -93,7 +93,7 @@ def links_to(page: Page, target: str) -> bool:
     """
     wanted = _comparable(target)
     if page.is_html:
-        links = html_links(page.text, page.url, urlsplit(target).path.rstrip("/"))
+        links = html_links(page.tree, page.url, urlsplit(target).path.rstrip("/"))
         return any(_comparable(link) == wanted for link in links)
     if page.media_type in JSON_TYPES or page.media_type.endswith("+json"):
         try:
