@@ -156,13 +156,56 @@ def entry_name(entry: mf2.Item, content_text: str | None) -> str | None:
     contain the content (implied names); names the content repeats (Known's p-name on the
     status text, a note's first line) are dropped too, as webmention.io does."""
     name = plain(mf2.text_of(mf2.first(entry, "name")))
-    if not name or not mf2util.is_name_a_title(name, content_text):
+    if not name or not is_name_a_title(name, content_text):
         return None
     if content_text:
-        short, text = _normal(name), _normal(content_text)
-        if short and short in text and (text.startswith(short) or len(name) > _LONG_NAME):
+        short = _normal(name)
+        if len(name) > _LONG_NAME:
+            repeated = short in _normal(content_text)
+        else:
+            repeated = _normal_head(content_text, len(short)).startswith(short)
+        if short and repeated:
             return None
     return name[:NAME_MAX]
+
+
+def _normal_head(text: str, length: int) -> str:
+    """The start of _normal(text), at least `length` characters of it when there are: a
+    post's first words tell whether it starts with its name, without reading all of it.
+    (_normal keeps letters and digits only, so it never joins a cut-off mark to a letter.)"""
+    cut = 4 * length + 64
+    while True:
+        head = _normal(text[:cut])
+        if len(head) >= length or cut >= len(text):
+            return head
+        cut *= 4
+
+
+def is_name_a_title(name: str, content: str | None) -> bool:
+    """mf2util.is_name_a_title (the content's letters are not all in the name), without
+    normalizing a whole long post: when its first part alone has more letters than the name
+    has characters, the content can't be within the name."""
+    if content and name and len(content) > 256:
+        budget = len(unicodedata.normalize("NFKD", name))
+        if len(_normal_head(content, budget + 1)) > budget:
+            return True
+    return bool(mf2util.is_name_a_title(name, content))
+
+
+def post_type(entry: mf2.Item) -> str:
+    """mf2util.post_type_discovery, given only the start of a long content value: all it
+    reads of it is is_name_a_title's answer, which the start gives when it is True."""
+    name = plain(mf2.text_of(mf2.first(entry, "name")))
+    content = mf2.first(entry, "content")
+    value = content.get("value") if isinstance(content, dict) else None
+    if name and isinstance(value, str) and len(value) > 256:
+        budget = len(unicodedata.normalize("NFKD", name))
+        cut = max(256, 8 * budget + 64)
+        head = value[:cut]
+        if len(_normal_head(head, budget + 1)) > budget:
+            props = {**entry.get("properties", {}), "content": [{**content, "value": head}]}
+            entry = {**entry, "properties": props}
+    return str(mf2util.post_type_discovery(entry))
 
 
 def _relation(entry: mf2.Item, wanted: str) -> str | None:
@@ -290,7 +333,7 @@ def _from_entry(
     return MentionData(
         property="rsvp" if is_rsvp else relation,
         rsvp=rsvp if is_rsvp else None,
-        post_type=mf2util.post_type_discovery(entry),
+        post_type=post_type(entry),
         url=url[0] if url else page.url,
         name=None if implied else entry_name(entry, content_text),
         summary=summarize(summary, summary_length),

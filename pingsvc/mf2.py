@@ -266,7 +266,10 @@ def _base_url(tree: LexborHTMLParser, url: str) -> str:
 
 def _text(node: Any, base: str) -> str:
     """An element's text as mf2py's e-* value reads it: no scripts or styles, images as their
-    alt text (else their absolute src), whitespace runs as one space."""
+    alt text (else their absolute src), whitespace runs as one space. (The outline has taken
+    scripts and styles out already; without images, lexbor's own text is the same letters.)"""
+    if node.css_first("img") is None:
+        return _SPACES.sub(" ", node.text(deep=True, separator=" ")).strip()
     parts: list[str] = []
     stack = list(reversed(list(node.iter(include_text=True))))
     while stack:

@@ -780,3 +780,31 @@ def test_the_outline_drops_what_is_outside_every_microformat() -> None:
     assert "<base href=" in outlined and "h-entry" in outlined and "<main>" in outlined
     for gone in ("menu", "sidebar", "x()", "y()"):
         assert gone not in outlined
+
+
+LONG_POST = " ".join(f"Word{i} and more, ünïcödé — text." for i in range(200))
+TITLE_CASES = [
+    ("A title", LONG_POST),
+    (LONG_POST, LONG_POST),  # an implied name: the whole text
+    (LONG_POST + " and a tail", LONG_POST),
+    ("Word0 and more", LONG_POST),
+    ("ﬁne ligatures", "ﬁne ligatures"),  # NFKD makes one character two
+    ("Short", "Short"),
+    ("x", "!!! ... " * 100),  # content without letters is inside any name
+    ("", LONG_POST),
+    ("A title", ""),
+]
+
+
+@pytest.mark.parametrize(("name", "content"), TITLE_CASES)
+def test_the_title_check_answers_as_mf2util_does(name: str, content: str) -> None:
+    import mf2util
+
+    from pingsvc.extract import is_name_a_title, post_type
+
+    assert is_name_a_title(name, content) == mf2util.is_name_a_title(name, content)
+    entry = {
+        "type": ["h-entry"],
+        "properties": {"name": [name], "content": [{"value": content, "html": content}]},
+    }
+    assert post_type(entry) == mf2util.post_type_discovery(entry)
