@@ -53,7 +53,7 @@ def plain(value: Any) -> str | None:
     """`value` with runs of white space made single spaces; None when empty."""
     if not isinstance(value, str):
         return None
-    return _SPACES.sub(" ", value).strip() or None
+    return " ".join(value.split()) or None  # str.split's white space is re's \s, and faster
 
 
 def split_title(title: str | None, site_name: str | None) -> tuple[str | None, str | None]:
