@@ -63,13 +63,19 @@ def _gunicorn_command(
     ]  # fmt: skip
 
 
-def _worker_command(app: Flask, with_beat: bool) -> list[str]:
+def worker_processes(setting: int) -> int:
+    """How many worker processes `serve` starts: the setting, or one per core (at most 4)."""
+    return setting if setting > 0 else max(1, min(4, os.cpu_count() or 1))
+
+
+def _worker_command(app: Flask, with_beat: bool, index: int = 0) -> list[str]:
     command = [
         sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker",
         "--loglevel", str(app.config["LOG_LEVEL"]),
         "--pool", str(app.config["WORKER_POOL"]),
         "--concurrency", str(app.config["WORKER_CONCURRENCY"]),
         "--without-gossip", "--without-mingle",
+        "--hostname", f"worker{index}@%h",
     ]  # fmt: skip
     if with_beat:
         command += [
@@ -94,12 +100,16 @@ def serve(host: str, port: int) -> None:
     upgrade(app.config["DATABASE_URL"])
     base = app.config["BASE_URL"]
     mode = "PostgreSQL/Redis" if app.config.get("REDIS_URL") else "embedded (SQLite, no Redis)"
-    children = [
-        subprocess.Popen(_worker_command(app, with_beat=True), preexec_fn=_stop_with_parent),
+    workers = worker_processes(int(app.config["WORKER_PROCESSES"]))
+    children = [  # one worker runs the scheduler too
+        subprocess.Popen(_worker_command(app, index == 0, index), preexec_fn=_stop_with_parent)
+        for index in range(workers)
+    ]
+    children.append(
         subprocess.Popen(
             _gunicorn_command(host, port, workers=1, threads=16), preexec_fn=_stop_with_parent
-        ),
-    ]
+        )
+    )
     click.echo(f"pingsvc is listening on {base} ({mode}); data in {app.config['VAR_DIR']}")
     click.echo("Paste these tags into the <head> of your blog's pages:")
     for tag in link_tags(base):

@@ -77,7 +77,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "API_MAX_AGE": (60, int),
     # How long a built API answer is kept (Redis, or in-process when embedded); 0 turns it off.
     "API_CACHE_TTL": (300, int),
-    # Worker started by `pingsvc serve`.
+    # Workers started by `pingsvc serve`: processes (0: one per core, at most 4; parsing pages
+    # is CPU work, so one process uses one core), and threads in each.
+    "WORKER_PROCESSES": (0, int),
     "WORKER_CONCURRENCY": (4, int),
     "WORKER_POOL": ("threads", str),
     "LOG_LEVEL": ("INFO", str),

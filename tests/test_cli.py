@@ -68,3 +68,12 @@ def test_serve_refuses_a_busy_port_before_starting_anything(cli: CliRunner) -> N
     assert result.exit_code != 0
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
     assert "--port" in result.output
+
+
+def test_serve_starts_one_worker_per_core_unless_told_how_many() -> None:
+    import os
+
+    from pingsvc.cli import worker_processes
+
+    assert worker_processes(3) == 3
+    assert worker_processes(0) == max(1, min(4, os.cpu_count() or 1))

@@ -48,13 +48,14 @@ def test_serve_runs_web_and_worker_stops_both_and_restarts_on_the_same_data(
     )  # fmt: skip
     assert "registered blog.example" in site_add.stdout
 
+    settings = {**settings, "PINGSVC_WORKER_PROCESSES": "2"}
     serve, base = start_serve(settings, tmp_path / "serve.log")
     banner = serve.output()
     assert f"listening on {base}" in banner
     assert f'<link rel="webmention" href="{base}/webmention">' in banner
     assert f'<link rel="pingback" href="{base}/xmlrpc">' in banner
     children = _pids_of_children(serve.proc.pid)
-    assert len(children) == 2  # the web server and the worker
+    assert len(children) == 3  # the web server and PINGSVC_WORKER_PROCESSES workers
 
     source = pages.add("/serve/like.html", LIKE)
     answer = requests.post(f"{base}/webmention", data={"source": source, "target": TARGET})
@@ -81,9 +82,10 @@ def test_killing_serve_outright_still_stops_the_web_server_and_worker(
         [sys.executable, "-m", "pingsvc.cli", "site", "add", "blog.example"],
         env=env_for(settings), capture_output=True, check=True,
     )  # fmt: skip
+    settings = {**settings, "PINGSVC_WORKER_PROCESSES": "2"}
     serve, _base = start_serve(settings, tmp_path / "serve.log")
     children = _pids_of_children(serve.proc.pid)
-    assert len(children) == 2
+    assert len(children) == 3  # the web server and two workers
     serve.proc.send_signal(signal.SIGKILL)
     serve.proc.wait()
 
