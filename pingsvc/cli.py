@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -63,6 +64,18 @@ def _gunicorn_command(
     ]  # fmt: skip
 
 
+def _worker_env(app: Flask) -> dict[str, str]:
+    """The embedded broker's consumers take a message by moving its file into the temporary
+    folder: on the same file system as the queue that is one atomic rename, so of several
+    workers exactly one gets each message (across file systems it is a copy and a delete)."""
+    env = dict(os.environ)
+    if not app.config.get("REDIS_URL"):
+        folder = Path(app.config["VAR_DIR"]) / "tmp"
+        folder.mkdir(parents=True, exist_ok=True)
+        env["TMPDIR"] = str(folder)
+    return env
+
+
 def worker_processes(setting: int) -> int:
     """How many worker processes `serve` starts: the setting, or one per core (at most 4)."""
     return setting if setting > 0 else max(1, min(4, os.cpu_count() or 1))
@@ -102,7 +115,11 @@ def serve(host: str, port: int) -> None:
     mode = "PostgreSQL/Redis" if app.config.get("REDIS_URL") else "embedded (SQLite, no Redis)"
     workers = worker_processes(int(app.config["WORKER_PROCESSES"]))
     children = [  # one worker runs the scheduler too
-        subprocess.Popen(_worker_command(app, index == 0, index), preexec_fn=_stop_with_parent)
+        subprocess.Popen(
+            _worker_command(app, index == 0, index),
+            env=_worker_env(app),
+            preexec_fn=_stop_with_parent,
+        )
         for index in range(workers)
     ]
     children.append(

@@ -62,6 +62,13 @@ def test_serve_runs_web_and_worker_stops_both_and_restarts_on_the_same_data(
     assert answer.status_code == 201
     assert wait_for(lambda: len(_children(base)) == 1, 30), serve.output()
     assert _children(base)[0]["wm-property"] == "like-of"
+    # Both workers take from the embedded broker's folder; each message reaches one of them.
+    for index in range(12):
+        more = pages.add(f"/serve/like-{index}.html", LIKE)
+        answer = requests.post(f"{base}/webmention", data={"source": more, "target": TARGET})
+        assert answer.status_code == 201
+    assert wait_for(lambda: len(_children(base)) == 13, 60), serve.output()
+    assert "Traceback" not in serve.output()
 
     assert serve.stop(signal.SIGTERM) == 0
     for pid in children:
@@ -69,7 +76,8 @@ def test_serve_runs_web_and_worker_stops_both_and_restarts_on_the_same_data(
 
     again, base = start_serve(settings, tmp_path / "serve2.log")
     try:
-        assert [c["wm-source"] for c in _children(base)] == [source]
+        assert source in [c["wm-source"] for c in _children(base)]
+        assert len(_children(base)) == 13
     finally:
         again.stop(signal.SIGINT)
     assert os.path.exists(Path(settings["PINGSVC_VAR_DIR"]) / "pingsvc.sqlite3")
