@@ -57,8 +57,9 @@ def counting(engine: sa.Engine) -> Iterator[Counter[str]]:
     def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         seen[statement.split(None, 1)[0].upper()] += 1
 
-    def begin(_conn: Any) -> None:
-        seen["BEGIN"] += 1
+    def begin(conn: sa.Connection) -> None:
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            seen["BEGIN"] += 1
 
     def commit(_conn: Any) -> None:
         seen["COMMIT"] += 1
