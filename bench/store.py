@@ -109,7 +109,8 @@ def measure(shared: Any, ids: list[int], profile: bool, pg_cpu: Any) -> str:
 
 
 def main() -> None:
-    parser = arguments(__doc__ or "", mentions=400, sqlite=False)
+    parser = arguments(__doc__ or "", mentions=400)
+    parser.add_argument("--sqlite", action="store_true", help="the embedded database instead")
     parser.add_argument("--profile", action="store_true", help="cProfile each round")
     args = parser.parse_args()
     count = 100 if args.quick else args.mentions
