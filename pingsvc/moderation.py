@@ -3,8 +3,10 @@ owner's earlier decisions) and the owner's own actions, each recorded in the mod
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, FromClause, ScalarSelect, bindparam, exists, select
+from sqlalchemy.orm import Session, aliased
 
 from pingsvc.errors import PingError
 from pingsvc.models import (
@@ -26,61 +28,78 @@ POLICIES = {
     "hold_new": "hold mentions from domains never approved before",
     "hold_all": "hold every mention for review",
 }
-
-
-def blocking_rule(session: Session, site_id: int, source: str) -> BlockRule | None:
-    """The block rule that refuses `source` on this site (or on every site), if any."""
-    host = host_of(source)
-    domains = {host}
-    parts = host.split(".")
-    domains.update(".".join(parts[i:]) for i in range(1, len(parts) - 1))
-    return session.scalars(
-        select(BlockRule)
-        .where((BlockRule.site_id == site_id) | BlockRule.site_id.is_(None))
-        .where(
-            ((BlockRule.kind == "domain") & BlockRule.value.in_(domains))
-            | ((BlockRule.kind == "url") & (BlockRule.value == source))
-        )
-        .limit(1)
-    ).first()
-
-
-def _domain_approved_before(session: Session, mention: Mention) -> bool:
-    found = session.scalar(
-        select(Mention.id)
-        .where(
-            Mention.site_id == mention.site_id,
-            Mention.source_host == mention.source_host,
-            Mention.status == APPROVED,
-            Mention.id != mention.id,
-        )
-        .limit(1)
-    )
-    return found is not None
-
-
-def verdict(session: Session, mention: Mention) -> str:
-    """The state of a mention whose link was verified: deleted when its source is blocked,
-    the owner's last decision when there is one, else approved or held by the site's policy."""
-    if blocking_rule(session, mention.site_id, mention.source) is not None:
-        return DELETED
-    decided = owner_decision(session, mention.id)
-    if decided is not None:
-        return decided
-    if mention.status in (APPROVED, HELD):
-        return mention.status  # an update keeps the owner's (or the policy's) earlier decision
-    site = session.get(Site, mention.site_id)
-    policy = site.policy if site else "publish"
-    if policy == "hold_all":
-        return HELD
-    if policy == "hold_new" and not _domain_approved_before(session, mention):
-        return HELD
-    return APPROVED
-
-
 # The owner's decisions on one mention, and the state each one sets.
 DECISIONS = {"approve": APPROVED, "hold": HELD, "reject": REJECTED, "delete": DELETED}
 BLOCK_KINDS = ("domain", "url")
+
+
+def source_domains(source: str) -> list[str]:
+    """The source's host and its parent domains (not the bare TLD): what a domain rule names."""
+    host = host_of(source)
+    parts = host.split(".")
+    return sorted({host, *(".".join(parts[i:]) for i in range(1, len(parts) - 1))})
+
+
+def blocking_rule(site_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether a block rule refuses the source bound as `source` (its `source_domains` bound
+    as `domains`) on the site `site_id` or on every site, as a correlated EXISTS."""
+    return exists().where(
+        (BlockRule.site_id == site_id) | BlockRule.site_id.is_(None),
+        ((BlockRule.kind == "domain") & BlockRule.value.in_(bindparam("domains", expanding=True)))
+        | ((BlockRule.kind == "url") & (BlockRule.value == bindparam("source"))),
+    )
+
+
+def owner_decision(mention_id: ColumnElement[int]) -> ScalarSelect[str]:
+    """The owner's last decision on the mention (approve, hold...), which a re-verification
+    keeps; NULL when there is none."""
+    return (
+        select(ModerationAction.action)
+        .where(ModerationAction.mention_id == mention_id, ModerationAction.action.in_(DECISIONS))
+        .order_by(ModerationAction.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def approved_before(mention: FromClause) -> ColumnElement[bool]:
+    """Whether another mention from the same source host was approved on the site: what the
+    hold_new policy asks (`mention` is the mention table or an alias of it)."""
+    earlier = aliased(Mention)
+    return exists().where(
+        earlier.site_id == mention.c.site_id,
+        earlier.source_host == mention.c.source_host,
+        earlier.status == APPROVED,
+        earlier.id != mention.c.id,
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the verdict on a verified mention depends on, read in one query at store time."""
+
+    status: str  # the mention's state before this verification
+    blocked: bool
+    decision: str | None  # the owner's last decision (an action in DECISIONS)
+    policy: str | None  # the site's policy; None if the site is gone
+    approved_before: bool | None  # read only for the hold_new policy
+
+
+def verdict(standing: Standing) -> str:
+    """The state of a mention whose link was verified: deleted when its source is blocked,
+    the owner's last decision when there is one, else approved or held by the site's policy."""
+    if standing.blocked:
+        return DELETED
+    if standing.decision is not None:
+        return DECISIONS[standing.decision]
+    if standing.status in (APPROVED, HELD):
+        return standing.status  # an update keeps the owner's (or the policy's) earlier decision
+    policy = standing.policy or "publish"
+    if policy == "hold_all":
+        return HELD
+    if policy == "hold_new" and not standing.approved_before:
+        return HELD
+    return APPROVED
 
 
 def record(
@@ -104,20 +123,6 @@ def record(
     )
     session.add(entry)
     return entry
-
-
-def owner_decision(session: Session, mention_id: int) -> str | None:
-    """The state the owner last chose for this mention, which a re-verification keeps."""
-    action = session.scalar(
-        select(ModerationAction.action)
-        .where(
-            ModerationAction.mention_id == mention_id,
-            ModerationAction.action.in_(DECISIONS),
-        )
-        .order_by(ModerationAction.id.desc())
-        .limit(1)
-    )
-    return DECISIONS.get(action) if action else None
 
 
 def decide(session: Session, actor: Account, mention: Mention, action: str) -> bool:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from pingsvc import pipeline, services
 from pingsvc.models import Mention
 from pingsvc.receive import accept
-from tests.conftest import TARGET
+from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
+from tests.support.services import wait_for
 
 REPLY = """<article class="h-entry"><span class="p-author h-card">Alice</span>
 <a class="u-in-reply-to" href="https://blog.example/post/1">re</a>
@@ -166,3 +171,111 @@ def test_the_beat_schedule_runs_the_sweeper_and_the_reverifier() -> None:
     }
     off = beat_schedule({"SWEEP_INTERVAL": 60, "REVERIFY_AFTER_DAYS": 0})
     assert [entry["task"] for entry in off.values()] == ["pingsvc.sweep"]
+
+
+class RoundTrips:
+    """Everything the engine sends the database: statements, BEGIN (a connection in
+    autocommit sends none), COMMIT, and pool pre-pings (the dialect's ping, observed)."""
+
+    def __init__(self, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sent: list[str] = []
+        sa.event.listen(engine, "before_cursor_execute", self._statement)
+        sa.event.listen(engine, "begin", self._begin)
+        sa.event.listen(engine, "commit", lambda _conn: self.sent.append("COMMIT"))
+        ping = engine.dialect.do_ping
+
+        def counted_ping(dbapi_connection: Any) -> bool:
+            self.sent.append("ping")
+            return ping(dbapi_connection)
+
+        monkeypatch.setattr(engine.dialect, "do_ping", counted_ping)
+
+    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        self.sent.append(statement.split(None, 1)[0].upper())
+
+    def _begin(self, conn: sa.Connection) -> None:
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            self.sent.append("BEGIN")
+
+    def take(self) -> list[str]:
+        sent, self.sent = self.sent, []
+        return sent
+
+
+# The claim (autocommit), then one transaction: the verdict's inputs, the mention's links
+# and related mentions, the link rows (only when they change), the mention's row.
+NEW_VERDICT = ["UPDATE", "BEGIN", "SELECT", "SELECT", "INSERT", "UPDATE", "COMMIT"]
+UNCHANGED_VERDICT = ["UPDATE", "BEGIN", "SELECT", "SELECT", "UPDATE", "COMMIT"]
+
+
+def _count_round_trips(app: Flask, pages: PageServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = services(app)
+    url = pages.add("/p/counted", REPLY.format(text="Counted"))
+    mention_id = submit(app, url)
+    trips = RoundTrips(shared.db.engine, monkeypatch)
+    outcome = run(app, mention_id)
+    assert outcome is not None and outcome.status == "approved"
+    assert trips.take() == NEW_VERDICT
+    submit(app, url)
+    trips.take()
+    outcome = run(app, mention_id)
+    assert outcome is not None and not outcome.changed
+    assert trips.take() == UNCHANGED_VERDICT
+
+
+def test_a_verdict_takes_seven_round_trips_and_an_unchanged_one_six(
+    app: Flask, pages: PageServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If this fails because a statement was added, the cost per verified mention grew:
+    make sure it pays for itself (bench/store.py measures it) before changing the lists."""
+    _count_round_trips(app, pages, monkeypatch)
+
+
+@pytest.mark.integration
+def test_a_verdict_takes_seven_round_trips_on_postgresql_with_no_pings(
+    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch, pages: PageServer
+) -> None:
+    app = make_app(production_settings, monkeypatch)
+    try:
+        _count_round_trips(app, pages, monkeypatch)
+    finally:
+        services(app).db.dispose()
+
+
+def _resend_while_reading(app: Flask, pages: PageServer, path: str) -> None:
+    """Send the pair again while its verification reads the (slow) page: the verdict is
+    stored, and the row stays queued for the re-send's own verification."""
+    source = pages.add(path, REPLY.format(text="Slow"), delay=1.0)
+    mention_id = submit(app, source)
+    outcomes: list[pipeline.Outcome | None] = []
+    worker = threading.Thread(target=lambda: outcomes.append(run(app, mention_id)))
+    hits = pages.hits.count(path)
+    worker.start()
+    assert wait_for(lambda: pages.hits.count(path) > hits, 10)
+    assert submit(app, source) == mention_id
+    worker.join()
+    assert outcomes[0] is not None and outcomes[0].status == "approved"
+    stored = row(app, mention_id)
+    assert (stored.status, stored.attempts) == ("approved", 0)
+    assert stored.queued_at is not None  # the re-send's message verifies it once more
+    pages.add(path, REPLY.format(text="Slow"))
+    outcome = run(app, mention_id)
+    assert outcome is not None and not outcome.changed
+    assert row(app, mention_id).queued_at is None
+
+
+def test_a_resend_while_the_page_is_read_keeps_the_stored_verdict_queued(
+    app: Flask, pages: PageServer
+) -> None:
+    _resend_while_reading(app, pages, "/p/resent-while-read")
+
+
+@pytest.mark.integration
+def test_a_resend_while_the_page_is_read_keeps_the_verdict_queued_on_postgresql(
+    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch, pages: PageServer
+) -> None:
+    app = make_app(production_settings, monkeypatch)
+    try:
+        _resend_while_reading(app, pages, "/p/resent-while-read-pg")
+    finally:
+        services(app).db.dispose()

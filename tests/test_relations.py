@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from pingsvc import pipeline, services
-from pingsvc.models import Mention
+from pingsvc.models import Mention, MentionLink
 from pingsvc.receive import accept
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
@@ -234,3 +235,50 @@ def test_a_summary_length_that_is_not_a_positive_number_is_refused_at_start(
 ) -> None:
     with pytest.raises(SystemExit, match="PINGSVC_SUMMARY_LENGTH"):
         make_app({**settings, "PINGSVC_SUMMARY_LENGTH": value}, monkeypatch)
+
+
+def link_rows(app: Flask, mention_id: int) -> list[tuple[int, str, str]]:
+    with services(app).db.session() as session:
+        query = select(MentionLink.id, MentionLink.kind, MentionLink.key).where(
+            MentionLink.mention_id == mention_id
+        )
+        return sorted(tuple(r) for r in session.execute(query))  # type: ignore[misc]
+
+
+def test_link_rows_are_rewritten_only_when_the_post_links_elsewhere(
+    app: Flask, pages: PageServer
+) -> None:
+    first = verify(app, pages.add("/l1/first", reply_to(TARGET, text="First.")))
+    second = pages.url("/l1/second")
+    url = pages.add("/l1/reply", reply_to(TARGET, text="To the post."))
+    mention_id = verify(app, url)
+    rows = link_rows(app, mention_id)
+    assert [kind for _, kind, _ in rows].count("reply") == 1  # the target
+    assert verify(app, url) == mention_id  # the same page again: the same rows, untouched
+    assert link_rows(app, mention_id) == rows
+    pages.add("/l1/reply", reply_to(TARGET, pages.url("/l1/first"), text="To the first."))
+    verify(app, url)  # now a reply to the first mention: threaded, rows rewritten
+    assert row(app, mention_id).parent_id == first
+    assert [kind for _, kind, _ in link_rows(app, mention_id)].count("reply") == 2
+    pages.add("/l1/second", reply_to(TARGET, text="Second."))
+    parent = verify(app, second)
+    pages.add("/l1/reply", reply_to(TARGET, second, text="To the second."))
+    verify(app, url)
+    assert row(app, mention_id).parent_id == parent
+
+
+def test_a_copy_whose_original_is_rejected_is_shown_again_when_verified_again(
+    app: Flask, pages: PageServer
+) -> None:
+    """Relations are settled at every verification, even when the page did not change."""
+    original, copy = original_and_copy(pages, "l2")
+    kept = verify(app, original)
+    duplicate = verify(app, copy)
+    assert row(app, duplicate).duplicate_of_id == kept
+    pages.add("/l2/post", "<p>no link now</p>")
+    verify(app, original)
+    assert row(app, kept).status == "deleted"
+    verify(app, copy)
+    stored = row(app, duplicate)
+    assert (stored.status, stored.duplicate_of_id, stored.error) == ("approved", None, None)
+    assert [c["wm-id"] for c in shown(app)] == [duplicate]

@@ -81,6 +81,22 @@ def test_the_sweeper_finds_only_verifications_queued_too_long_ago(app: Flask) ->
     assert pipeline.pending_ids(shared.db, older_than=300) == []  # marked as sent again
 
 
+def _drop_connections(engine: sa.Engine) -> int:
+    """PostgreSQL ends every connection to the engine's database, as a restart would; returns
+    once the backends are gone (the pooled connections are left with their FATAL and EOF)."""
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        killed = conn.execute(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
+                "WHERE datname = :db AND pid <> pg_backend_pid()"
+            ),
+            {"db": engine.url.database},
+        ).scalar_one()
+    admin.dispose()
+    return int(killed)
+
+
 @pytest.mark.integration
 def test_postgres_dropping_every_connection_does_not_fail_the_next_request(
     production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch, pages: PageServer
@@ -89,22 +105,29 @@ def test_postgres_dropping_every_connection_does_not_fail_the_next_request(
     first = _send(app, pages.add("/crash/pg-1", REPLY))
     engine = services(app).db.engine
     assert engine.pool.checkedin() >= 1  # a pooled connection the server is about to drop
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    database = engine.url.database
-    with admin.connect() as conn:
-        killed = conn.execute(
-            sa.text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = :db AND pid <> pg_backend_pid()"
-            ),
-            {"db": database},
-        ).scalar_one()
-    admin.dispose()
-    assert killed >= 1
-    second = _send(app, pages.add("/crash/pg-2", REPLY))  # pre-ping reconnects
+    assert _drop_connections(engine) >= 1
+    second = _send(app, pages.add("/crash/pg-2", REPLY))  # the dead connection is replaced
     assert second != first
     assert _status(app, first) == "pending"
     services(app).db.dispose()
+
+
+@pytest.mark.integration
+def test_postgres_dropping_every_connection_does_not_fail_the_next_verification(
+    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch, pages: PageServer
+) -> None:
+    """The worker's pooled connections die too; its next claim and verdict get live ones."""
+    app = make_app(production_settings, monkeypatch)
+    shared = services(app)
+    first = _send(app, pages.add("/crash/pg-verify-1", REPLY))
+    second = _send(app, pages.add("/crash/pg-verify-2", REPLY))
+    outcome = pipeline.process_mention(shared.db, first, shared.pipeline)
+    assert outcome is not None and outcome.status == "approved"
+    assert _drop_connections(shared.db.engine) >= 1
+    outcome = pipeline.process_mention(shared.db, second, shared.pipeline)
+    assert outcome is not None and outcome.status == "approved"
+    assert _status(app, second) == "approved"
+    shared.db.dispose()
 
 
 def _send_same_pair(url: str, barrier: Any, tries: int) -> list[tuple[int, bool]]:

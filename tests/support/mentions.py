@@ -18,7 +18,7 @@ from pingsvc.urls import normalize_url, target_key
 BASE_TIME = datetime(2024, 3, 5, 10, 0, 0)
 _serial = itertools.count(1)
 
-# What extraction stores for the common kinds of post (see pingsvc.pipeline._apply).
+# What extraction stores for the common kinds of post (see pingsvc.verdicts._apply).
 KINDS: dict[str, dict[str, Any]] = {
     "reply": {
         "property": "in-reply-to",

@@ -1,0 +1,158 @@
+"""Store: what storing one verdict costs, in process: statements, worker CPU ms and
+PostgreSQL backend CPU ms per mention through pipeline.process_mention, with the source
+pages already fetched and parsed (the parsing is measured by verify.py --profile). Runs N
+new mentions of generated pages, then the same N sent again unchanged (the re-verification
+path). Counts statements, so a busy machine moves the CPU figures but never the counts."""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import sqlalchemy as sa  # noqa: E402
+
+from bench.common import POSTGRES_ADMIN, arguments, database, drop_database, machine  # noqa: E402
+from bench.pages import page, target  # noqa: E402
+from pingsvc import create_app, pipeline, services  # noqa: E402
+from pingsvc.extract import MentionData  # noqa: E402
+from pingsvc.migrate import upgrade  # noqa: E402
+from pingsvc.models import Site  # noqa: E402
+from pingsvc.receive import accept  # noqa: E402
+from tests.support.pageserver import PageServer  # noqa: E402
+
+
+def _backend_cpu(admin: sa.Engine, database: str) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving `database` (same host)."""
+    with admin.connect() as conn:
+        pids = conn.execute(
+            sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :db"), {"db": database}
+        ).scalars()
+        total = 0.0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / 100  # utime + stime, clock ticks
+    return total
+
+
+@contextmanager
+def counting(engine: sa.Engine) -> Iterator[Counter[str]]:
+    """Count the round trips `engine` makes: statements by their first word (SELECT,
+    UPDATE, ...), transactions begun and committed, and the pool's pre-ping per checkout
+    (psycopg sends BEGIN on its own before a transaction's first statement)."""
+    seen: Counter[str] = Counter()
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen[statement.split(None, 1)[0].upper()] += 1
+
+    def begin(conn: sa.Connection) -> None:
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            seen["BEGIN"] += 1
+
+    def commit(_conn: Any) -> None:
+        seen["COMMIT"] += 1
+
+    def checkout(*_: Any) -> None:
+        if engine.pool._pre_ping:  # type: ignore[attr-defined]
+            seen["ping"] += 1
+
+    listeners = [
+        (engine, "before_cursor_execute", count),
+        (engine, "begin", begin),
+        (engine, "commit", commit),
+        (engine.pool, "checkout", checkout),
+    ]
+    for target_, name, listener in listeners:
+        sa.event.listen(target_, name, listener)
+    try:
+        yield seen
+    finally:
+        for target_, name, listener in listeners:
+            sa.event.remove(target_, name, listener)
+
+
+def measure(shared: Any, ids: list[int], profile: bool, pg_cpu: Any) -> str:
+    """Verify `ids` one after another; one line of figures per mention."""
+    count = len(ids)
+    before = pg_cpu()
+    profiler = cProfile.Profile() if profile else None
+    with counting(shared.db.engine) as seen:
+        started = time.process_time()
+        if profiler:
+            profiler.enable()
+        outcomes = [pipeline.process_mention(shared.db, i, shared.pipeline) for i in ids]
+        cpu = time.process_time() - started
+        if profiler:
+            profiler.disable()
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    pg = pg_cpu() - before
+    statuses = Counter(o.status if o else None for o in outcomes)
+    kinds = ", ".join(f"{k} {v / count:.2f}" for k, v in sorted(seen.items()))
+    return (
+        f"{sum(seen.values()) / count:.2f} round trips per mention ({kinds}); worker CPU "
+        f"{cpu * 1000 / count:.2f} ms, PostgreSQL CPU {pg * 1000 / count:.2f} ms per mention; "
+        f"verdicts {dict(statuses)}"
+    )
+
+
+def main() -> None:
+    parser = arguments(__doc__ or "", mentions=400)
+    parser.add_argument("--sqlite", action="store_true", help="the embedded database instead")
+    parser.add_argument("--profile", action="store_true", help="cProfile each round")
+    args = parser.parse_args()
+    count = 100 if args.quick else args.mentions
+    server = PageServer().start()
+    name = f"pingsvc_bench_store_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    url = f"sqlite:////tmp/{name}.db" if args.sqlite else database(name, fresh=True)
+    real_inspect = pipeline.inspect
+    try:
+        app = create_app(
+            {"DATABASE_URL": url, "FETCH_ALLOW": [server.hostport], "LOG_LEVEL": "WARNING",
+             "VAR_DIR": f"/tmp/{name}"}
+        )  # fmt: skip
+        upgrade(url)
+        shared = services(app)
+        with shared.db.session() as session:
+            session.add(Site(host="blog.example"))
+            session.commit()
+        sources = [server.add(f"/m/{i}/p{i}.html", page(i, target(i))) for i in range(count)]
+        parsed: dict[str, MentionData] = {
+            source: real_inspect(source, target(i), shared.pipeline)
+            for i, source in enumerate(sources)
+        }
+        pipeline.inspect = lambda source, _target, _settings: parsed[source]  # type: ignore[assignment]
+        print(machine())
+        print(f"{count} mentions on {shared.db.dialect}, pages parsed beforehand")
+        for round_name in ("new", "unchanged re-send"):
+            with shared.db.session() as session:
+                ids = [
+                    accept(session, source, target(i), "webmention", lambda _id: None).mention_id
+                    for i, source in enumerate(sources)
+                ]
+            pg_cpu = (lambda: 0.0) if args.sqlite else (lambda: _backend_cpu(admin, name))
+            print(f"{round_name}: {measure(shared, ids, args.profile, pg_cpu)}")
+        shared.db.dispose()
+    finally:
+        pipeline.inspect = real_inspect  # type: ignore[assignment]
+        server.stop()
+        if not args.sqlite:
+            drop_database(name)
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
