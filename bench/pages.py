@@ -117,8 +117,11 @@ def page(index: int, target: str, size_range: tuple[int, int] = (31_500, 60_000)
     kind = KINDS[index % len(KINDS)]
     host = f"site{index % 997}.example"
     base = f"https://{host}/{2024}/{index}"
-    path = f"/2024/{index}"  # the page's own URL and its author's are relative: the bench
-    # serves every page from nginx on 127.0.0.1, so nothing it links to for use is elsewhere
+    # The page's own URL is its file name, relative: the bench serves each file under many
+    # source URLs (one per mention), and each of those is then a post of its own, not a copy
+    # of the others. Its author's URL is relative too: nothing it links to for use is off
+    # the nginx on 127.0.0.1.
+    path = f"p{index}.html"
     title = _sentence(rng, 4, 9).rstrip(".")
     site = f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}"
     wanted = rng.randint(*size_range)

@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         f"{args.processes} x celery --pool {args.pool} --concurrency {args.concurrency}; "
         f"web: {args.web_workers} x {args.web_threads} threads"
     )
-    pages_dir = CACHE / "pages-v2"
+    pages_dir = CACHE / "pages-v3"
     write_pages(pages_dir, POOL)
     results: dict[str, float] = {}
     with workspace("verify", args.keep) as (folder, children):
