@@ -808,3 +808,29 @@ def test_the_title_check_answers_as_mf2util_does(name: str, content: str) -> Non
         "properties": {"name": [name], "content": [{"value": content, "html": content}]},
     }
     assert post_type(entry) == mf2util.post_type_discovery(entry)
+
+
+@pytest.mark.parametrize("length", [10, 50, 300])
+@pytest.mark.parametrize(
+    "text",
+    [
+        LONG_POST,
+        "word " * 2000,
+        "  \n\t ".join(["Ünïcödé"] * 900),
+        "x" * 5000,  # no spaces: cut where it is
+        "short text",
+        " " * 3000 + "late start " * 100,
+    ],
+)
+def test_a_long_text_is_summarized_from_its_start_as_from_the_whole(text: str, length: int) -> None:
+    from pingsvc.excerpt import plain
+
+    whole = plain(text) or ""
+    expected = summarize(whole + "", length) if len(whole) <= 4 * length + 64 else None
+    if expected is None:  # the reference: the same cut made on the whole plain text
+        cut = whole[:length]
+        space = cut.rfind(" ")
+        if space >= length * 0.6:
+            cut = cut[:space]
+        expected = cut.rstrip(" ,;:.-–—") + "…"
+    assert summarize(text, length) == expected
