@@ -4,6 +4,7 @@ returns 202 on the same gunicorn settings, measured in the same run. Load from w
 
 from __future__ import annotations
 
+import argparse
 import sys
 import uuid
 from pathlib import Path
@@ -41,7 +42,16 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         workers=2,
         threads=8,
     )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="in process: CPU ms per accept (and the database's and Redis's)",
+    )
+    parser.add_argument("--profile", action="store_true", help="with --cpu: a cProfile too")
+    parser.add_argument("--requests", type=int, default=3000, help="with --cpu: per round")
     args = parser.parse_args(argv)
+    if args.cpu:
+        return cpu(args)
     seconds = 3.0 if args.quick else args.seconds
     need("wrk")
     check_redis()
@@ -95,6 +105,31 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "bare_rate": bare_result.rate,
         "bare_p99_ms": bare_result.p99_ms,
     }
+
+
+def cpu(args: argparse.Namespace) -> dict[str, float]:
+    """`--cpu`: the in-process measurement (bench/accept_cpu.py), best of 3 rounds."""
+    from bench import accept_cpu
+
+    check_redis()
+    requests = 1000 if args.quick else args.requests
+    print(f"accept --cpu: {machine()}")
+    print(f"  {requests} POSTs per round, best of 3 rounds, through the app as a WSGI call")
+    db_name = f"pingsvc_bench_accept_{uuid.uuid4().hex[:6]}"
+    queue = f"pingsvc-bench-accept-{uuid.uuid4().hex[:6]}"
+    with workspace("accept-cpu", args.keep) as (folder, _children):
+        try:
+            bare, result, report = accept_cpu.run(
+                folder, database(db_name, fresh=True), queue, requests, 3, args.profile
+            )
+        finally:
+            drop_database(db_name)
+    print(f"  bare Flask 202:       {bare.line()}")
+    print(f"  pingsvc /webmention:  {result.line()}  {result.statuses}")
+    if report:
+        print(report)
+    return {"accept_cpu_ms": result.app_ms, "accept_postgres_ms": result.postgres_ms,
+            "bare_cpu_ms": bare.app_ms}  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import select
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -93,11 +93,35 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = POOL_SIZE) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # Sessions know their Database: receive.accept() finds execute_autocommit that way.
+        self.sessionmaker = sessionmaker(
+            self.engine, expire_on_commit=False, info={"database": self}
+        )
+        # The same pool, for statements that commit themselves: no BEGIN and COMMIT round
+        # trips (psycopg switches autocommit on the checked-out connection without one).
+        self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def execute_autocommit(
+        self, sql: str, params: dict[str, Any]
+    ) -> tuple[Sequence[Any] | None, bool]:
+        """Run one self-committing statement (driver SQL); return its first row, and whether
+        it had to be sent a second time. _check_idle replaces a pooled connection the server
+        closed while it sat idle; one that dies after that check (between checkout and
+        statement, or before the server's FATAL arrived) fails the statement, SQLAlchemy
+        invalidates the pool, and the statement goes once more on a new connection
+        (SQLAlchemy's documented "supporting reconnect operations" pattern)."""
+        for attempt in (1, 2):
+            try:
+                with self.autocommit.connect() as connection:
+                    return connection.exec_driver_sql(sql, params).first(), attempt > 1
+            except DBAPIError as exc:
+                if attempt > 1 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pingsvc import metrics
+from pingsvc.db import Database
 from pingsvc.errors import Blocked, InvalidSource, TargetNotSupported
 from pingsvc.models import BlockRule, Mention, Site, utcnow
 from pingsvc.urls import host_of, normalize_url, same_document, target_key
@@ -61,14 +62,32 @@ def _domains(host: str) -> list[str]:
     return sorted({host, *(".".join(parts[i:]) for i in range(1, len(parts) - 1))})
 
 
-def check(session: Session, source: str, target: str) -> tuple[str, str, int]:
-    """Validate a (source, target) pair; return their normal forms and the target's site id.
-    The site and its block rules are read in one indexed query, never cached: a site or a
-    block rule added a moment ago applies to the next request."""
+def normal_pair(source: str, target: str) -> tuple[str, str]:
+    """The normal forms of a (source, target) pair, or the 400 error that says what is wrong
+    with it (no database needed)."""
     target = normalize_url(target, "target")
     source = normalize_url(source, "source")
     if same_document(source, target):
         raise InvalidSource("The source and the target are the same page.", code="same_url")
+    return source, target
+
+
+def _not_a_site(host: str) -> TargetNotSupported:
+    return TargetNotSupported(
+        f"{host} is not a site this service receives mentions for; "
+        "its owner must register it first."
+    )
+
+
+def _blocked() -> Blocked:
+    return Blocked("Mentions from this source are not accepted by the site's owner.")
+
+
+def check(session: Session, source: str, target: str) -> tuple[str, str, int]:
+    """Validate a (source, target) pair; return their normal forms and the target's site id.
+    The site and its block rules are read in one indexed query, never cached: a site or a
+    block rule added a moment ago applies to the next request."""
+    source, target = normal_pair(source, target)
     host = host_of(target)
     row = (
         session.connection()
@@ -78,12 +97,9 @@ def check(session: Session, source: str, target: str) -> tuple[str, str, int]:
         .first()
     )
     if row is None:
-        raise TargetNotSupported(
-            f"{host} is not a site this service receives mentions for; "
-            "its owner must register it first."
-        )
+        raise _not_a_site(host)
     if row[1]:
-        raise Blocked("Mentions from this source are not accepted by the site's owner.")
+        raise _blocked()
     return source, target, int(row[0])
 
 
@@ -140,11 +156,82 @@ def _upsert(
     return int(mention_id), marked != now
 
 
+# PostgreSQL: check() and _upsert() as one statement that commits itself, so an accept is one
+# round trip instead of four (BEGIN, SELECT, INSERT ... RETURNING, COMMIT). Written as
+# SQL rather than built with Core: Core's per-execution cache-key walk over a statement this
+# size cost more CPU than running it (0.26 vs 0.17 ms a statement, in process). It reads the
+# site and its block rules as _CHECK does and writes what _upsert_statement writes, Mention's
+# Python-side defaults (changed, extra) included; tests/test_accept_checks.py compares the rows
+# the two paths store. No site: no row; blocked: a row with nothing upserted.
+_ACCEPT_POSTGRESQL = """
+WITH found AS (
+    SELECT site.id,
+           EXISTS (SELECT FROM block_rule AS rule
+                   WHERE (rule.site_id = site.id OR rule.site_id IS NULL)
+                     AND ((rule.kind = 'domain' AND rule.value = ANY(%(domains)s))
+                          OR (rule.kind = 'url' AND rule.value = %(source)s))) AS blocked
+    FROM site
+    WHERE site.host = %(host)s
+), upserted AS (
+    INSERT INTO mention (site_id, source, source_host, target, target_key, protocol, status,
+                         attempts, changed, extra, queued_at, received_at, updated_at)
+    SELECT found.id, %(source)s, %(source_host)s, %(target)s, %(target_key)s, %(protocol)s,
+           'pending', 0, true, '{}', %(now)s, %(now)s, %(now)s
+    FROM found
+    WHERE NOT found.blocked
+    ON CONFLICT (source, target) DO UPDATE SET
+        queued_at = CASE WHEN mention.queued_at IS NOT NULL AND mention.attempts = 0
+                         THEN mention.queued_at ELSE excluded.queued_at END,
+        updated_at = excluded.updated_at,
+        protocol = excluded.protocol
+    RETURNING mention.id, mention.queued_at
+)
+SELECT found.id, found.blocked, upserted.id, upserted.queued_at
+FROM found LEFT JOIN upserted ON true
+"""
+
+
+def _upsert_in_one_statement(
+    database: Database, source: str, target: str, protocol: str
+) -> tuple[int, bool]:
+    """check() and _upsert() in one autocommitted PostgreSQL statement, with _upsert's
+    answer: the mention id and whether it coalesced into a queued verification."""
+    now = utcnow()
+    host = host_of(target)
+    source_host = host_of(source)
+    params = {
+        "host": host,
+        "domains": _domains(source_host),
+        "source": source,
+        "source_host": source_host,
+        "target": target,
+        "target_key": target_key(target),
+        "protocol": protocol,
+        "now": now,
+    }
+    row, sent_twice = database.execute_autocommit(_ACCEPT_POSTGRESQL, params)
+    if row is None:
+        raise _not_a_site(host)
+    if row[1]:
+        raise _blocked()
+    # Sent twice: the first try may have committed before its connection dropped, and the
+    # second then sees its own mark as an earlier request's. A message too many is harmless
+    # (verifying an id twice gives the same result); one too few would wait for the sweeper.
+    return int(row[2]), row[3] != now and not sent_twice
+
+
 def accept(session: Session, source: str, target: str, protocol: str, enqueue: Enqueue) -> Accepted:
-    """Record a mention request and queue its verification. Raises PingError subclasses."""
-    source, target, site_id = check(session, source, target)
-    mention_id, coalesced = _upsert(session, site_id, source, target, protocol)
-    session.commit()  # the row is the truth; the broker only carries its id
+    """Record a mention request and queue its verification. Raises PingError subclasses.
+    On PostgreSQL the row is written by a statement of its own that commits itself (the
+    session is not used); elsewhere in the session, which is committed."""
+    source, target = normal_pair(source, target)
+    database = session.info.get("database")
+    if database is not None and database.dialect == "postgresql":
+        mention_id, coalesced = _upsert_in_one_statement(database, source, target, protocol)
+    else:
+        source, target, site_id = check(session, source, target)
+        mention_id, coalesced = _upsert(session, site_id, source, target, protocol)
+        session.commit()  # the row is the truth; the broker only carries its id
     metrics.mention_received(protocol)
     if coalesced:  # a flood of the same ping costs one verification
         return Accepted(mention_id, source, target, enqueued=True, coalesced=True)

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
-from pingsvc import services
+from pingsvc import receive, services
 from pingsvc.errors import Blocked, TargetNotSupported
-from pingsvc.models import BlockRule, Site
+from pingsvc.models import BlockRule, Mention, Site
 from pingsvc.receive import accept
 from tests.conftest import TARGET, make_app
 
@@ -77,3 +78,36 @@ def test_another_sites_rule_does_not_apply_and_a_new_site_is_accepted_at_once(
     assert _accept(any_app, "https://spam.example/x", target)
     with pytest.raises(Blocked):
         _accept(any_app, "https://spam.example/x")
+
+
+def test_the_one_statement_accept_on_postgresql_stores_what_the_session_path_stores(
+    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL accepts in one hand-written statement; SQLite through the session (check,
+    _upsert, commit). Both must write the same row, Mention's Python-side defaults included,
+    and answer a re-send the same way."""
+    app = make_app(production_settings, monkeypatch)
+    db = services(app).db
+    try:
+        with db.session() as session:
+            fast = accept(session, "https://a.example/one", TARGET, "webmention", lambda _: None)
+            source, target, site_id = receive.check(session, "https://a.example/two", TARGET)
+            slow_id, _ = receive._upsert(session, site_id, source, target, "webmention")
+            session.commit()
+            rows = {
+                m.id: m
+                for m in session.scalars(
+                    select(Mention).where(Mention.id.in_([fast.mention_id, slow_id]))
+                )
+            }
+            skip = {"id", "source", "queued_at", "received_at", "updated_at"}
+            columns = [c.key for c in Mention.__table__.columns if c.key not in skip]
+            assert {c: getattr(rows[fast.mention_id], c) for c in columns} == {
+                c: getattr(rows[slow_id], c) for c in columns
+            }
+            again = accept(session, "https://a.example/one", TARGET, "pingback", lambda _: None)
+            assert (again.mention_id, again.coalesced) == (fast.mention_id, True)
+            session.rollback()
+            assert session.get(Mention, fast.mention_id).protocol == "pingback"  # type: ignore[union-attr]
+    finally:
+        db.dispose()

@@ -117,6 +117,35 @@ def test_a_queued_task_message_carries_the_request_id(
 
 
 @pytest.mark.integration
+def test_the_message_on_redis_is_a_celery_verify_task_with_the_mention_id_and_request_id(
+    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the accept path publishes (tasking.publish, not send_task) is read back as kombu
+    reads it for a worker: task pingsvc.verify, the mention id as its one argument."""
+    from kombu import Connection
+
+    app = make_app(production_settings, monkeypatch)
+    answer = app.test_client().post(
+        "/webmention",
+        data={"source": "https://alice.example/obs/redis", "target": TARGET},
+        headers={"X-Request-Id": "req-on-redis-7"},
+    )
+    mention_id = int(answer.headers["Location"].rsplit("/", 1)[1])
+    with Connection(app.config["REDIS_URL"]) as connection:
+        queue = connection.SimpleQueue(app.config["QUEUE"])
+        message = queue.get(timeout=5)
+        message.ack()
+        queue.close()
+        assert connection.default_channel.client.llen(app.config["QUEUE"]) == 0  # just one
+    args, kwargs, _embed = message.decode()
+    assert (args, kwargs) == ([mention_id], {})
+    assert message.headers["task"] == "pingsvc.verify"
+    assert message.headers[obs.TASK_HEADER] == "req-on-redis-7"
+    assert message.properties["correlation_id"] == message.headers["id"]
+    services(app).db.dispose()
+
+
+@pytest.mark.integration
 def test_the_worker_logs_the_verification_under_the_request_id(
     settings: dict[str, str], pages: PageServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

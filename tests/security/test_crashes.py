@@ -13,6 +13,7 @@ import multiprocessing
 import signal
 import threading
 import xmlrpc.client
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,62 @@ def test_postgres_dropping_every_connection_does_not_fail_the_next_request(
     second = _send(app, pages.add("/crash/pg-2", REPLY))  # the dead connection is replaced
     assert second != first
     assert _status(app, first) == "pending"
+    assert _queued_messages(app) == 2  # the second one was enqueued too
     services(app).db.dispose()
+
+
+def _queued_messages(app: Flask) -> int:
+    import redis
+
+    client = redis.Redis.from_url(app.config["REDIS_URL"])
+    try:
+        return int(client.llen(app.config["QUEUE"]))  # type: ignore[arg-type]
+    finally:
+        client.close()
+
+
+def _terminate_on_next_checkout(engine: sa.Engine) -> Callable[..., None]:
+    """The next connection taken from the pool passes the idle check, then its backend is
+    terminated before the statement reaches it: a drop no checkout can see coming. Returns
+    the listener, for sa.event.remove."""
+    armed = [True]
+
+    def terminate(_dbapi: Any, _record: Any, proxy: Any) -> None:
+        if not armed:
+            return
+        armed.clear()
+        pid = proxy.dbapi_connection.info.backend_pid
+        admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid})
+        admin.dispose()
+
+    sa.event.listen(engine, "checkout", terminate)
+    return terminate
+
+
+@pytest.mark.integration
+def test_an_accept_whose_connection_dies_mid_statement_is_sent_again_and_still_enqueues(
+    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The accept statement is sent once more on a new connection. The first try may have
+    committed before its connection died; the second then finds the pair queued by "an
+    earlier request" (itself), so it enqueues anyway: a message too many is harmless, a
+    message too few waits for the sweeper."""
+    app = make_app(production_settings, monkeypatch)
+    db = services(app).db
+    source = "https://alice.example/dropped"
+    queued: list[int] = []
+    with db.session() as session:
+        first = accept(session, source, TARGET, "webmention", queued.append)
+        again = accept(session, source, TARGET, "webmention", queued.append)
+        assert again.coalesced and queued == [first.mention_id]  # a flood costs one message
+        listener = _terminate_on_next_checkout(db.engine)
+        retried = accept(session, source, TARGET, "webmention", queued.append)
+        sa.event.remove(db.engine, "checkout", listener)
+    assert retried.mention_id == first.mention_id and not retried.coalesced
+    assert queued == [first.mention_id, first.mention_id]
+    db.dispose()
 
 
 @pytest.mark.integration
