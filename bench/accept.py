@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
     BENCH,
+    CpuMeter,
     arguments,
     check_redis,
     clear_queue,
@@ -32,6 +33,10 @@ from bench.common import (  # noqa: E402
 SCRIPT = BENCH / "lua" / "post_varying.lua"
 TARGET_RATE = 1000.0
 TARGET_SHARE = 0.5
+
+
+# Where a request's CPU goes besides the web server (all of it on the same cores).
+OTHERS = {"postgres": "postgres", "redis": "redis-server"}
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
@@ -70,20 +75,22 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                 app="bench.bare_app:app", name="bare",
             )  # fmt: skip
             wrk(f"{bare_base}/webmention", seconds=1, connections=args.connections, script=SCRIPT)
-            bare_result = wrk(
-                f"{bare_base}/webmention", seconds=seconds, connections=args.connections,
-                script=SCRIPT,
-            )  # fmt: skip
+            with CpuMeter({"web": [bare.pid]}, OTHERS) as bare_cpu:
+                bare_result = wrk(
+                    f"{bare_base}/webmention", seconds=seconds, connections=args.connections,
+                    script=SCRIPT,
+                )  # fmt: skip
             children.stop(bare)
 
             web, base = start_web(children, env, workers=args.workers, threads=args.threads)
             warm_env = {"BENCH_PREFIX": "warmup"}
             wrk(f"{base}/webmention", seconds=1, connections=args.connections, script=SCRIPT,
                 env={**env, **warm_env})  # fmt: skip
-            result = wrk(
-                f"{base}/webmention", seconds=seconds, connections=args.connections,
-                script=SCRIPT, env={**env, "BENCH_PREFIX": "measured"},
-            )  # fmt: skip
+            with CpuMeter({"web": [web.pid]}, OTHERS) as web_cpu:
+                result = wrk(
+                    f"{base}/webmention", seconds=seconds, connections=args.connections,
+                    script=SCRIPT, env={**env, "BENCH_PREFIX": "measured"},
+                )  # fmt: skip
             children.stop(web)
         finally:
             clear_queue(queue)
@@ -91,7 +98,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
     share = result.rate / bare_result.rate if bare_result.rate else 0.0
     print(f"  bare Flask 202:       {bare_result.line()}")
+    print(f"    {bare_cpu.line(bare_result.requests, 'request')}")
     print(f"  pingsvc /webmention:  {result.line()}")
+    print(f"    {web_cpu.line(result.requests, 'request')}")
     print(f"  ratio: {ratio(result.rate, bare_result.rate)} of the bare endpoint "
           f"(target >= {TARGET_SHARE:.0%}: {verdict(share >= TARGET_SHARE)}); "
           f"{result.rate:,.0f}/s (target >= {TARGET_RATE:,.0f}/s: "
