@@ -70,7 +70,8 @@ def card_author(card: Any, base: str) -> Author:
 
 
 def _cards(parsed: mf2.Parsed) -> list[mf2.Item]:
-    return mf2util.find_all_entries(parsed, ["h-card"], include_properties=True)
+    """Every h-card on the page, nested ones (comment authors) included."""
+    return mf2util.find_all_entries(mf2.whole(parsed), ["h-card"], include_properties=True)
 
 
 def _card_on_author_page(parsed: mf2.Parsed, author_page: str) -> mf2.Item | None:
@@ -157,7 +158,7 @@ def page_author(parsed: mf2.Parsed, page_url: str) -> Author | None:
 
     The representative h-card first (mf2util), else the page's only h-card on its own host.
     """
-    card = mf2util.representative_hcard(parsed, page_url)
+    card = mf2util.representative_hcard(mf2.whole(parsed), page_url)
     if card is None:
         host = urlsplit(page_url).netloc
         local = [

@@ -86,18 +86,44 @@ def may_have_microformats(text: str) -> bool:
     return _starts_word(text, _ROOTS)
 
 
-def parse(text: str, url: str, *, collapse: bool = True) -> Parsed:
+def parse(text: str, url: str, *, collapse: bool = True, comments: bool = True) -> Parsed:
     """The page's microformats (mf2 JSON); Tailwind's h-full, h-screen... are not roots.
-    collapse=False gives mf2py every element of the outline (for the equivalence tests)."""
+    collapse=False gives mf2py every element of the outline (for the equivalence tests).
+
+    comments=False leaves comment h-cites empty (see `_empty_comments`) and returns a
+    Shallow result: what extraction reads of an entry is the same, and `whole()` parses the
+    page in full for the lookups that need every h-card on it (authorship's fallbacks)."""
     if not may_have_microformats(text):
         return EMPTY
     if _starts_word(text, _TAILWIND_SCAN, ":/-"):
         text = _CLASS_ATTRIBUTE.sub(_without_tailwind_roots, text)
     collapsed = Collapsed(text, url) if collapse else None
-    parsed = mf2py.parse(
-        doc=outline(text, collapsed), url=url, html_parser="lxml", filter_roots=True
-    )
-    return collapsed.restore(parsed) if collapsed else parsed
+    doc = outline(text, collapsed, comments=comments)
+    parsed = mf2py.parse(doc=doc, url=url, html_parser="lxml", filter_roots=True)
+    parsed = collapsed.restore(parsed) if collapsed else parsed
+    if comments:
+        return parsed  # type: ignore[no-any-return]
+    return Shallow(parsed, lambda: parse(text, url, collapse=collapse))
+
+
+class Shallow(dict[str, Any]):
+    """mf2py's result for a page whose comment h-cites were left empty, with the whole
+    page's result on demand (parsed once, when first asked for)."""
+
+    def __init__(self, parsed: Parsed, parse_whole: Callable[[], Parsed]) -> None:
+        super().__init__(parsed)
+        self._parse_whole = parse_whole
+        self._whole: Parsed | None = None
+
+    def whole(self) -> Parsed:
+        if self._whole is None:
+            self._whole = self._parse_whole()
+        return self._whole
+
+
+def whole(parsed: Parsed) -> Parsed:
+    """Every item of the page, comments' authors included: for looking through all h-cards."""
+    return parsed.whole() if isinstance(parsed, Shallow) else parsed
 
 
 def _without_tailwind_roots(match: re.Match[str]) -> str:
@@ -114,11 +140,12 @@ def _is_root(node: Any) -> bool:
     return bool(mf2_classes.root(classes, _NOT_ROOTS) or backcompat.root(classes))
 
 
-def outline(text: str, collapsed: Collapsed | None = None) -> str:
+def outline(text: str, collapsed: Collapsed | None = None, *, comments: bool = True) -> str:
     """The page with only what mf2py can find something in: every microformat root with its
     content, the roots' ancestors (for nesting), and <base> and rel=me in <head>. Scripts, styles
     and SVG go everywhere: no property is read from them and the sanitizer drops them.
-    With `collapsed`, the plain insides of e-* properties are moved there (see Collapsed)."""
+    With `collapsed`, the plain insides of e-* properties are moved there (see Collapsed);
+    with comments=False, comment h-cites are left empty (see `_empty_comments`)."""
     tree = LexborHTMLParser(text)
     for node in tree.css(_INERT):
         node.decompose()
@@ -147,7 +174,53 @@ def outline(text: str, collapsed: Collapsed | None = None) -> str:
         node.decompose()
     if collapsed is not None:
         collapsed.take(tree, roots)
+    if not comments:
+        _empty_comments(tree)
     return tree.html or ""
+
+
+_COMMENT_PROPERTY = {"u-comment", "p-comment"}
+_PROPERTY_PREFIXES = ("p-", "u-", "dt-", "e-")
+
+
+def _empty_comments(tree: LexborHTMLParser) -> None:
+    """Empty the comments that are h-cites (not h-entries, which are posts), keeping the
+    element and its classes: the entry still has a comment property and a nested item, so
+    mf2py implies nothing for it that it would not imply anyway. Most of a commented page's
+    items are its comments and their authors' cards; extraction reads none of them, except
+    through the all-cards lookups that use `whole()`. A comment inside another property
+    (an e-content's HTML, a p-*'s text) is left whole, as that property's value holds it."""
+    emptied = []
+    for node in tree.css('[class*="comment"]'):
+        classes = set((node.attributes.get("class") or "").split())
+        if not classes & _COMMENT_PROPERTY or "h-cite" not in classes or "h-entry" in classes:
+            continue
+        if _inside_property(node):
+            continue
+        emptied.append(node)
+    # Emptied once the search is done (no tree changes under lexbor's feet); a comment
+    # inside an emptied one goes with it, so its node is left alone.
+    gone: set[int] = set()
+    for node in emptied:
+        if node.mem_id in gone:
+            continue
+        children = list(node.iter(include_text=True))
+        gone.update(inner.mem_id for inner in node.traverse() if inner.mem_id != node.mem_id)
+        for child in children:
+            child.decompose()
+
+
+def _inside_property(node: Any) -> bool:
+    """Whether an ancestor below the nearest root is a p-*, u-*, dt-* or e-* property."""
+    parent = node.parent
+    while parent is not None:
+        classes = (parent.attributes.get("class") or "").split()
+        if _is_root(parent):
+            return False
+        if any(name.startswith(_PROPERTY_PREFIXES) for name in classes):
+            return True
+        parent = parent.parent
+    return False
 
 
 def _kept_in_head(node: Any) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -701,11 +700,12 @@ def _corpus_and_bench_pages() -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize(("name", "text", "target"), _corpus_and_bench_pages())
-def test_collapsing_plain_content_changes_no_extracted_field(
+def test_collapsed_content_and_empty_comments_change_no_extracted_field(
     monkeypatch: pytest.MonkeyPatch, name: str, text: str, target: str
 ) -> None:
     collapsed = _extracted(text, target)
-    monkeypatch.setattr(mf2, "parse", functools.partial(mf2.parse, collapse=False))
+    parse = mf2.parse  # the reference: mf2py given every element of the outline
+    monkeypatch.setattr(mf2, "parse", lambda text, url, **_: parse(text, url, collapse=False))
     whole = _extracted(text, target)
     if isinstance(whole, str):  # a page that says it is gone says so either way
         assert collapsed == whole
@@ -834,3 +834,48 @@ def test_a_long_text_is_summarized_from_its_start_as_from_the_whole(text: str, l
             cut = cut[:space]
         expected = cut.rstrip(" ,;:.-–—") + "…"
     assert summarize(text, length) == expected
+
+
+COMMENTED = """<html><body><article class="h-entry">{author}
+<div class="e-content"><p>Post with <a href="{target}">a link</a>.</p><p>More.</p></div>
+<ol><li class="u-comment h-cite"><a class="p-author h-card" href="https://alice.example/">
+<img class="u-photo" src="/alice.png" alt="">Alice Example</a>
+<p class="p-content">A comment that says a lot.</p></li></ol></article></body></html>"""
+
+
+def test_comments_are_left_empty_for_the_entry_but_not_inside_its_content() -> None:
+    html = COMMENTED.format(author="", target=TARGET)
+    assert "says a lot" not in mf2.outline(html, comments=False)
+    assert "says a lot" in mf2.outline(html)
+    inside = html.replace("<ol>", "<div class='e-summary'><ol>").replace("</ol>", "</ol></div>")
+    assert "says a lot" in mf2.outline(inside, comments=False)  # a property's value holds it
+
+
+def test_authorship_looks_through_every_card_of_the_page_comments_included() -> None:
+    from pingsvc.authorship import _cards
+
+    html = COMMENTED.format(author="", target=TARGET)
+    shallow = mf2.parse(html, SOURCE, comments=False)
+    names = [card["properties"]["name"][0] for card in _cards(shallow)]
+    assert names == [card["properties"]["name"][0] for card in _cards(mf2.parse(html, SOURCE))]
+    assert "Alice Example" in names
+
+
+def test_the_whole_page_is_parsed_only_when_asked_for_and_once() -> None:
+    html = COMMENTED.format(author="", target=TARGET)
+    calls: list[str] = []
+    real = mf2py.parse
+
+    def counting(**kwargs: Any) -> Any:
+        calls.append(kwargs["doc"])
+        return real(**kwargs)
+
+    shallow = mf2.parse(html, SOURCE, comments=False)
+    assert isinstance(shallow, mf2.Shallow)
+    import unittest.mock
+
+    with unittest.mock.patch.object(mf2.mf2py, "parse", counting):
+        assert mf2.whole(shallow) is mf2.whole(shallow)
+    assert len(calls) == 1 and "says a lot" in calls[0]
+    comment = shallow["items"][0]["properties"]["comment"][0]
+    assert comment["type"] == ["h-cite"] and "author" not in comment["properties"]
