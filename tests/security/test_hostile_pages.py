@@ -384,3 +384,15 @@ def test_a_real_worker_survives_hostile_pages_and_verifies_the_next_one(
         assert worker.proc.poll() is None  # still running
     finally:
         assert worker.stop() == 0
+
+
+def test_the_depth_check_refuses_one_level_past_the_limit_however_it_counts() -> None:
+    from pingsvc.errors import HostilePage
+    from pingsvc.hostile import check_structure
+
+    check_structure("<div>" * 64, "text/html", 64, is_json=False)  # few tags: counted only
+    check_structure("<div></div>" * 600, "text/html", 64, is_json=False)  # many, but flat
+    with pytest.raises(HostilePage):
+        check_structure("<div>" * 65, "text/html", 64, is_json=False)
+    with pytest.raises(HostilePage):
+        check_structure("<p>x</p>" * 100 + "<div>" * 65, "text/html", 64, is_json=False)
