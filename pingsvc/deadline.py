@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import logging
 import os
 import socket
 import threading
@@ -14,6 +15,8 @@ from typing import Any
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+log = logging.getLogger(__name__)
 
 
 class Deadline:
@@ -83,7 +86,7 @@ class _Watchdog:
 
     def add(self, deadline: Deadline) -> None:
         with self._wake:
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="pingsvc-fetch-deadlines", daemon=True
                 )
@@ -99,7 +102,10 @@ class _Watchdog:
                 while self._heap and (self._heap[0][2].done or self._heap[0][0] <= now):
                     _, _, deadline = heapq.heappop(self._heap)
                     if not deadline.done:
-                        deadline._expire()
+                        try:
+                            deadline._expire()
+                        except Exception:  # one odd socket must not end every later deadline
+                            log.exception("could not end a fetch past its time limit")
                 self._wake.wait(self._heap[0][0] - now if self._heap else None)
 
 

@@ -35,42 +35,35 @@ _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 # WHATWG MIME sniffing's "binary data bytes": no text document starts with these.
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 SNIFF_CHARS = 1445
-
-
-# One search per tag that counts: a comment opening, or an element that is neither void nor
-# implied-end (those never change the depth, so re skips them at C speed), up to its ">"
-# (optional, so a page without one is still read once, linearly).
-_COUNTED_TAG = re.compile(
-    r"<(?:(!--)|(/?)(?!(?i:"
-    + "|".join(sorted(VOID | IMPLIED_END, key=len, reverse=True))
-    + r")(?:[\s/>]|$))([a-zA-Z][^\s/>]*)[^>]*(>)?)"
-)
+_TAG = re.compile(r"<(!--|/?[a-zA-Z][^\s/>]*)")
 
 
 def html_depth(text: str, limit: int) -> int:
     """How deep `text`'s elements nest, as an HTML parser would build them (an estimate that
     errs high); stops counting once past `limit`."""
-    lower = ""
+    lower = text.lower()
     stack: list[str] = []
     open_names: Counter[str] = Counter()
-    foreign = deepest = pos = 0
-    search = _COUNTED_TAG.search
+    foreign = 0
+    deepest = 0
+    pos = 0
     while True:
-        match = search(text, pos)
+        match = _TAG.search(text, pos)
         if match is None:
             return deepest
-        comment, slash, name, closed = match.groups()
-        if comment:
+        token = match.group(1).lower()
+        if token == "!--":
             end = text.find("-->", match.end())
             if end < 0:
                 return deepest
             pos = end + 3
             continue
-        if closed is None:  # a tag never closed: nothing after it is markup
+        close = text.find(">", match.end())
+        if close < 0:
             return deepest
-        pos = match.end()
-        name = name.lower()
-        if slash:
+        pos = close + 1
+        if token.startswith("/"):
+            name = token[1:]
             if open_names[name]:  # an end tag closes its element and everything inside it
                 while stack:
                     popped = stack.pop()
@@ -80,10 +73,12 @@ def html_depth(text: str, limit: int) -> int:
                     if popped == name:
                         break
             continue
-        if foreign and text[pos - 2] == "/":
+        name = token
+        if name in VOID or name in IMPLIED_END:
+            continue
+        if foreign and text[close - 1] == "/":
             continue
         if name in RAW_TEXT:
-            lower = lower or text.lower()
             end = lower.find(f"</{name}", pos)
             if end < 0:
                 return max(deepest, len(stack) + 1)
@@ -92,10 +87,9 @@ def html_depth(text: str, limit: int) -> int:
         stack.append(name)
         open_names[name] += 1
         foreign += name in FOREIGN
-        if len(stack) > deepest:
-            deepest = len(stack)
-            if deepest > limit:
-                return deepest
+        deepest = max(deepest, len(stack))
+        if deepest > limit:
+            return deepest
 
 
 def json_depth(text: str, limit: int) -> int:

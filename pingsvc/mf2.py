@@ -189,7 +189,8 @@ def _empty_comments(tree: LexborHTMLParser) -> None:
     mf2py implies nothing for it that it would not imply anyway. Most of a commented page's
     items are its comments and their authors' cards; extraction reads none of them, except
     through the all-cards lookups that use `whole()`. A comment inside another property
-    (an e-content's HTML, a p-*'s text) is left whole, as that property's value holds it."""
+    (an e-content's HTML, a p-*'s text) is left whole, as that property's value holds it,
+    and so is one in an mf1 root (its properties are plain classes such as entry-content)."""
     emptied = []
     for node in tree.css('[class*="comment"]'):
         classes = set((node.attributes.get("class") or "").split())
@@ -211,16 +212,17 @@ def _empty_comments(tree: LexborHTMLParser) -> None:
 
 
 def _inside_property(node: Any) -> bool:
-    """Whether an ancestor below the nearest root is a p-*, u-*, dt-* or e-* property."""
+    """Whether an ancestor below the nearest root is a p-*, u-*, dt-* or e-* property, or
+    the nearest root is mf1 (whose properties, such as entry-content, are plain classes)."""
     parent = node.parent
     while parent is not None:
         classes = (parent.attributes.get("class") or "").split()
         if _is_root(parent):
-            return False
+            return not mf2_classes.root(classes, _NOT_ROOTS)
         if any(name.startswith(_PROPERTY_PREFIXES) for name in classes):
             return True
         parent = parent.parent
-    return False
+    return True  # in no root at all: nothing to gain, leave it
 
 
 def _kept_in_head(node: Any) -> bool:
@@ -239,6 +241,7 @@ _MEANINGFUL_CLASS = re.compile(
     re.IGNORECASE,
 )
 _E_PROPERTY = '[class*="e-"]'
+_READ_AS_TEXT = {"e-name", "e-summary"}
 _NO_TEXT = {"script", "style", "template"}
 
 
@@ -254,7 +257,8 @@ class Collapsed:
     can't occur in the page; `restore` puts its HTML back where mf2py's `html` has the word,
     and its text where any other string has it. The text is the element's text with images
     as their alt (else src) text, as mf2py's; its spacing is simpler, which post type
-    discovery, the one reader of an e-* `value`, does not see (it compares letters only).
+    discovery, the one reader of a collapsed `value`, does not see (it compares letters
+    only). e-name and e-summary, whose text extraction shows, are never collapsed.
     """
 
     text: str
@@ -270,7 +274,7 @@ class Collapsed:
         root_ids = {node.mem_id: node for node in roots}
         for node in tree.css(_E_PROPERTY):
             if self._collapsible(node, root_ids):
-                word = f"pingsvc{self.nonce}n{len(self.parts)}"
+                word = f"pingsvc{self.nonce}n{len(self.parts)}z"  # n1z is not inside n10z
                 self.parts[word] = ((node.inner_html or "").strip(), _text(node, base))
                 for child in list(node.iter(include_text=True)):
                     child.decompose()
@@ -279,6 +283,8 @@ class Collapsed:
     def _collapsible(self, node: Any, root_ids: dict[int, Any]) -> bool:
         classes = (node.attributes.get("class") or "").split()
         if not mf2_classes.has_embedded_class(classes) or node.mem_id in root_ids:
+            return False
+        if _READ_AS_TEXT & set(classes):  # extraction shows their value: mf2py's own spacing
             return False
         parent = node.parent
         while parent is not None and parent.mem_id not in root_ids:
@@ -306,25 +312,25 @@ class Collapsed:
 
 
 def _put_back(value: Any, parts: dict[str, tuple[str, str]], nonce: str) -> Any:
+    words = re.compile(f"pingsvc{nonce}n[0-9]+z")
+    return _put_back_in(value, parts, nonce, words)
+
+
+def _put_back_in(
+    value: Any, parts: dict[str, tuple[str, str]], nonce: str, words: re.Pattern[str]
+) -> Any:
     if isinstance(value, dict):
         for key, item in value.items():
             if key == "html" and isinstance(item, str) and nonce in item:
-                value[key] = _replace(item, parts, 0)
+                value[key] = words.sub(lambda word: parts[word[0]][0], item)
             else:
-                value[key] = _put_back(item, parts, nonce)
+                value[key] = _put_back_in(item, parts, nonce, words)
         return value
     if isinstance(value, list):
-        return [_put_back(item, parts, nonce) for item in value]
-    if isinstance(value, str) and nonce in value:
-        return _replace(value, parts, 1)
+        return [_put_back_in(item, parts, nonce, words) for item in value]
+    if isinstance(value, str) and nonce in value:  # one pass, each word looked up once
+        return words.sub(lambda word: parts[word[0]][1], value)
     return value
-
-
-def _replace(text: str, parts: dict[str, tuple[str, str]], which: int) -> str:
-    for word, pair in parts.items():
-        if word in text:
-            text = text.replace(word, pair[which])
-    return text
 
 
 def _base_url(tree: LexborHTMLParser, url: str) -> str:

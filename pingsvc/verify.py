@@ -52,14 +52,19 @@ def html_links(html: str | LexborHTMLParser, page_url: str, path: str = "") -> I
     for node in tree.css(_SELECTOR):
         value = node.attributes.get(LINK_ATTRIBUTES.get(node.tag or "", "href"))
         if value and (not path or _may_resolve_to(value.strip(), path, segment)):
-            yield urljoin(base, value)
+            yield urljoin(base, value.strip())
+
+
+_URL_IGNORED = dict.fromkeys(map(ord, "\t\r\n"))
 
 
 def _may_resolve_to(reference: str, path: str, segment: str) -> bool:
     """Whether `reference` may resolve to a URL whose path is `path` (trailing slashes
     aside). Paths are compared as written, so an absolute URL must contain it unless dot
     segments move it; a relative one, against any base, ends in its own last segment unless
-    that is empty, "." or "..". A cheap test that never says no to a link that matches."""
+    that is empty, "." or "..". A cheap test that never says no to a link that matches.
+    Tabs and line breaks are dropped first, as urlsplit (and browsers) drop them anywhere."""
+    reference = reference.translate(_URL_IGNORED)
     own_path = reference.split("#", 1)[0].split("?", 1)[0]
     if reference[:8].lower().startswith(("http://", "https://", "//")):
         return path in reference or "/." in own_path

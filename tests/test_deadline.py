@@ -77,3 +77,16 @@ def test_a_forked_child_gets_a_watchdog_of_its_own() -> None:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_socket_that_cannot_be_shut_does_not_stop_later_deadlines() -> None:
+    class Odd:
+        """Not a socket: socket.socket.shutdown refuses it with a TypeError."""
+
+    with Deadline(0.02) as odd:
+        odd.watch(Odd())  # type: ignore[arg-type]
+        time.sleep(0.1)
+    mine, theirs = socket.socketpair()
+    with mine, theirs, Deadline(0.05) as deadline:
+        deadline.watch(mine)
+        assert _is_shut(mine)

@@ -879,3 +879,31 @@ def test_the_whole_page_is_parsed_only_when_asked_for_and_once() -> None:
     assert len(calls) == 1 and "says a lot" in calls[0]
     comment = shallow["items"][0]["properties"]["comment"][0]
     assert comment["type"] == ["h-cite"] and "author" not in comment["properties"]
+
+
+def test_a_feed_of_many_entries_gets_each_its_own_content_back() -> None:
+    posts = "".join(
+        f"<article class='h-entry'><h2 class='p-name'>Title {i}</h2><div class='e-content'>"
+        f"<p>Post number {i} body.</p><p>More {i}.</p></div></article>"
+        for i in range(12)
+    )
+    items = mf2.parse(f"<div class='h-feed'>{posts}</div>", SOURCE)["items"][0]["children"]
+    assert [mf2.first(item, "content")["html"] for item in items] == [
+        f"<p>Post number {i} body.</p><p>More {i}.</p>" for i in range(12)
+    ]
+
+
+def test_a_comment_in_an_mf1_entry_content_is_kept_whole() -> None:
+    html = (
+        "<article class='hentry'><h1 class='entry-title'>T</h1><div class='entry-content'>"
+        "<p>Text</p><div class='p-comment h-cite'><p>quoted comment with "
+        "<a href='https://t.example/y'>link</a></p></div></div></article>"
+    )
+    assert "quoted comment" in mf2.outline(html, comments=False)
+
+
+def test_a_summary_keeps_mf2pys_own_text() -> None:
+    html = h_entry("<div class='e-summary'><ul><li>one</li><li>two</li></ul></div>")
+    collapsed = mf2.Collapsed(html, SOURCE)
+    mf2.outline(html, collapsed)
+    assert collapsed.parts == {}

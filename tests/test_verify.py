@@ -129,6 +129,8 @@ REFERENCES = [
     "/post/1/.", "/post/x/../1", "https://blog.example/post/x/../1", "https://blog.example/./post/1",
     "?", "#top", "", ".", "..", "/", "./", "/post/", "/post/12", "https://blog.example/post/12",
     "https://blog.example/post/1?x=1", "https://blog.example/post/1#c-2", "/post/1\t", " /post/1",
+    "https://blog.example/po\nst/1", "/po\tst/1", "/post/\r1", "htt\tps://blog.example/post/1",
+    "po\nst/1",
 ]  # fmt: skip
 
 

@@ -396,3 +396,16 @@ def test_the_depth_check_refuses_one_level_past_the_limit_however_it_counts() ->
         check_structure("<div>" * 65, "text/html", 64, is_json=False)
     with pytest.raises(HostilePage):
         check_structure("<p>x</p>" * 100 + "<div>" * 65, "text/html", 64, is_json=False)
+
+
+@pytest.mark.parametrize(
+    "opening",
+    ['<img alt="<!--">', '<br title="<script>">', '<p class="<!--">', '<input value="<textarea>">'],
+)
+def test_markup_inside_an_attribute_of_a_void_tag_hides_no_nesting(opening: str) -> None:
+    from pingsvc.errors import HostilePage
+    from pingsvc.hostile import check_structure
+
+    assert html_depth(opening + "<div>" * 5000, 100) == 101
+    with pytest.raises(HostilePage):
+        check_structure(opening + "<div>" * 5000, "text/html", 100, is_json=False)
