@@ -80,7 +80,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Workers started by `pingsvc serve`: processes (0: one per core, at most 4; parsing pages
     # is CPU work, so one process uses one core), and threads in each.
     "WORKER_PROCESSES": (0, int),
-    "WORKER_CONCURRENCY": (4, int),
+    "WORKER_CONCURRENCY": (8, int),
     "WORKER_POOL": ("threads", str),
     "LOG_LEVEL": ("INFO", str),
     # Celery queue name (lets several installs, or test runs, share one Redis).
