@@ -16,17 +16,22 @@ app = flask_app.extensions["celery"]
 app.conf.beat_schedule = beat_schedule(flask_app.config)
 
 
+MAX_WORKER_POOL = 16
+
+
 @worker_init.connect
 def _size_pool(sender: Any = None, **_: Any) -> None:
-    """A threads pool runs `concurrency` tasks at once, each holding a connection: keep that
-    many open instead of opening and closing the overflow's around every task. Nothing has
-    connected yet, so the engine is simply replaced."""
+    """A threads pool runs `concurrency` tasks at once, each holding a connection while it
+    reads or writes (not while it fetches): keep up to 16 open instead of opening and
+    closing the overflow's around every task, and no more, so that a few 32-thread workers
+    stay well within PostgreSQL's 100 connections. Nothing has connected yet, so the engine
+    is simply replaced."""
     concurrency = int(getattr(sender, "concurrency", 0) or 0)
     shared = flask_app.extensions["pingsvc"]
     if "thread" in str(getattr(sender, "pool_cls", "")).lower() and concurrency > POOL_SIZE:
         old = shared.db
         flask_app.extensions["pingsvc"] = dataclasses.replace(
-            shared, db=Database(old.url, pool_size=concurrency)
+            shared, db=Database(old.url, pool_size=min(concurrency, MAX_WORKER_POOL))
         )
         old.dispose()
 
