@@ -115,3 +115,13 @@ def production_settings(
 ) -> dict[str, str]:
     """The settings of a production install: PostgreSQL and Redis."""
     return {**settings, "PINGSVC_DATABASE_URL": postgres_url, "PINGSVC_REDIS_URL": redis_url}
+
+
+@pytest.fixture
+def production_app(
+    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Flask]:
+    """The app of a production install, its database connections closed afterwards."""
+    app = make_app(production_settings, monkeypatch)
+    yield app
+    services(app).db.dispose()

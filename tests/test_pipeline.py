@@ -12,7 +12,7 @@ from flask import Flask
 from pingsvc import pipeline, services
 from pingsvc.models import Mention
 from pingsvc.receive import accept
-from tests.conftest import TARGET, make_app
+from tests.conftest import TARGET
 from tests.support.pageserver import PageServer
 from tests.support.services import wait_for
 
@@ -233,13 +233,9 @@ def test_a_verdict_takes_seven_round_trips_and_an_unchanged_one_six(
 
 @pytest.mark.integration
 def test_a_verdict_takes_seven_round_trips_on_postgresql_with_no_pings(
-    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch, pages: PageServer
+    production_app: Flask, monkeypatch: pytest.MonkeyPatch, pages: PageServer
 ) -> None:
-    app = make_app(production_settings, monkeypatch)
-    try:
-        _count_round_trips(app, pages, monkeypatch)
-    finally:
-        services(app).db.dispose()
+    _count_round_trips(production_app, pages, monkeypatch)
 
 
 def _resend_while_reading(app: Flask, pages: PageServer, path: str) -> None:
@@ -272,10 +268,6 @@ def test_a_resend_while_the_page_is_read_keeps_the_stored_verdict_queued(
 
 @pytest.mark.integration
 def test_a_resend_while_the_page_is_read_keeps_the_verdict_queued_on_postgresql(
-    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch, pages: PageServer
+    production_app: Flask, pages: PageServer
 ) -> None:
-    app = make_app(production_settings, monkeypatch)
-    try:
-        _resend_while_reading(app, pages, "/p/resent-while-read-pg")
-    finally:
-        services(app).db.dispose()
+    _resend_while_reading(production_app, pages, "/p/resent-while-read-pg")

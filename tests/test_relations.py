@@ -201,20 +201,15 @@ def test_a_page_that_now_says_410_gone_in_a_meta_tag_disappears_from_the_api(
 
 
 @pytest.mark.integration
-def test_threads_and_duplicates_on_postgresql(
-    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch, pages: PageServer
-) -> None:
-    app = make_app(production_settings, monkeypatch)
-    try:
-        original, copy = original_and_copy(pages, "pg")
-        kept = verify(app, original)
-        duplicate = verify(app, copy)
-        child = verify(app, pages.add("/pg/reply", reply_to(f"{TARGET}#mention-{kept}", copy)))
-        assert row(app, duplicate).duplicate_of_id == kept
-        assert row(app, child).parent_id == kept
-        assert [c["wm-id"] for c in shown(app)] == [kept, child]
-    finally:
-        services(app).db.dispose()
+def test_threads_and_duplicates_on_postgresql(production_app: Flask, pages: PageServer) -> None:
+    app = production_app
+    original, copy = original_and_copy(pages, "pg")
+    kept = verify(app, original)
+    duplicate = verify(app, copy)
+    child = verify(app, pages.add("/pg/reply", reply_to(f"{TARGET}#mention-{kept}", copy)))
+    assert row(app, duplicate).duplicate_of_id == kept
+    assert row(app, child).parent_id == kept
+    assert [c["wm-id"] for c in shown(app)] == [kept, child]
 
 
 def test_the_summary_length_setting_reaches_extraction(
