@@ -227,9 +227,11 @@ def _previous_status(session: Session, source: str, target: str) -> str | None:
         source, target = normalize_url(source, "source"), normalize_url(target, "target")
     except PingError:
         return None
-    return session.scalar(
+    status = session.scalar(
         select(Mention.status).where(Mention.source == source, Mention.target == target)
     )
+    session.rollback()  # give the connection back: accept() may use one of its own
+    return status
 
 
 def wait_for_verdict(

@@ -215,9 +215,21 @@ def finish(
     return Outcome(status, reason, changed, changed and bool(listeners))
 
 
+# The store's first statement: a write that changes nothing but locks the mention's row (and,
+# on SQLite, the database), so what the store reads next is what is committed by then, and
+# nothing written meanwhile (the owner's decision, a parent or original marking this row)
+# is overwritten by a write built from an older read: those writers wait for this one.
+_LOCK = (
+    update(_mention)
+    .where(_mention.c.id == bindparam("mention_id"))
+    .values(attempts=_mention.c.attempts)
+)
+
+
 def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
-    """Store a verified mention: one SELECT for the verdict's inputs, relations (one SELECT,
-    writes only when they change something), one UPDATE, in one transaction."""
+    """Store a verified mention: lock its row, one SELECT for the verdict's inputs,
+    relations (one SELECT, writes only when they change something), one UPDATE, in one
+    transaction."""
     digest = content_hash(data)
     inputs = {
         "mention_id": claim.mention_id,
@@ -225,6 +237,7 @@ def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
         "domains": moderation.source_domains(claim.source),
     }
     with db.engine.begin() as conn:
+        conn.execute(_LOCK, {"mention_id": claim.mention_id})
         row = conn.execute(_STANDING, inputs).first()
         if row is None:
             return None
