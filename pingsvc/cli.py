@@ -113,12 +113,10 @@ def serve(host: str, port: int) -> None:
     upgrade(app.config["DATABASE_URL"])
     base = app.config["BASE_URL"]
     mode = "PostgreSQL/Redis" if app.config.get("REDIS_URL") else "embedded (SQLite, no Redis)"
-    workers = worker_processes(int(app.config["WORKER_PROCESSES"]))
+    workers, env = worker_processes(int(app.config["WORKER_PROCESSES"])), _worker_env(app)
     children = [  # one worker runs the scheduler too
         subprocess.Popen(
-            _worker_command(app, index == 0, index),
-            env=_worker_env(app),
-            preexec_fn=_stop_with_parent,
+            _worker_command(app, index == 0, index), env=env, preexec_fn=_stop_with_parent
         )
         for index in range(workers)
     ]

@@ -191,14 +191,19 @@ def _normal_head(text: str, length: int) -> str:
         cut *= 4
 
 
+def _outgrows(text: str, name: str) -> bool:
+    """Whether `text` has more letters and digits than `name` has characters (decomposed):
+    then its letters can't all be within the name, which is mf2util.is_name_a_title's test.
+    Reads only as much of `text` as it takes to tell."""
+    budget = len(unicodedata.normalize("NFKD", name))
+    return len(_normal_head(text, budget + 1)) > budget
+
+
 def is_name_a_title(name: str, content: str | None) -> bool:
     """mf2util.is_name_a_title (the content's letters are not all in the name), without
-    normalizing a whole long post: when its first part alone has more letters than the name
-    has characters, the content can't be within the name."""
-    if content and name and len(content) > 256:
-        budget = len(unicodedata.normalize("NFKD", name))
-        if len(_normal_head(content, budget + 1)) > budget:
-            return True
+    normalizing a whole long post when its start already outgrows the name."""
+    if content and name and len(content) > 256 and _outgrows(content, name):
+        return True
     return bool(mf2util.is_name_a_title(name, content))
 
 
@@ -209,10 +214,8 @@ def post_type(entry: mf2.Item) -> str:
     content = mf2.first(entry, "content")
     value = content.get("value") if isinstance(content, dict) else None
     if name and isinstance(value, str) and len(value) > 256:
-        budget = len(unicodedata.normalize("NFKD", name))
-        cut = max(256, 8 * budget + 64)
-        head = value[:cut]
-        if len(_normal_head(head, budget + 1)) > budget:
+        head = value[: max(256, 8 * len(unicodedata.normalize("NFKD", name)) + 64)]
+        if _outgrows(head, name):
             props = {**entry.get("properties", {}), "content": [{**content, "value": head}]}
             entry = {**entry, "properties": props}
     return str(mf2util.post_type_discovery(entry))

@@ -40,10 +40,9 @@ _ROOTS = re.compile(r"(?:h-entry|h-feed|h-card|h-cite|hentry|hfeed|vcard)\b")
 # top level only (2.0.2): nested in an entry, an "h-full" div still becomes a child item that
 # swallows the entry's e-content. So they are taken out of class attributes before parsing.
 _CLASS_ATTRIBUTE = re.compile(r"""(\sclass\s*=\s*)("[^"]*"|'[^']*')""", re.IGNORECASE)
-_TAILWIND_ROOTS = re.compile(
-    r"(?<![\w:/-])h-(?:auto|fit|full|max|min|px|screen|dvh|svh|lvh|lh)(?![\w:/-])"
-)
-_TAILWIND_SCAN = re.compile(r"h-(?:auto|fit|full|max|min|px|screen|dvh|svh|lvh|lh)(?![\w:/-])")
+_TAILWIND_HEIGHT = r"h-(?:auto|fit|full|max|min|px|screen|dvh|svh|lvh|lh)(?![\w:/-])"
+_TAILWIND_ROOTS = re.compile(r"(?<![\w:/-])" + _TAILWIND_HEIGHT)  # in a class attribute
+_TAILWIND_SCAN = re.compile(_TAILWIND_HEIGHT)  # page-wide: what precedes is checked apart
 
 
 def _starts_word(text: str, pattern: re.Pattern[str], also: str = "") -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, FromClause, ScalarSelect, bindparam, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from pingsvc.errors import PingError
 from pingsvc.models import (
@@ -40,7 +40,7 @@ def source_domains(source: str) -> list[str]:
     return sorted({host, *(".".join(parts[i:]) for i in range(1, len(parts) - 1))})
 
 
-def blocking_rule(site_id: ColumnElement[int]) -> ColumnElement[bool]:
+def blocking_rule(site_id: ColumnElement[int] | QueryableAttribute[int]) -> ColumnElement[bool]:
     """Whether a block rule refuses the source bound as `source` (its `source_domains` bound
     as `domains`) on the site `site_id` or on every site, as a correlated EXISTS."""
     return exists().where(

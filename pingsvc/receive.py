@@ -9,14 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, select
+from sqlalchemy import and_, bindparam, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from pingsvc import metrics
+from pingsvc import metrics, moderation
 from pingsvc.db import Database
 from pingsvc.errors import Blocked, InvalidSource, TargetNotSupported
-from pingsvc.models import BlockRule, Mention, Site, utcnow
+from pingsvc.models import Mention, Site, utcnow
 from pingsvc.urls import host_of, normalize_url, same_document, target_key
 
 log = logging.getLogger(__name__)
@@ -40,26 +40,10 @@ def find_site(session: Session, target: str) -> Site | None:
 # The two statements of a request are built once per dialect, with bound parameters:
 # building SQLAlchemy expressions anew cost more than running them.
 _CHECK = (
-    select(
-        Site.id,
-        exists().where(  # the same rule as moderation.blocking_rule, as a correlated EXISTS
-            (BlockRule.site_id == Site.id) | BlockRule.site_id.is_(None),
-            (
-                (BlockRule.kind == "domain")
-                & BlockRule.value.in_(bindparam("domains", expanding=True))
-            )
-            | ((BlockRule.kind == "url") & (BlockRule.value == bindparam("source"))),
-        ),
-    )
+    select(Site.id, moderation.blocking_rule(Site.id))
     .where(Site.host == bindparam("host"))
     .limit(1)
 )
-
-
-def _domains(host: str) -> list[str]:
-    """The host and its parent domains (not the bare TLD): what a domain block rule names."""
-    parts = host.split(".")
-    return sorted({host, *(".".join(parts[i:]) for i in range(1, len(parts) - 1))})
 
 
 def normal_pair(source: str, target: str) -> tuple[str, str]:
@@ -92,7 +76,7 @@ def check(session: Session, source: str, target: str) -> tuple[str, str, int]:
     row = (
         session.connection()
         .execute(  # Core: no ORM layer for a plain row
-            _CHECK, {"host": host, "source": source, "domains": _domains(host_of(source))}
+            _CHECK, {"host": host, "source": source, "domains": moderation.source_domains(source)}
         )
         .first()
     )
@@ -201,7 +185,7 @@ def _upsert_in_one_statement(
     source_host = host_of(source)
     params = {
         "host": host,
-        "domains": _domains(source_host),
+        "domains": moderation.source_domains(source),
         "source": source,
         "source_host": source_host,
         "target": target,

@@ -12,7 +12,6 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     DateTime,
     String,
     Table,
@@ -43,12 +42,6 @@ class Outcome:
     # Someone listens for this site's changes (an active webhook, or e-mail to the owner):
     # without one, queueing the notification task would be work for nothing.
     notify: bool = True
-
-
-def _autocommit(db: Database) -> Connection:
-    """A connection whose statements commit on their own: a unit of work that is one
-    statement needs no BEGIN and COMMIT round trips."""
-    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 # The tables, for Core statements (ORM attributes would add the ORM's work to each).
@@ -173,7 +166,7 @@ class Claim:
 
 def claim(db: Database, mention_id: int) -> Claim | None:
     """Count a try of a queued verification; None for an unknown id or one not queued."""
-    with _autocommit(db) as conn:
+    with db.autocommit.connect() as conn:  # one statement: no BEGIN and COMMIT
         claimed = conn.execute(_CLAIM, {"mention_id": mention_id}).first()
     if claimed is None:
         return None
@@ -185,7 +178,7 @@ def note_retry(db: Database, mention_id: int, reason: str, countdown: float) -> 
     """A transient failure: keep the mention pending with the error, queued again in
     `countdown` seconds."""
     queued_at = utcnow() + timedelta(seconds=countdown)
-    with _autocommit(db) as conn:
+    with db.autocommit.connect() as conn:  # one statement: no BEGIN and COMMIT
         conn.execute(_RETRY, {"mention_id": mention_id, "error": reason, "queued_at": queued_at})
 
 
