@@ -156,21 +156,19 @@ def outline(text: str, collapsed: Collapsed | None = None, *, comments: bool = T
         while parent is not None and parent.mem_id not in above:
             above.add(parent.mem_id)
             parent = parent.parent
-    body = tree.body
-    stack = list(body.iter()) if body is not None else []
+    # One walk from <html> down: a root is kept whole wherever it is, <html>, <head> and
+    # <body> included (a body.h-entry is a common theme's whole post); <head> and <body>
+    # themselves always stay, and in <head> so do <base> and rel=me.
+    top = tree.root
+    stack = [top] if top is not None else []
     while stack:  # iterative: pages may nest deeply
         node = stack.pop()
         if node.mem_id in inside:
             continue
-        if node.mem_id in above:
+        if node.mem_id in above or node.tag in ("html", "head", "body"):
             stack.extend(node.iter())
-        else:
+        elif not _kept_in_head(node):
             node.decompose()
-    head = tree.head
-    for node in list(head.iter()) if head is not None else []:
-        if node.mem_id in inside or node.mem_id in above or _kept_in_head(node):
-            continue
-        node.decompose()
     if collapsed is not None:
         collapsed.take(tree, roots)
     if not comments:
@@ -225,7 +223,10 @@ def _inside_property(node: Any) -> bool:
 
 
 def _kept_in_head(node: Any) -> bool:
-    """<base> (mf2py resolves URLs with it) and rel=me links (authorship reads them)."""
+    """<base> (mf2py resolves URLs with it) and rel=me links (authorship reads them), in <head>."""
+    parent = node.parent
+    if parent is None or parent.tag != "head":
+        return False
     if node.tag == "base":
         return True
     return node.tag == "link" and "me" in (node.attributes.get("rel") or "").lower().split()
@@ -241,6 +242,7 @@ _MEANINGFUL_CLASS = re.compile(
 )
 _E_PROPERTY = '[class*="e-"]'
 _READ_AS_TEXT = {"e-name", "e-summary"}
+_TEXT_PROPERTY_PREFIXES = ("p-", "u-", "dt-")
 _NO_TEXT = {"script", "style", "template"}
 
 
@@ -257,7 +259,8 @@ class Collapsed:
     and its text where any other string has it. The text is the element's text with images
     as their alt (else src) text, as mf2py's; its spacing is simpler, which post type
     discovery, the one reader of a collapsed `value`, does not see (it compares letters
-    only). e-name and e-summary, whose text extraction shows, are never collapsed.
+    only). e-name and e-summary, whose text extraction shows, are never collapsed, nor is an
+    element that is also a p-*, u-* or dt-* property (its text is that property's value).
     """
 
     text: str
@@ -285,6 +288,8 @@ class Collapsed:
             return False
         if _READ_AS_TEXT & set(classes):  # extraction shows their value: mf2py's own spacing
             return False
+        if any(name.startswith(_TEXT_PROPERTY_PREFIXES) for name in classes):
+            return False  # also a p-name (Known's "p-name e-content"): mf2py reads its text
         parent = node.parent
         while parent is not None and parent.mem_id not in root_ids:
             parent = parent.parent

@@ -93,7 +93,7 @@ def test_corpus_page_extracts_as_expected(
 
 def check(data: MentionData, expected: dict[str, Any], url: str) -> None:
     got = data.as_dict()
-    for key in ("property", "rsvp", "author_name", "name"):
+    for key in ("property", "post_type", "rsvp", "author_name", "name"):
         if key in expected:
             assert got[key] == expected[key], key
     if "author_url" in expected:

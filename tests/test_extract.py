@@ -659,6 +659,45 @@ MF_PAGES = [
     and mf2.may_have_microformats(decode_body(p.read_bytes(), None))
 ]
 
+_NAV = "<header><nav><a href='/'>Home</a> <a href='/about'>About</a></nav></header>"
+_FOOT = "<footer><p>&copy; 2024 <a href='/feed.xml'>Feed</a></p></footer>"
+_REPLY = (
+    f"<a class='u-in-reply-to' href='{TARGET}'>in reply to</a>"
+    "<span class='p-name e-content'>This is a reply, <b>with markup</b>.</span>"
+    "<time class='dt-published' datetime='2024-03-05T10:12:00+01:00'>5 March</time>"
+    "<a class='p-author h-card' href='https://alice.example/'>Alice Example</a>"
+)
+_HEAD = "<head><title>A reply</title><link rel='me' href='https://alice.example/'></head>"
+# Where a root may stand, and what mf2py must see of it: the outline keeps a root whole
+# wherever it is, and mf2py ignores <template> as browsers do.
+ROOT_PLACEMENTS = {
+    "root-on-body": f"<html>{_HEAD}<body class='h-entry'>{_NAV}{_REPLY}{_FOOT}</body></html>",
+    "root-on-html": f"<html class='h-entry'>{_HEAD}<body>{_NAV}{_REPLY}{_FOOT}</body></html>",
+    "root-on-head": "<html><head class='h-entry'><title>The head's title</title></head>"
+    f"<body>{_NAV}<p class='e-content'>Hi <a href='{TARGET}'>there</a></p></body></html>",
+    "card-in-head": "<html><head><title>t</title><div class='h-card'>Alice in head</div></head>"
+    f"<body><article class='h-entry'>{_REPLY}</article></body></html>",
+    "mf1-in-body-root": "<html><body class='h-entry'><div id='page' class='hfeed site'>"
+    "<h1 class='entry-title'><span class='p-name'>title</span></h1> other content"
+    f"<div class='entry-content'><div class='e-content'>a <a href='{TARGET}'>link</a></div>"
+    "</div></div></body></html>",
+    "comment-in-body-root": f"<html><body class='h-entry'>{_NAV}{_REPLY}<ol>"
+    "<li class='u-comment h-cite'><a class='p-author h-card' href='https://bob.example/'>Bob"
+    "</a><p class='p-content'>A comment.</p></li></ol>{_FOOT}</body></html>",
+    "template-roots": f"<html><body>{_NAV}<template><div class='h-entry'><p class='e-content'>"
+    "never shown</p></div></template><article class='h-entry'><div class='e-content'><p>Real "
+    f"<a href='{TARGET}'>post</a></p><template><span class='h-card'>Ghost</span></template>"
+    "<p>More text.</p></div></article></body></html>",
+    "template-in-body-root": f"<html><body class='h-entry'>{_REPLY}<template><p class='p-name'>"
+    "not this</p><div class='h-card'>Ghost</div></template></body></html>",
+    "nested-roots": f"<html><body>{_NAV}<main><div class='h-feed'><span class='p-name'>Notes"
+    "</span><article class='h-entry'><div class='u-in-reply-to h-cite'><a class='u-url' "
+    f"href='{TARGET}'>the post</a> by <span class='p-author h-card'>Bob</span></div>"
+    "<div class='e-content'><p>Quoting:</p><blockquote class='h-entry'><p class='p-name'>Inner"
+    "</p></blockquote></div><a class='p-author h-card' href='https://alice.example/'>Alice</a>"
+    f"</article></div></main>{_FOOT}</body></html>",
+}
+
 
 def _comparable(value: Any, base: str) -> Any:
     """mf2 items with each e-* property as a reader gets it: its HTML sanitized (which also
@@ -681,9 +720,15 @@ def _base(text: str) -> str:
     return mf2._base_url(LexborHTMLParser(text), SOURCE)
 
 
-@pytest.mark.parametrize("name", MF_PAGES)
+def _equivalence_page(name: str) -> str:
+    if name in ROOT_PLACEMENTS:
+        return ROOT_PLACEMENTS[name]
+    return decode_body((PAGES / name).read_bytes(), None)
+
+
+@pytest.mark.parametrize("name", [*MF_PAGES, *ROOT_PLACEMENTS])
 def test_the_outline_gives_mf2py_the_same_items_as_the_whole_page(name: str) -> None:
-    text = decode_body((PAGES / name).read_bytes(), None)
+    text = _equivalence_page(name)
     whole = mf2py.parse(doc=text, url=SOURCE, html_parser="lxml", filter_roots=True)
     assert mf2.parse(text, SOURCE, collapse=False)["items"] == whole["items"]
     base = _base(text)
@@ -695,6 +740,7 @@ def _corpus_and_bench_pages() -> list[tuple[str, str, str]]:
     from bench.pages import target as bench_target
 
     pages = [(name, decode_body((PAGES / name).read_bytes(), None), TARGET) for name in MF_PAGES]
+    pages += [(name, text, TARGET) for name, text in ROOT_PLACEMENTS.items()]
     pages += [(f"bench-{i}", bench_page(i, bench_target(i)), bench_target(i)) for i in range(16)]
     return pages
 
@@ -768,6 +814,24 @@ def test_content_that_means_something_to_mf2py_is_not_collapsed(inside: str) -> 
     collapsed = mf2.Collapsed(html, SOURCE)
     mf2.outline(html, collapsed)
     assert collapsed.parts == {}
+
+
+def test_a_reply_whose_root_is_body_keeps_its_content_name_date_and_type() -> None:
+    data = run(ROOT_PLACEMENTS["root-on-body"])
+    assert data.property == "in-reply-to" and data.post_type == "reply"
+    assert data.content_text == "This is a reply, with markup."
+    assert data.in_reply_to == [TARGET]
+    assert data.published == "2024-03-05T10:12:00+01:00"
+    assert data.author_name == "Alice Example"
+    assert "Home" not in (data.content_text or "")  # the navigation is not the post
+
+
+def test_a_root_on_html_or_head_keeps_what_is_inside_it() -> None:
+    entry = mf2.parse(ROOT_PLACEMENTS["root-on-html"], SOURCE)["items"][0]
+    assert mf2.first(entry, "in-reply-to") == TARGET
+    assert mf2.first(entry, "content")["value"] == "This is a reply, with markup."
+    entry = mf2.parse(ROOT_PLACEMENTS["root-on-head"], SOURCE)["items"][0]
+    assert entry["properties"]["name"] == ["The head's title"]
 
 
 def test_the_outline_drops_what_is_outside_every_microformat() -> None:

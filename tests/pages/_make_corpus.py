@@ -490,7 +490,7 @@ PLAUSIBLE = """<script defer data-domain="{{domain}}" src="/js/script.js"></scri
 
 def static_page(title, body, site, domain, extra_head="", lang="en",
                 nav=(("/notes/", "Notes"), ("/articles/", "Articles"),
-                     ("/about/", "About"))):
+                     ("/about/", "About")), body_attrs=""):
     navhtml = "\n      ".join('<a href="%s">%s</a>' % n for n in nav)
     return T("""<!doctype html>
 <html lang="{{lang}}">
@@ -508,7 +508,7 @@ def static_page(title, body, site, domain, extra_head="", lang="en",
 {{extra_head}}
   {{plausible}}
 </head>
-<body>
+<body{{body_attrs}}>
   <a class="visually-hidden" href="#main">Skip to content</a>
   <header class="site-header">
     <a href="/" rel="home"><strong>{{site}}</strong></a>
@@ -527,7 +527,8 @@ def static_page(title, body, site, domain, extra_head="", lang="en",
 </body>
 </html>
 """, lang=lang, title=title, site=site, css=STATIC_CSS, extra_head=extra_head,
-             plausible=T(PLAUSIBLE, domain=domain), nav=navhtml, body=body)
+             plausible=T(PLAUSIBLE, domain=domain), nav=navhtml, body=body,
+             body_attrs=body_attrs)
 
 
 # ---------------------------------------------------------------------------
@@ -2642,6 +2643,70 @@ page("feed-blogroll-link.html", static_page(
     "author_url": "/",
     "name": "Ines Carvalho",
     "content_contains": "Receiving webmentions without a database, the guide I used for this site\u2019s replies",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 43. A reply whose microformat root is <body> itself (Known and several
+#     themes put h-entry there): the reply's properties sit among the
+#     site's header, navigation and footer.
+# ---------------------------------------------------------------------------
+page("body-h-entry-reply.html", static_page(
+    "Re: Receiving webmentions without a database \u2014 Anjali Rao",
+    """    <article class="post">
+      <p class="reply-context">In reply to <a class="u-in-reply-to" href="https://blog.example/post/1">Receiving webmentions without a database</a></p>
+      <div class="p-name e-content">
+        <p>Queueing the verification was the part I was missing. My endpoint answered in four seconds on a bad day, and senders gave up before it finished.</p>
+        <p>I now store the pair, answer 202 and check the source from a worker; the slow sites no longer hold anything up.</p>
+      </div>
+      <p class="post-meta">
+        <a class="p-author h-card" href="/"><img class="avatar" src="/img/anjali.jpg" alt="">Anjali Rao</a>
+        &middot; <a class="u-url" href="/2024/04/12/queue/"><time class="dt-published" datetime="2024-04-12T08:30:00+05:30">12 April 2024</time></a>
+      </p>
+    </article>
+""", "Anjali Rao", "anjali.example", body_attrs=' class="h-entry"'), {
+    "links": True,
+    "property": "in-reply-to",
+    "post_type": "reply",
+    "author_name": "Anjali Rao",
+    "author_url": "/",
+    "name": None,
+    "published": "2024-04-12T08:30:00+05:30",
+    "content_contains": "Queueing the verification was the part I was missing.",
+    "encoding": "utf-8",
+})
+
+# ---------------------------------------------------------------------------
+# 44. A checkin (OwnYourSwarm style) on a <body class="h-entry"> page: the
+#     place is a nested p-checkin h-card, the note mentions the target in
+#     e-content, the photo is the entry's.
+# ---------------------------------------------------------------------------
+page("checkin-body-h-entry.html", static_page(
+    "Checked in at Caf\u00e9 Lindqvist \u2014 Marta Nowak",
+    """    <div class="checkin">
+      <div class="p-checkin h-card venue">
+        Checked in at <a class="p-name u-url" href="https://places.example/venue/4812">Caf\u00e9 Lindqvist</a>,
+        <span class="p-street-address">Storgatan 12</span>, <span class="p-locality">Ume\u00e5</span>,
+        <span class="p-country-name">Sweden</span>
+        <data class="p-latitude" value="63.8258"></data><data class="p-longitude" value="20.2630"></data>
+      </div>
+      <div class="e-content">
+        <p>Reading <a href="https://blog.example/post/1">Receiving webmentions without a database</a> over a cardamom bun; going to try the worker queue on my own site tonight.</p>
+      </div>
+      <img class="u-photo" src="/photos/2024/04/bun.jpg" alt="A cardamom bun next to a laptop">
+      <p class="post-meta">
+        <a class="p-author h-card" href="/">Marta Nowak</a>
+        &middot; <a class="u-url" href="/2024/04/20/checkin/"><time class="dt-published" datetime="2024-04-20T15:04:00+02:00">20 April 2024</time></a>
+      </p>
+    </div>
+""", "Marta Nowak", "marta.example", body_attrs=' class="h-entry"'), {
+    "links": True,
+    "property": "mention-of",
+    "author_name": "Marta Nowak",
+    "author_url": "/",
+    "name": None,
+    "published": "2024-04-20T15:04:00+02:00",
+    "content_contains": "Reading Receiving webmentions without a database over a cardamom bun",
     "encoding": "utf-8",
 })
 
