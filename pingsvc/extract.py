@@ -67,6 +67,9 @@ class MentionData:
     canonical: str | None = None
     site_name: str | None = None
     microformats: bool = True
+    # Where the page was read from (the source after redirects): it names the post too, but
+    # is how it was fetched, not what it says, so it is not part of as_dict (content_hash).
+    page_url: str | None = field(default=None, metadata={"fetched": True})
 
     def as_dict(self) -> dict[str, Any]:
         """The fields by name (lists are the instance's own: read, don't change them;
@@ -74,7 +77,7 @@ class MentionData:
         return {name: getattr(self, name) for name in _FIELDS}
 
 
-_FIELDS = tuple(f.name for f in fields(MentionData))
+_FIELDS = tuple(f.name for f in fields(MentionData) if not f.metadata.get("fetched"))
 
 
 def iso_date(value: Any) -> str | None:
@@ -313,6 +316,7 @@ def _from_entry(
     main: bool,
     fetch_mf2: FetchMf2 | None,
     summary_length: int,
+    wanted: str,
 ) -> MentionData:
     entry, parent, relation = chosen
     props = entry.get("properties", {})
@@ -338,7 +342,9 @@ def _from_entry(
     author = _complete(author, parsed, page, meta)
     rsvp = (mf2.text_of(mf2.first(entry, "rsvp")) or "").strip().lower()
     is_rsvp = relation == "in-reply-to" and rsvp in RSVP_VALUES
-    url = _urls(props.get("url", []), page.url)
+    # mf2 implies a url from an entry's only link, which for a short reply is the target:
+    # the target is never the post's own url.
+    url = [u for u in _urls(props.get("url", []), page.url) if _key(u) != wanted]
     syndication = _urls(props.get("syndication", []), page.url)
     if main:
         syndication += [u for u in _urls(meta.rels.get("syndication", []), page.url)
@@ -363,6 +369,7 @@ def _from_entry(
         syndication=syndication,
         canonical=safe_url(meta.canonical) if main else None,
         site_name=meta.site_name,
+        page_url=page.url,
     )
 
 
@@ -389,6 +396,7 @@ def _from_page(
         canonical=safe_url(meta.canonical),
         site_name=meta.site_name,
         microformats=False,
+        page_url=page.url,
     )
 
 
@@ -411,6 +419,7 @@ def extract(
             content_text=excerpt,
             author_name=_host(page.url),
             microformats=False,
+            page_url=page.url,
         )
     meta = read_page(page.tree, page.url)
     if meta.gone:
@@ -424,5 +433,5 @@ def extract(
     posts = _posts(entries)
     main = len(posts) == 1 and posts[0][0] is entry  # the page is this post's permalink
     return _from_entry(
-        page, meta, parsed, (entry, parent, relation), main, fetch_mf2, summary_length
+        page, meta, parsed, (entry, parent, relation), main, fetch_mf2, summary_length, wanted
     )

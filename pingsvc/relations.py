@@ -44,10 +44,31 @@ def _is_page(url: str | None) -> bool:
     return bool(url) and urlsplit(url).path.strip("/") != ""  # type: ignore[arg-type]
 
 
-def self_urls(source: str, data: MentionData) -> set[str]:
-    urls = {source, data.url or source}
+def _host(url: str) -> str:
+    """The site a URL is on: its host, with or without www. (one site serves both)."""
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def self_urls(source: str, target: str, data: MentionData) -> set[str]:
+    """The URLs that name the subject's post: its source and the page it was read from
+    (the source after redirects); the post's url only when it is on one of their hosts, as
+    anyone can write someone else's URL in u-url; a canonical or syndication copy. Never
+    the target, nor a URL on the target's site unless the source is there too: mf2 implies
+    a url from an entry's only link, which for a short reply is the target, and replies by
+    different people would then be "the same post"."""
+    page = data.page_url or source
+    own_hosts = {_host(source), _host(page)}
+    urls = {source, page}
+    if data.url and _host(data.url) in own_hosts:
+        urls.add(data.url)
     urls.update(u for u in [data.canonical, *data.syndication] if u and _is_page(u))
-    return urls
+    target_key_ = key(target)
+    target_host = _host(target)
+    return {
+        u
+        for u in urls
+        if key(u) != target_key_ and (_host(u) != target_host or target_host in own_hosts)
+    }
 
 
 def _keys(urls: set[str] | list[str]) -> set[str]:
@@ -233,8 +254,10 @@ def relate(
     """Thread the subject and settle duplicates, in its verdict's transaction: its parent,
     replies that arrived before it, and which of it and a copy of it is shown. Writes the
     other mentions this changes; the caller writes the subject's own row from the answer."""
-    mine = _keys(self_urls(subject.source, data))
-    replies = _keys(data.in_reply_to) - mine
+    mine = _keys(self_urls(subject.source, subject.target, data))
+    # A reply to the target itself is no reply to another mention (target#comment-12 is
+    # threaded by its anchor).
+    replies = _keys(data.in_reply_to) - mine - {key(subject.target)}
     own, others = _linked(conn, subject, mine, replies)
     wanted = sorted([(REPLY, k) for k in replies] + [(SELF, k) for k in mine])
     _record(conn, subject, own, wanted)

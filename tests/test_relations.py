@@ -9,8 +9,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from pingsvc import pipeline, services
+from pingsvc.extract import MentionData
 from pingsvc.models import Mention, MentionLink
 from pingsvc.receive import accept
+from pingsvc.relations import key, self_urls
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
 
@@ -248,13 +250,13 @@ def test_link_rows_are_rewritten_only_when_the_post_links_elsewhere(
     url = pages.add("/l1/reply", reply_to(TARGET, text="To the post."))
     mention_id = verify(app, url)
     rows = link_rows(app, mention_id)
-    assert [kind for _, kind, _ in rows].count("reply") == 1  # the target
+    assert [kind for _, kind, _ in rows].count("reply") == 0  # the target is no mention
     assert verify(app, url) == mention_id  # the same page again: the same rows, untouched
     assert link_rows(app, mention_id) == rows
     pages.add("/l1/reply", reply_to(TARGET, pages.url("/l1/first"), text="To the first."))
     verify(app, url)  # now a reply to the first mention: threaded, rows rewritten
     assert row(app, mention_id).parent_id == first
-    assert [kind for _, kind, _ in link_rows(app, mention_id)].count("reply") == 2
+    assert [kind for _, kind, _ in link_rows(app, mention_id)].count("reply") == 1
     pages.add("/l1/second", reply_to(TARGET, text="Second."))
     parent = verify(app, second)
     pages.add("/l1/reply", reply_to(TARGET, second, text="To the second."))
@@ -277,3 +279,111 @@ def test_a_copy_whose_original_is_rejected_is_shown_again_when_verified_again(
     stored = row(app, duplicate)
     assert (stored.status, stored.duplicate_of_id, stored.error) == ("approved", None, None)
     assert [c["wm-id"] for c in shown(app)] == [duplicate]
+
+
+def bare_reply(author: str, text: str) -> str:
+    """A reply with no u-url whose only link is the target: mf2 implies the target as its
+    url (a guestbook, a forum signature, a hand-written note)."""
+    return (
+        f"<!doctype html><html><body><div class='h-entry'><p class='p-name'>{text}</p>"
+        f"<p>by <span class='p-author'>{author}</span>, <time class='dt-published'>"
+        f"2024-03-05</time></p><a href='{TARGET}'>in reply to this post</a></div></body></html>"
+    )
+
+
+def test_replies_without_u_url_by_different_people_are_all_shown(
+    app: Flask, pages: PageServer
+) -> None:
+    sources = [
+        pages.add(f"/u1/{name}", bare_reply(name, f"{name} agrees with you."))
+        for name in ("bob", "carol", "dan")
+    ]
+    ids = [verify(app, source) for source in sources]
+    assert [(row(app, i).status, row(app, i).duplicate_of_id) for i in ids] == [
+        ("approved", None)
+    ] * 3
+    children = shown(app)
+    assert [c["wm-id"] for c in children] == ids
+    assert [c["url"] for c in children] == sources  # the target is never a post's own url
+    assert [c["author"]["name"] for c in children] == ["bob", "carol", "dan"]
+
+
+def test_a_reply_to_the_target_is_not_threaded_under_a_reply_without_u_url(
+    app: Flask, pages: PageServer
+) -> None:
+    bare = verify(app, pages.add("/u2/bare", bare_reply("bob", "Bob was here.")))
+    proper = verify(app, pages.add("/u2/proper", reply_to(TARGET, text="A real reply.")))
+    assert row(app, proper).parent_id is None
+    assert [c["wm-id"] for c in shown(app)] == [bare, proper]
+
+
+@pytest.mark.parametrize(
+    "claimed",
+    [
+        "https://alice.example/2024/03/reply",  # someone else's host
+        "https://blog.example/post/1#comment-3",  # the target itself
+        "https://blog.example/tags/webmention",  # the target's site
+    ],
+)
+def test_a_u_url_off_the_sources_host_does_not_make_two_posts_one(
+    app: Flask, pages: PageServer, claimed: str
+) -> None:
+    tag = f"u3-{key(claimed)[:8]}"
+    one, two = (
+        verify(
+            app,
+            pages.add(
+                f"/{tag}/{n}",
+                entry(f"<a class='u-url' href='{claimed}'>#</a><p class='e-content'>"
+                      f"{n} on <a href='{TARGET}'>this</a>.</p>", author=n),
+            ),
+        )
+        for n in ("one", "two")
+    )  # fmt: skip
+    assert [(row(app, i).status, row(app, i).duplicate_of_id) for i in (one, two)] == [
+        ("approved", None),
+        ("approved", None),
+    ]
+
+
+def test_a_u_url_on_the_sources_own_host_still_names_the_post(
+    app: Flask, pages: PageServer
+) -> None:
+    permalink = pages.url("/u4/post")
+    body = entry(f"<a class='u-url' href='{permalink}'>#</a><p class='e-content'>On "
+                 f"<a href='{TARGET}'>this</a>.</p>")  # fmt: skip
+    kept = verify(app, pages.add("/u4/post", body))
+    amp = verify(app, pages.add("/u4/post/amp", body))
+    assert row(app, amp).duplicate_of_id == kept
+    assert [c["wm-id"] for c in shown(app)] == [kept]
+
+
+SOURCE = "https://alice.example/notes/1"
+
+
+@pytest.mark.parametrize(
+    ("url", "page_url", "names_it"),
+    [
+        ("https://alice.example/notes/1/", None, True),  # the source's own host
+        ("https://alice.example/other", None, True),
+        ("https://www.alice.example/notes/1", None, True),  # the same site
+        ("https://social.example/@alice/1", None, False),  # anyone can write that
+        (TARGET, None, False),  # mf2's implied url of a reply whose only link is the target
+        ("https://blog.example/post/1#comment-12", None, False),
+        ("https://blog.example/about", None, False),  # the target's site
+        ("https://www.blog.example/about", None, False),
+        ("https://new.example/notes/1", "https://new.example/notes/1", True),  # redirected
+        ("https://new.example/notes/2", "https://new.example/notes/1", True),
+    ],
+)
+def test_which_urls_name_the_subjects_post(url: str, page_url: str | None, names_it: bool) -> None:
+    urls = self_urls(SOURCE, TARGET, MentionData(url=url, page_url=page_url))
+    assert (key(url) in {key(u) for u in urls}) is names_it
+    assert SOURCE in urls
+
+
+def test_a_source_on_the_targets_site_names_itself_by_its_urls_there() -> None:
+    source = "https://blog.example/post/7"  # the author's own later post
+    urls = self_urls(source, TARGET, MentionData(url="https://blog.example/post/7/"))
+    assert {key(u) for u in urls} == {key(source)}
+    assert self_urls(source, TARGET, MentionData(url=TARGET)) == {source}
