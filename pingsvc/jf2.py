@@ -121,7 +121,7 @@ def entry(mention: Mention, *, parent_visible: bool = True) -> dict[str, Any]:
         "author": {
             "type": "card",
             "name": mention.author_name or "",
-            "photo": safe_url(mention.author_photo) or "",
+            "photo": safe_url(mention.author_photo),  # null without one, as webmention.io
             "url": safe_url(mention.author_url) or "",
         },
         "url": _url(mention),

@@ -117,7 +117,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "type": {"const": "card"},
             "name": {"type": "string"},
-            "photo": {"type": "string"},
+            "photo": {**_NULLABLE_STRING, "description": "null when the author has no photo"},
             "url": {"type": "string"},
         },
     },

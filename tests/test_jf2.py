@@ -88,7 +88,12 @@ def test_url_falls_back_to_the_source_and_is_always_http(url: str | None) -> Non
 
 def test_unsafe_author_links_are_left_empty() -> None:
     author = jf2.entry(stored(author_url="javascript:x", author_photo="data:x"))["author"]
-    assert author == {"type": "card", "name": "Alice Example", "photo": "", "url": ""}
+    assert author == {"type": "card", "name": "Alice Example", "photo": None, "url": ""}
+
+
+def test_an_author_without_a_photo_has_photo_null_as_webmention_io_gives() -> None:
+    author = jf2.entry(stored(author_photo=None))["author"]
+    assert author["photo"] is None and author["name"] == "Alice Example"
 
 
 @pytest.mark.parametrize(
