@@ -85,7 +85,9 @@ LIST_PARAMETERS = [
     _param(
         "sort-by",
         {"type": "string", "enum": list(SORT_BY), "default": "created"},
-        "created (when received), updated, published (as the post says), rsvp.",
+        "created (when received), updated, published (as the post says, in UTC; a mention "
+        "without a date, such as a like from a silo, by when it was received, in both "
+        "directions), rsvp.",
     ),
     _param(
         "sort-dir",

@@ -403,6 +403,60 @@ def test_sorting_by_created_updated_published_and_rsvp(
     assert order("sort-by=rsvp&sort-dir=up") == [a, c, b]
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_app(
+    request: pytest.FixtureRequest, settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Flask:
+    from tests.conftest import make_app
+
+    if request.param == "sqlite":
+        return make_app(settings, monkeypatch)
+    return make_app(request.getfixturevalue("production_settings"), monkeypatch)
+
+
+def test_sort_by_published_places_mentions_without_a_date_by_when_they_came(
+    any_db_app: Flask,
+) -> None:
+    """Likes and reposts from silos have no `published`: in both directions they stand
+    where they were received, among the posts' own dates (in UTC), and every page of the
+    paged answer follows that one order."""
+    app, day = any_db_app, timedelta(days=1)
+    sid = site_id(app)
+    rows = {
+        "early-like": mention_row(sid, POST, kind="like", received=BASE_TIME, published=None),
+        "reply-mar-06": mention_row(
+            sid, POST, received=BASE_TIME + 9 * day, published="2024-03-06T23:00:00-05:00"
+        ),  # 2024-03-07T04:00Z
+        "repost-mar-07": mention_row(
+            sid, POST, kind="repost", received=BASE_TIME + 2 * day, published=""
+        ),  # received 2024-03-07T10:00Z
+        "reply-mar-08": mention_row(sid, POST, received=BASE_TIME, published="2024-03-08"),
+        "reply-mar-10": mention_row(
+            sid, POST, received=BASE_TIME + 6 * day, published="2024-03-10T12:00:00+01:00"
+        ),
+        "late-like": mention_row(
+            sid, POST, kind="like", received=BASE_TIME + 20 * day, published=None
+        ),
+    }
+    ids = dict(zip(rows, add(app, *rows.values()), strict=True))
+    names = {wm_id: name for name, wm_id in ids.items()}
+    client = app.test_client()
+
+    def order(direction: str, per_page: int = 100) -> list[str]:
+        found: list[str] = []
+        for page in range(0, len(rows), per_page):
+            query = f"target={POST}&sort-by=published&sort-dir={direction}&per-page={per_page}"
+            children = jf2(client, f"{query}&page={page // per_page}")["children"]
+            found += [names[child["wm-id"]] for child in children]
+        return found
+
+    expected = list(rows)  # the order they were written in above
+    assert order("up") == expected
+    assert order("down") == expected[::-1]
+    assert order("up", per_page=4) == expected and order("down", per_page=4) == expected[::-1]
+    assert order("up", per_page=1) == expected
+
+
 def test_url_variants_of_a_post_are_one_post(app: Flask, client: FlaskClient, sid: int) -> None:
     """The rule: scheme, a trailing slash and the fragment are ignored; host, path and query
     string must match."""
