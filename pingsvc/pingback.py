@@ -43,6 +43,7 @@ bp = Blueprint("pingback", __name__)
 
 # XML-RPC's own fault codes (the "specification for fault code interoperability").
 PARSE_ERROR = -32700
+UNSUPPORTED_ENCODING = -32701
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
@@ -78,7 +79,32 @@ def method(name: str, signature: tuple[str, ...], help: str) -> Callable[..., An
 
 
 class _CallReader(xmlrpc.client.Unmarshaller):
-    """The stdlib unmarshaller, also taking a methodCall without <params> (no parameters)."""
+    """The stdlib unmarshaller, also taking a methodCall without <params> (no parameters),
+    and checking that each struct <member> holds one <name> and one <value> (the stdlib pairs
+    up whatever a struct holds: a lone name fails with IndexError, two make a wrong dict)."""
+
+    dispatch = dict(xmlrpc.client.Unmarshaller.dispatch)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._members: list[int] = []  # the stack's length where each open <member> began
+
+    def start(self, tag: str, attrs: Any) -> None:
+        if tag.rsplit(":", 1)[-1] == "member":
+            self._members.append(len(self._stack))
+        super().start(tag, attrs)
+
+    def end_member(self, _data: str) -> None:
+        begun = self._members.pop() if self._members else len(self._stack)
+        added = self._stack[begun:]
+        if len(added) != 2 or not isinstance(added[0], str):
+            raise Fault(
+                INVALID_REQUEST,
+                "The request is not a valid XML-RPC call: each <member> of a <struct> needs "
+                "one <name> and one <value>.",
+            )
+
+    dispatch["member"] = end_member  # type: ignore[assignment]  # called with a _CallReader
 
     def params(self) -> tuple[Any, ...]:
         if self._type in (None, "methodName") and not self._marks and not self._stack:
@@ -104,6 +130,14 @@ def read_call(body: bytes) -> tuple[str, tuple[Any, ...]]:
         ) from exc
     except ExpatError as exc:
         raise Fault(PARSE_ERROR, f"The request is not well-formed XML ({exc}).") from exc
+    except (IndexError, KeyError) as exc:  # LookupErrors that are not about the encoding
+        raise Fault(INVALID_REQUEST, f"The request is not a valid XML-RPC call ({exc}).") from exc
+    except LookupError as exc:  # expat asked Python's codecs for an encoding they don't know
+        raise Fault(
+            UNSUPPORTED_ENCODING,
+            f"The request's XML declaration names an encoding Python does not know ({exc}); "
+            "send UTF-8.",
+        ) from exc
     except (xmlrpc.client.ResponseError, ValueError, TypeError, ArithmeticError) as exc:
         raise Fault(INVALID_REQUEST, f"The request is not a valid XML-RPC call ({exc}).") from exc
     name = reader.getmethodname()

@@ -155,6 +155,53 @@ def test_well_formed_xml_that_is_not_a_call_is_fault_minus_32600(
     assert fault_of(client, body).faultCode == -32600
 
 
+def _struct_call(members: bytes) -> bytes:
+    return (
+        b"<?xml version='1.0'?><methodCall><methodName>system.multicall</methodName><params>"
+        b"<param><value><array><data><value><struct>" + members + b"</struct></value>"
+        b"</data></array></value></param></params></methodCall>"
+    )
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        b"<member><name>methodName</name></member>",
+        b"<member><name>methodName</name></member><member><name>params</name></member>",
+        b"<member><value><string>system.listMethods</string></value></member>",
+        b"<member></member>",
+    ],
+    ids=["name-only", "two-names", "value-only", "empty"],
+)
+def test_a_struct_member_without_name_or_value_is_fault_minus_32600(
+    client: FlaskClient, members: bytes
+) -> None:
+    fault = fault_of(client, _struct_call(members))  # HTTP 200 and an XML-RPC fault
+    assert fault.faultCode == -32600
+    assert "each <member> of a <struct> needs one <name> and one <value>" in fault.faultString
+
+
+def test_a_well_formed_struct_is_still_read(client: FlaskClient) -> None:
+    members = (
+        b"<member><name>methodName</name><value><string>system.listMethods</string></value>"
+        b"</member><member><name>params</name><value><array><data/></array></value></member>"
+    )
+    (result,) = post(client, _struct_call(members))
+    assert "pingback.ping" in result[0]
+
+
+def test_an_unknown_encoding_is_fault_minus_32701(client: FlaskClient) -> None:
+    body = (
+        b"<?xml version='1.0' encoding='bogus'?><methodCall>"
+        b"<methodName>system.listMethods</methodName></methodCall>"
+    )
+    fault = fault_of(client, body)  # HTTP 200 and an XML-RPC fault
+    assert fault.faultCode == -32701
+    assert "encoding Python does not know (unknown encoding: bogus); send UTF-8" in (
+        fault.faultString
+    )
+
+
 def test_a_call_without_params_element_has_no_parameters(client: FlaskClient) -> None:
     body = (
         b"<?xml version='1.0'?><methodCall><methodName>system.listMethods</methodName></methodCall>"
