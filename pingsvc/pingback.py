@@ -16,8 +16,8 @@ from xmlrpc.client import Fault
 from defusedxml import DefusedXmlException
 from defusedxml.xmlrpc import DefusedExpatParser
 from flask import Blueprint, Response, current_app, g, request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, aliased
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from pingsvc import db_session
@@ -31,8 +31,9 @@ from pingsvc.errors import (
     verdict_fault,
 )
 from pingsvc.limits import limiter, per_client
-from pingsvc.models import APPROVED, HELD, Mention, utcnow
+from pingsvc.models import APPROVED, HELD, REJECTED, Mention, utcnow
 from pingsvc.receive import Accepted, accept, find_site
+from pingsvc.relations import DUPLICATE
 from pingsvc.tasking import enqueue_verify
 from pingsvc.urls import host_of, normalize_url, target_key
 from pingsvc.webmention import status_url
@@ -322,6 +323,12 @@ def answer(
         return f"Pingback {pair} registered. Keep the web talking! :-)"
     if mention.status == HELD:
         return f"Pingback {pair} registered; it will show once the site's owner approves it."
+    if mention.status == REJECTED and mention.error_kind == DUPLICATE:
+        # A valid ping of a post already mentioned from another URL (the source redirects to
+        # it, or is its copy): registered, and shown once, under the first URL.
+        if previous == REJECTED and not mention.changed:
+            raise Fault(FAULT_ALREADY_REGISTERED, f"The pingback {pair} is already registered.")
+        return f"Pingback {pair} registered; it is {mention.error}."
     raise verdict_fault(mention.error_kind, mention.error)
 
 
@@ -347,7 +354,7 @@ def ping(deadline: float, source: str, target: str) -> str:
     "pingback.extensions.getPingbacks",
     ("array", "string"),
     "pingback.extensions.getPingbacks(targetURI): the source URLs of the approved mentions "
-    "of targetURI, oldest first.",
+    "of targetURI, and of the URLs that sent the same post again, oldest first.",
 )
 def get_pingbacks(_deadline: float, target: str) -> list[str]:
     session = db_session()
@@ -356,9 +363,23 @@ def get_pingbacks(_deadline: float, target: str) -> list[str]:
         raise TargetNotSupported(
             f"{host_of(target)} is not a site this service receives mentions for."
         )
+    # A source that is an approved mention's copy (a redirect to it, a syndicated copy) is
+    # shown once, under the original, but it did ping: the sender asks about its own URL.
+    original = aliased(Mention)
     sources = session.scalars(
         select(Mention.source)
-        .where(Mention.target_key == target_key(target), Mention.status == APPROVED)
+        .outerjoin(original, original.id == Mention.duplicate_of_id)
+        .where(
+            Mention.target_key == target_key(target),
+            or_(
+                Mention.status == APPROVED,
+                and_(
+                    Mention.status == REJECTED,
+                    Mention.error_kind == DUPLICATE,
+                    original.status == APPROVED,
+                ),
+            ),
+        )
         .order_by(Mention.received_at, Mention.id)
     ).all()
     return list(sources)

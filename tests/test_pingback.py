@@ -609,6 +609,29 @@ def test_pinging_an_unchanged_approved_pair_again_is_fault_48(
 
 
 @pytest.mark.integration
+def test_a_ping_from_a_url_that_redirects_to_a_mentioned_post_is_registered_and_listed(
+    live: Live, pages: PageServer
+) -> None:
+    """The post was mentioned by a webmention from its final URL; WordPress then pings from the
+    URL that redirects to it: a valid ping, registered, and listed under the URL it used."""
+    target = "https://blog.example/post/moved"
+    final = pages.add("/pb/moved/final.html", LINKING.format(target=target))
+    old = pages.add("/pb/moved/old", status=301, headers={"Location": final})
+    client = live.client()
+    sent = client.post("/webmention", data={"source": final, "target": target})
+    status_path = sent.headers["Location"].split("/", 3)[3]
+    assert wait_for(lambda: client.get(f"/{status_path}").get_json()["status"] == "approved", 30)
+    result = rpc(client, "pingback.ping", old, target)
+    assert result.startswith(f"Pingback from {old} to {target} registered; it is the same post")
+    assert rpc(client, "pingback.extensions.getPingbacks", target) == [final, old]
+    fault = fault_of(client, call_xml("pingback.ping", old, target))  # sent again, unchanged
+    assert fault.faultCode == 48
+    assert "already registered" in fault.faultString
+    feed = client.get("/api/mentions.jf2", query_string={"target": target}).get_json()
+    assert [entry["wm-source"] for entry in feed["children"]] == [final]  # shown once
+
+
+@pytest.mark.integration
 def test_a_source_too_large_to_read_is_fault_50(live: Live, pages: PageServer) -> None:
     huge = LINKING.format(target=TARGET).replace("</article>", "<p>x</p>" * 5000 + "</article>")
     source = pages.add("/pb/huge.html", huge)
