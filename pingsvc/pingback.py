@@ -30,7 +30,7 @@ from pingsvc.errors import (
     to_fault,
     verdict_fault,
 )
-from pingsvc.limits import limiter, per_client
+from pingsvc.limits import limiter, pacing, per_client
 from pingsvc.models import APPROVED, HELD, REJECTED, Mention, utcnow
 from pingsvc.receive import Accepted, accept, find_site
 from pingsvc.relations import DUPLICATE
@@ -313,8 +313,14 @@ def answer(
                 f"The source could not be fetched yet ({mention.error}); pingsvc tries again "
                 f"later. Status: {status_url(accepted.mention_id)}",
             )
+        when = ""
+        if accepted.deferred > 0:
+            when = (
+                f" in about {accepted.deferred:.0f} seconds (many mentions came from this "
+                "source's domain)"
+            )
         return (
-            f"Pingback {pair} received; it is queued for verification. "
+            f"Pingback {pair} received; it is queued for verification{when}. "
             f"Status: {status_url(accepted.mention_id)}"
         )
     if mention.status == APPROVED:
@@ -342,9 +348,11 @@ def answer(
 def ping(deadline: float, source: str, target: str) -> str:
     session = db_session()
     previous = _previous_status(session, source, target)
-    accepted = accept(session, source, target, "pingback", enqueue_verify)
+    accepted = accept(session, source, target, "pingback", enqueue_verify, pacing())
     accepted_at = utcnow()
-    if not accepted.enqueued:  # the broker is down: the sweeper queues it once it is back
+    # The broker is down (the sweeper queues it once it is back), or the verification waits
+    # for its domain's turn, past any wait: the ping is accepted, answer so now.
+    if not accepted.enqueued or accepted.deferred > 0:
         return answer(accepted, None, previous, accepted_at)
     mention = wait_for_verdict(session, accepted.mention_id, deadline, accepted_at)
     return answer(accepted, mention, previous, accepted_at)
