@@ -171,12 +171,13 @@ def _read_request() -> tuple[str, tuple[Any, ...]] | Fault:
 
 
 def request_cost() -> int:
-    """What the request counts against the per-client limit: one per call in a multicall."""
+    """What the request counts against the per-client limit: one per call in a multicall,
+    nothing for a multicall refused for its size (it runs none of its calls)."""
     parsed = parsed_request()
     if isinstance(parsed, tuple) and parsed[0] == "system.multicall" and parsed[1]:
         calls = parsed[1][0]
         if isinstance(calls, list):
-            return max(1, min(len(calls), MULTICALL_MAX))
+            return 0 if len(calls) > MULTICALL_MAX else max(1, len(calls))
     return 1
 
 

@@ -493,6 +493,53 @@ def test_rate_limit_counts_each_call_of_a_multicall(
     assert "Too many requests" in caught.value.faultString
 
 
+def test_a_multicall_refused_for_its_size_spends_nothing_of_the_rate_limit(
+    settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limited = {**settings, "PINGSVC_RATE_LIMIT_ENABLED": "true", "PINGSVC_RATE_LIMIT": "5/minute"}
+    client = make_app(limited, monkeypatch).test_client()
+    too_many = [{"methodName": "system.listMethods", "params": []}] * (MULTICALL_MAX + 1)
+    for _ in range(3):
+        assert fault_of(client, call_xml("system.multicall", too_many)).faultCode == -32602
+    for _ in range(5):  # the whole allowance is left
+        assert "pingback.ping" in rpc(client, "system.listMethods")
+    assert client.post("/xmlrpc", data=call_xml("system.listMethods")).status_code == 429
+
+
+def test_each_ping_of_a_multicall_counts_against_its_source_domain(
+    settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same pace and cap as lone pings: two verified at once, two deferred, then refused."""
+    limited = {
+        **settings,
+        "PINGSVC_RATE_LIMIT_ENABLED": "true",
+        "PINGSVC_RATE_LIMIT_SOURCE": "2/minute",
+        "PINGSVC_RATE_LIMIT_SOURCE_CAP": "5/hour",
+    }
+    app = make_app(limited, monkeypatch)
+    app.config["PINGBACK_WAIT"] = 0
+    client = app.test_client()
+    assert "queued for verification. Status" in rpc(
+        client, "pingback.ping", "https://spam.example/0", TARGET
+    )
+    pings = [
+        {"methodName": "pingback.ping", "params": [f"https://spam.example/{n}", TARGET]}
+        for n in range(1, 7)
+    ]
+    results = rpc(client, "system.multicall", pings)
+    assert "queued for verification. Status" in results[0][0]
+    assert all("verification in about 60 seconds" in r[0] for r in results[1:3])
+    assert "verification in about 120 seconds" in results[3][0]
+    for refused in results[4:]:
+        assert refused["faultCode"] == 0
+        assert (
+            "Too many mentions from spam.example (at most 5 per 1 hour)" in (refused["faultString"])
+        )
+    assert len(mentions(app)) == 5  # the refused ones were not stored
+    fault = fault_of(client, call_xml("pingback.ping", "https://spam.example/9", TARGET))
+    assert fault.faultCode == 0  # a lone call after the batch: the same cap
+
+
 def test_the_service_pages_advertise_the_pingback_endpoint(client: FlaskClient) -> None:
     home = client.get("/")
     assert home.headers["X-Pingback"] == "http://127.0.0.1:8080/xmlrpc"
