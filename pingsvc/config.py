@@ -61,14 +61,18 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "REVERIFY_AFTER_DAYS": (30.0, float),
     "REVERIFY_BATCH": (100, int),
     # Redis: seconds before a message taken by a worker that died is delivered again. Must
-    # be longer than a verification plus its longest retry countdown (else it runs twice).
+    # be longer than a verification plus its longest retry or deferral countdown (else it
+    # runs twice).
     "BROKER_VISIBILITY_TIMEOUT": (3600, int),
     # How long POST /xmlrpc waits for the verdict before answering "queued".
     "PINGBACK_WAIT": (2.0, float),
     # Request limits.
     "MAX_REQUEST_BYTES": (64 * 1024, int),
     "RATE_LIMIT": ("60/minute;600/hour", str),
+    # Per source domain: verifications beyond this rate wait their turn (never refused)...
     "RATE_LIMIT_SOURCE": ("30/minute", str),
+    # ...and mentions beyond this cap are refused (429; fault 0 on /xmlrpc).
+    "RATE_LIMIT_SOURCE_CAP": ("1000/hour", str),
     "RATE_LIMIT_ENABLED": (True, _bool),
     # Reverse proxies in front of pingsvc whose X-Forwarded-For is trusted for the client
     # address (0: use the socket peer; 1: one proxy such as nginx appends the real address).

@@ -56,6 +56,22 @@ class Blocked(PingError):
     fault = FAULT_ACCESS_DENIED
 
 
+class RateLimited(PingError):
+    """Over the hourly cap of one source domain: 429 with Retry-After over HTTP. On /xmlrpc,
+    fault 0 with HTTP 200: Pingback 1.0 has no code for "too many" (50 means an upstream
+    server failed, 49 that access is denied for good) and allows 0 when no other code fits;
+    WordPress answers 0 for its refusals outside the spec's list too ("A valid URL was not
+    provided", source and target the same resource)."""
+
+    status = 429
+    code = "rate_limited"
+    fault = FAULT_GENERIC
+
+    def __init__(self, description: str, *, retry_after: int) -> None:
+        super().__init__(description)
+        self.retry_after = retry_after
+
+
 class NotFound(PingError):
     status = 404
     code = "not_found"
@@ -152,7 +168,10 @@ def register(app: Flask, rollback: Any) -> None:
 
     @app.errorhandler(PingError)
     def _ping_error(exc: PingError) -> Response:
-        return json_error(exc.status, exc.code, exc.description)
+        response = json_error(exc.status, exc.code, exc.description)
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

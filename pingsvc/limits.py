@@ -1,10 +1,13 @@
-"""Rate limits on the receiving endpoints: per client address and per source domain.
+"""Rate limits on the receiving endpoints: per client address (Flask-Limiter) and per source
+domain (pingsvc.pacing, bound here to the app).
 
 Flask-Limiter stores its counters in Redis when PINGSVC_REDIS_URL is set (shared by every web
-process), in memory otherwise. Over the limit, a sender gets 429 with Retry-After; no other
-answer carries Retry-After. Views limit per client (`limiter.limit(per_client)`); the limit
-per source domain is one bucket shared by /webmention and /xmlrpc, so a site can't double
-its allowance by switching protocol or spread a flood over many addresses.
+process), in memory otherwise. Over the per-client limit, a sender gets 429 with Retry-After;
+no other answer carries Retry-After but the source domain's cap. Views limit per client
+(`limiter.limit(per_client)`). The source domain's pace and cap are applied by
+receive.accept() to each mention, whichever endpoint or system.multicall brought it, so a
+site can't double its allowance by switching protocol or batching its calls, nor spread a
+flood over many addresses.
 """
 
 from __future__ import annotations
@@ -12,13 +15,10 @@ from __future__ import annotations
 import ipaddress
 
 from flask import Flask, Response, current_app, request
-from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask_limiter import Limiter, RateLimitExceeded
 
 from pingsvc.errors import json_error
-from pingsvc.urls import host_of, normalize_url
-
-RECEIVING_PATHS = frozenset({"/webmention", "/xmlrpc"})
+from pingsvc.pacing import Pacing
 
 
 def client_address() -> str:
@@ -46,65 +46,24 @@ def client_key() -> str:
     return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)
 
 
-def source_of_request() -> str | None:
-    """The source URL a webmention or pingback.ping names, or None (then only the per-client
-    limit applies: a request without a readable source is refused anyway)."""
-    if request.method != "POST" or request.path not in RECEIVING_PATHS:
-        return None
-    if request.path == "/webmention":
-        try:
-            return request.form.get("source") or None
-        except RequestEntityTooLarge:
-            return None  # the view answers 413; no source to count
-    from pingsvc.pingback import parsed_request  # the view reads the same parsed call
-
-    parsed = parsed_request()
-    if isinstance(parsed, tuple) and parsed[0] == "pingback.ping" and parsed[1]:
-        return parsed[1][0] if isinstance(parsed[1][0], str) else None
-    return None
-
-
-def source_domain() -> str:
-    """The per-source limit key: the source's host in normal form (`Blog.Example.` and
-    `blog.example` count together)."""
-    source = source_of_request()
-    try:
-        return host_of(normalize_url(source or "", "source"))
-    except Exception:  # noqa: BLE001 - not a URL: accept() answers 400; no source bucket
-        return ""
-
-
-def _no_source() -> bool:
-    return not source_domain()
-
-
 def per_client() -> str:
     return str(current_app.config["RATE_LIMIT"])
 
 
-def per_source() -> str:
-    return str(current_app.config["RATE_LIMIT_SOURCE"])
+limiter = Limiter(key_func=client_key, headers_enabled=True, strategy="moving-window")
 
 
-limiter = Limiter(
-    key_func=client_key,
-    headers_enabled=True,
-    strategy="moving-window",
-    application_limits=[
-        ApplicationLimit(
-            per_source, key_function=source_domain, scope="source", exempt_when=_no_source
-        )
-    ],
-)
+def pacing() -> Pacing | None:
+    """The app's per-source-domain pace and cap; None while rate limiting is off."""
+    return current_app.extensions.get("pacing")  # type: ignore[no-any-return]
 
 
 def too_many_requests(exc: RateLimitExceeded) -> Response:
     """429 as JSON; Flask-Limiter adds Retry-After (and X-RateLimit-*) after this."""
-    by = "source domain" if exc.limit.key_func is source_domain else "address"
     return json_error(
         429,
         "rate_limited",
-        f"Too many requests from this {by} (at most {exc.limit.limit}); "
+        f"Too many requests from this address (at most {exc.limit.limit}); "
         "wait the number of seconds in Retry-After, then send again.",
     )
 
@@ -131,3 +90,8 @@ def init_app(app: Flask) -> None:
     app.after_request(_retry_after_only_on_429)  # registered first, so it runs last
     app.register_error_handler(RateLimitExceeded, too_many_requests)
     limiter.init_app(app)
+    if app.config["RATE_LIMIT_ENABLED"]:
+        try:
+            app.extensions["pacing"] = Pacing.from_config(app.config)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from exc

@@ -16,8 +16,8 @@ from xmlrpc.client import Fault
 from defusedxml import DefusedXmlException
 from defusedxml.xmlrpc import DefusedExpatParser
 from flask import Blueprint, Response, current_app, g, request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, aliased
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from pingsvc import db_session
@@ -30,9 +30,10 @@ from pingsvc.errors import (
     to_fault,
     verdict_fault,
 )
-from pingsvc.limits import limiter, per_client
-from pingsvc.models import APPROVED, HELD, Mention, utcnow
+from pingsvc.limits import limiter, pacing, per_client
+from pingsvc.models import APPROVED, HELD, REJECTED, Mention, utcnow
 from pingsvc.receive import Accepted, accept, find_site
+from pingsvc.relations import DUPLICATE
 from pingsvc.tasking import enqueue_verify
 from pingsvc.urls import host_of, normalize_url, target_key
 from pingsvc.webmention import status_url
@@ -43,6 +44,7 @@ bp = Blueprint("pingback", __name__)
 
 # XML-RPC's own fault codes (the "specification for fault code interoperability").
 PARSE_ERROR = -32700
+UNSUPPORTED_ENCODING = -32701
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
@@ -78,7 +80,32 @@ def method(name: str, signature: tuple[str, ...], help: str) -> Callable[..., An
 
 
 class _CallReader(xmlrpc.client.Unmarshaller):
-    """The stdlib unmarshaller, also taking a methodCall without <params> (no parameters)."""
+    """The stdlib unmarshaller, also taking a methodCall without <params> (no parameters),
+    and checking that each struct <member> holds one <name> and one <value> (the stdlib pairs
+    up whatever a struct holds: a lone name fails with IndexError, two make a wrong dict)."""
+
+    dispatch = dict(xmlrpc.client.Unmarshaller.dispatch)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._members: list[int] = []  # the stack's length where each open <member> began
+
+    def start(self, tag: str, attrs: Any) -> None:
+        if tag.rsplit(":", 1)[-1] == "member":
+            self._members.append(len(self._stack))
+        super().start(tag, attrs)
+
+    def end_member(self, _data: str) -> None:
+        begun = self._members.pop() if self._members else len(self._stack)
+        added = self._stack[begun:]
+        if len(added) != 2 or not isinstance(added[0], str):
+            raise Fault(
+                INVALID_REQUEST,
+                "The request is not a valid XML-RPC call: each <member> of a <struct> needs "
+                "one <name> and one <value>.",
+            )
+
+    dispatch["member"] = end_member  # type: ignore[assignment]  # called with a _CallReader
 
     def params(self) -> tuple[Any, ...]:
         if self._type in (None, "methodName") and not self._marks and not self._stack:
@@ -104,6 +131,14 @@ def read_call(body: bytes) -> tuple[str, tuple[Any, ...]]:
         ) from exc
     except ExpatError as exc:
         raise Fault(PARSE_ERROR, f"The request is not well-formed XML ({exc}).") from exc
+    except (IndexError, KeyError) as exc:  # LookupErrors that are not about the encoding
+        raise Fault(INVALID_REQUEST, f"The request is not a valid XML-RPC call ({exc}).") from exc
+    except LookupError as exc:  # expat asked Python's codecs for an encoding they don't know
+        raise Fault(
+            UNSUPPORTED_ENCODING,
+            f"The request's XML declaration names an encoding Python does not know ({exc}); "
+            "send UTF-8.",
+        ) from exc
     except (xmlrpc.client.ResponseError, ValueError, TypeError, ArithmeticError) as exc:
         raise Fault(INVALID_REQUEST, f"The request is not a valid XML-RPC call ({exc}).") from exc
     name = reader.getmethodname()
@@ -136,12 +171,13 @@ def _read_request() -> tuple[str, tuple[Any, ...]] | Fault:
 
 
 def request_cost() -> int:
-    """What the request counts against the per-client limit: one per call in a multicall."""
+    """What the request counts against the per-client limit: one per call in a multicall,
+    nothing for a multicall refused for its size (it runs none of its calls)."""
     parsed = parsed_request()
     if isinstance(parsed, tuple) and parsed[0] == "system.multicall" and parsed[1]:
         calls = parsed[1][0]
         if isinstance(calls, list):
-            return max(1, min(len(calls), MULTICALL_MAX))
+            return 0 if len(calls) > MULTICALL_MAX else max(1, len(calls))
     return 1
 
 
@@ -278,8 +314,14 @@ def answer(
                 f"The source could not be fetched yet ({mention.error}); pingsvc tries again "
                 f"later. Status: {status_url(accepted.mention_id)}",
             )
+        when = ""
+        if accepted.deferred > 0:
+            when = (
+                f" in about {accepted.deferred:.0f} seconds (many mentions came from this "
+                "source's domain)"
+            )
         return (
-            f"Pingback {pair} received; it is queued for verification. "
+            f"Pingback {pair} received; it is queued for verification{when}. "
             f"Status: {status_url(accepted.mention_id)}"
         )
     if mention.status == APPROVED:
@@ -288,6 +330,12 @@ def answer(
         return f"Pingback {pair} registered. Keep the web talking! :-)"
     if mention.status == HELD:
         return f"Pingback {pair} registered; it will show once the site's owner approves it."
+    if mention.status == REJECTED and mention.error_kind == DUPLICATE:
+        # A valid ping of a post already mentioned from another URL (the source redirects to
+        # it, or is its copy): registered, and shown once, under the first URL.
+        if previous == REJECTED and not mention.changed:
+            raise Fault(FAULT_ALREADY_REGISTERED, f"The pingback {pair} is already registered.")
+        return f"Pingback {pair} registered; it is {mention.error}."
     raise verdict_fault(mention.error_kind, mention.error)
 
 
@@ -301,9 +349,11 @@ def answer(
 def ping(deadline: float, source: str, target: str) -> str:
     session = db_session()
     previous = _previous_status(session, source, target)
-    accepted = accept(session, source, target, "pingback", enqueue_verify)
+    accepted = accept(session, source, target, "pingback", enqueue_verify, pacing())
     accepted_at = utcnow()
-    if not accepted.enqueued:  # the broker is down: the sweeper queues it once it is back
+    # The broker is down (the sweeper queues it once it is back), or the verification waits
+    # for its domain's turn, past any wait: the ping is accepted, answer so now.
+    if not accepted.enqueued or accepted.deferred > 0:
         return answer(accepted, None, previous, accepted_at)
     mention = wait_for_verdict(session, accepted.mention_id, deadline, accepted_at)
     return answer(accepted, mention, previous, accepted_at)
@@ -313,7 +363,7 @@ def ping(deadline: float, source: str, target: str) -> str:
     "pingback.extensions.getPingbacks",
     ("array", "string"),
     "pingback.extensions.getPingbacks(targetURI): the source URLs of the approved mentions "
-    "of targetURI, oldest first.",
+    "of targetURI, and of the URLs that sent the same post again, oldest first.",
 )
 def get_pingbacks(_deadline: float, target: str) -> list[str]:
     session = db_session()
@@ -322,9 +372,23 @@ def get_pingbacks(_deadline: float, target: str) -> list[str]:
         raise TargetNotSupported(
             f"{host_of(target)} is not a site this service receives mentions for."
         )
+    # A source that is an approved mention's copy (a redirect to it, a syndicated copy) is
+    # shown once, under the original, but it did ping: the sender asks about its own URL.
+    original = aliased(Mention)
     sources = session.scalars(
         select(Mention.source)
-        .where(Mention.target_key == target_key(target), Mention.status == APPROVED)
+        .outerjoin(original, original.id == Mention.duplicate_of_id)
+        .where(
+            Mention.target_key == target_key(target),
+            or_(
+                Mention.status == APPROVED,
+                and_(
+                    Mention.status == REJECTED,
+                    Mention.error_kind == DUPLICATE,
+                    original.status == APPROVED,
+                ),
+            ),
+        )
         .order_by(Mention.received_at, Mention.id)
     ).all()
     return list(sources)

@@ -1,5 +1,6 @@
 """accept(): the synchronous half of both protocols. Checks, upsert a pending row, commit,
-then enqueue. No network I/O: the worker does the fetching."""
+then enqueue (deferred when the source's domain is past its pace). No network I/O: the worker
+does the fetching."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, select
+from sqlalchemy import and_, bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -17,11 +19,13 @@ from pingsvc import metrics, moderation
 from pingsvc.db import Database
 from pingsvc.errors import Blocked, InvalidSource, TargetNotSupported
 from pingsvc.models import Mention, Site, utcnow
+from pingsvc.pacing import Pacing
 from pingsvc.urls import host_of, normalize_url, same_document, target_key
 
 log = logging.getLogger(__name__)
 
-Enqueue = Callable[[int], None]
+# Called with the mention id, and when deferred also the seconds before it may run.
+Enqueue = Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,9 @@ class Accepted:
     target: str
     enqueued: bool  # a verification is queued (False: the broker was down; the sweeper will)
     coalesced: bool = False  # it joined a verification queued by an earlier, identical request
+    # Seconds before the verification runs: the source's domain sent more than its pace
+    # allows (PINGSVC_RATE_LIMIT_SOURCE), so its turn comes later.
+    deferred: float = 0.0
 
 
 def find_site(session: Session, target: str) -> Site | None:
@@ -114,9 +121,10 @@ def _upsert_statement(dialect: str) -> Any:
 
 def _upsert(
     session: Session, site_id: int, source: str, target: str, protocol: str
-) -> tuple[int, bool]:
+) -> tuple[int, datetime | None]:
     """Insert or mark the pair for verification, in one statement (concurrent senders end on
-    one row). Returns its id and whether it coalesced into a verification already queued.
+    one row). Returns its id, and the queue mark of the verification already queued that it
+    coalesced into (None when it queued a new one).
 
     A queue mark with attempts == 0 means a verification is queued and not yet started: it
     will read the page after this request, so the mark is kept and nothing is enqueued. Once
@@ -137,7 +145,7 @@ def _upsert(
     }
     statement = _upsert_statement(session.get_bind().dialect.name)
     mention_id, marked = session.connection().execute(statement, params).one()
-    return int(mention_id), marked != now
+    return int(mention_id), marked if marked != now else None
 
 
 # PostgreSQL: check() and _upsert() as one statement that commits itself, so an accept is one
@@ -177,9 +185,9 @@ FROM found LEFT JOIN upserted ON true
 
 def _upsert_in_one_statement(
     database: Database, source: str, target: str, protocol: str
-) -> tuple[int, bool]:
+) -> tuple[int, datetime | None]:
     """check() and _upsert() in one autocommitted PostgreSQL statement, with _upsert's
-    answer: the mention id and whether it coalesced into a queued verification."""
+    answer: the mention id and the queue mark it coalesced into, if it did."""
     now = utcnow()
     host = host_of(target)
     source_host = host_of(source)
@@ -201,28 +209,65 @@ def _upsert_in_one_statement(
     # Sent twice: the first try may have committed before its connection dropped, and the
     # second then sees its own mark as an earlier request's. A message too many is harmless
     # (verifying an id twice gives the same result); one too few would wait for the sweeper.
-    return int(row[2]), row[3] != now and not sent_twice
+    return int(row[2]), row[3] if row[3] != now and not sent_twice else None
 
 
-def accept(session: Session, source: str, target: str, protocol: str, enqueue: Enqueue) -> Accepted:
-    """Record a mention request and queue its verification. Raises PingError subclasses.
-    On PostgreSQL the row is written by a statement of its own that commits itself (the
-    session is not used); elsewhere in the session, which is committed."""
+# A deferred verification's queue mark is its turn: the sweeper re-sends what is queued longer
+# than PINGSVC_SWEEP_AFTER ago, so it waits for the turn too, and still sends it should the
+# broker lose the delayed message. Only a mark no worker has claimed yet is moved.
+_DEFER = (
+    update(Mention)
+    .where(
+        Mention.id == bindparam("mention_id"),
+        Mention.attempts == 0,
+        Mention.queued_at.is_not(None),
+    )
+    .values(queued_at=bindparam("due"))
+)
+
+
+def _defer(session: Session, mention_id: int, delay: float) -> None:
+    session.execute(_DEFER, {"mention_id": mention_id, "due": utcnow() + timedelta(seconds=delay)})
+    session.commit()
+
+
+def accept(
+    session: Session,
+    source: str,
+    target: str,
+    protocol: str,
+    enqueue: Enqueue,
+    pacing: Pacing | None = None,
+) -> Accepted:
+    """Record a mention request and queue its verification, at once or, past the source
+    domain's pace, at its turn. Raises PingError subclasses (RateLimited over the domain's
+    cap). On PostgreSQL the row is written by a statement of its own that commits itself;
+    elsewhere in the session, which is committed."""
     source, target = normal_pair(source, target)
+    host = host_of(source)
+    if pacing is not None:
+        pacing.admit(host)
     database = session.info.get("database")
     if database is not None and database.dialect == "postgresql":
-        mention_id, coalesced = _upsert_in_one_statement(database, source, target, protocol)
+        mention_id, joined = _upsert_in_one_statement(database, source, target, protocol)
     else:
         source, target, site_id = check(session, source, target)
-        mention_id, coalesced = _upsert(session, site_id, source, target, protocol)
+        mention_id, joined = _upsert(session, site_id, source, target, protocol)
         session.commit()  # the row is the truth; the broker only carries its id
     metrics.mention_received(protocol)
-    if coalesced:  # a flood of the same ping costs one verification
-        return Accepted(mention_id, source, target, enqueued=True, coalesced=True)
+    if joined is not None:  # a flood of the same ping costs one verification
+        wait = max(0.0, (joined - utcnow()).total_seconds())  # a deferred one's turn
+        return Accepted(mention_id, source, target, enqueued=True, coalesced=True, deferred=wait)
+    delay = pacing.delay(host) if pacing is not None else 0.0
+    if delay > 0:
+        _defer(session, mention_id, delay)
+        log.info(
+            "mention %s from %s verified in %.0f s (its domain's pace)", mention_id, host, delay
+        )
     try:
-        enqueue(mention_id)
+        enqueue(mention_id, delay) if delay > 0 else enqueue(mention_id)
         enqueued = True
     except Exception as exc:  # noqa: BLE001 - the sweeper re-enqueues it when the broker is back
         log.warning("could not enqueue mention %s (%s); the sweeper will retry", mention_id, exc)
         enqueued = False
-    return Accepted(mention_id, source, target, enqueued)
+    return Accepted(mention_id, source, target, enqueued, deferred=delay)

@@ -134,20 +134,22 @@ def _drop_request_id(task: Task | None = None, **_: Any) -> None:
         task.request.pingsvc_token = None  # type: ignore[union-attr]
 
 
-def publish(celery: Celery, name: str, *args: Any) -> None:
+def publish(celery: Celery, name: str, *args: Any, countdown: float = 0.0) -> None:
     """Send task `name` with `args` to the default queue, failing at once when the broker is
     down. The message is the one send_task sends, built by Celery itself
     (amqp.create_task_message) and sent by amqp.send_task_message, whose before/after publish
     signals still run (so it carries obs.task_headers()). What send_task adds on top cost ~0.1 ms
     of CPU a message and does nothing here: routing (there is one queue), declaring the queue
     on every publish (the worker declares it; Redis and the filesystem transport deliver to a
-    named queue without it) and result bookkeeping (results are ignored)."""
+    named queue without it) and result bookkeeping (results are ignored). With `countdown`,
+    the message carries an ETA: the worker takes it and runs it that many seconds later."""
     amqp = celery.amqp
     message = amqp.create_task_message(
         uuid(),
         name,
         args,
         {},
+        countdown=countdown or None,
         reply_to=celery.thread_oid,
         create_sent_event=celery.conf.task_send_sent_event,
     )
@@ -162,6 +164,7 @@ def publish(celery: Celery, name: str, *args: Any) -> None:
         )
 
 
-def enqueue_verify(mention_id: int) -> None:
-    """Queue the verification of one mention (by id; the row already committed)."""
-    publish(current_app.extensions["celery"], VERIFY_TASK, mention_id)
+def enqueue_verify(mention_id: int, countdown: float = 0.0) -> None:
+    """Queue the verification of one mention (by id; the row already committed), to run in
+    `countdown` seconds."""
+    publish(current_app.extensions["celery"], VERIFY_TASK, mention_id, countdown=countdown)

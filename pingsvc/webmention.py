@@ -9,7 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from pingsvc import db_session
 from pingsvc.errors import NotFound, PingError, json_error
-from pingsvc.limits import limiter, per_client
+from pingsvc.limits import limiter, pacing, per_client
 from pingsvc.models import Mention
 from pingsvc.receive import accept
 from pingsvc.tasking import enqueue_verify
@@ -25,7 +25,7 @@ def status_url(mention_id: int) -> str:
 
 
 @bp.post("/webmention")
-@limiter.limit(per_client)  # and per source domain: see pingsvc.limits
+@limiter.limit(per_client)  # and per source domain, in accept(): see pingsvc.limits
 def receive() -> tuple[Response, int, dict[str, str]]:
     if request.mimetype not in FORM_TYPES:
         raise PingError(
@@ -39,12 +39,19 @@ def receive() -> tuple[Response, int, dict[str, str]]:
         request.form.get("target", ""),
         "webmention",
         enqueue_verify,
+        pacing(),
     )
     location = status_url(accepted.mention_id)
+    summary = "Webmention was queued for processing"
+    if accepted.deferred:
+        summary += (
+            f"; many came from this source's domain, so it is verified in about "
+            f"{accepted.deferred:.0f} seconds"
+        )
     body = jsonify(
         {
             "status": "queued",
-            "summary": "Webmention was queued for processing",
+            "summary": summary,
             "location": location,
             "source": accepted.source,
             "target": accepted.target,

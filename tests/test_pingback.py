@@ -155,6 +155,53 @@ def test_well_formed_xml_that_is_not_a_call_is_fault_minus_32600(
     assert fault_of(client, body).faultCode == -32600
 
 
+def _struct_call(members: bytes) -> bytes:
+    return (
+        b"<?xml version='1.0'?><methodCall><methodName>system.multicall</methodName><params>"
+        b"<param><value><array><data><value><struct>" + members + b"</struct></value>"
+        b"</data></array></value></param></params></methodCall>"
+    )
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        b"<member><name>methodName</name></member>",
+        b"<member><name>methodName</name></member><member><name>params</name></member>",
+        b"<member><value><string>system.listMethods</string></value></member>",
+        b"<member></member>",
+    ],
+    ids=["name-only", "two-names", "value-only", "empty"],
+)
+def test_a_struct_member_without_name_or_value_is_fault_minus_32600(
+    client: FlaskClient, members: bytes
+) -> None:
+    fault = fault_of(client, _struct_call(members))  # HTTP 200 and an XML-RPC fault
+    assert fault.faultCode == -32600
+    assert "each <member> of a <struct> needs one <name> and one <value>" in fault.faultString
+
+
+def test_a_well_formed_struct_is_still_read(client: FlaskClient) -> None:
+    members = (
+        b"<member><name>methodName</name><value><string>system.listMethods</string></value>"
+        b"</member><member><name>params</name><value><array><data/></array></value></member>"
+    )
+    (result,) = post(client, _struct_call(members))
+    assert "pingback.ping" in result[0]
+
+
+def test_an_unknown_encoding_is_fault_minus_32701(client: FlaskClient) -> None:
+    body = (
+        b"<?xml version='1.0' encoding='bogus'?><methodCall>"
+        b"<methodName>system.listMethods</methodName></methodCall>"
+    )
+    fault = fault_of(client, body)  # HTTP 200 and an XML-RPC fault
+    assert fault.faultCode == -32701
+    assert "encoding Python does not know (unknown encoding: bogus); send UTF-8" in (
+        fault.faultString
+    )
+
+
 def test_a_call_without_params_element_has_no_parameters(client: FlaskClient) -> None:
     body = (
         b"<?xml version='1.0'?><methodCall><methodName>system.listMethods</methodName></methodCall>"
@@ -446,6 +493,53 @@ def test_rate_limit_counts_each_call_of_a_multicall(
     assert "Too many requests" in caught.value.faultString
 
 
+def test_a_multicall_refused_for_its_size_spends_nothing_of_the_rate_limit(
+    settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limited = {**settings, "PINGSVC_RATE_LIMIT_ENABLED": "true", "PINGSVC_RATE_LIMIT": "5/minute"}
+    client = make_app(limited, monkeypatch).test_client()
+    too_many = [{"methodName": "system.listMethods", "params": []}] * (MULTICALL_MAX + 1)
+    for _ in range(3):
+        assert fault_of(client, call_xml("system.multicall", too_many)).faultCode == -32602
+    for _ in range(5):  # the whole allowance is left
+        assert "pingback.ping" in rpc(client, "system.listMethods")
+    assert client.post("/xmlrpc", data=call_xml("system.listMethods")).status_code == 429
+
+
+def test_each_ping_of_a_multicall_counts_against_its_source_domain(
+    settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same pace and cap as lone pings: two verified at once, two deferred, then refused."""
+    limited = {
+        **settings,
+        "PINGSVC_RATE_LIMIT_ENABLED": "true",
+        "PINGSVC_RATE_LIMIT_SOURCE": "2/minute",
+        "PINGSVC_RATE_LIMIT_SOURCE_CAP": "5/hour",
+    }
+    app = make_app(limited, monkeypatch)
+    app.config["PINGBACK_WAIT"] = 0
+    client = app.test_client()
+    assert "queued for verification. Status" in rpc(
+        client, "pingback.ping", "https://spam.example/0", TARGET
+    )
+    pings = [
+        {"methodName": "pingback.ping", "params": [f"https://spam.example/{n}", TARGET]}
+        for n in range(1, 7)
+    ]
+    results = rpc(client, "system.multicall", pings)
+    assert "queued for verification. Status" in results[0][0]
+    assert all("verification in about 60 seconds" in r[0] for r in results[1:3])
+    assert "verification in about 120 seconds" in results[3][0]
+    for refused in results[4:]:
+        assert refused["faultCode"] == 0
+        assert (
+            "Too many mentions from spam.example (at most 5 per 1 hour)" in (refused["faultString"])
+        )
+    assert len(mentions(app)) == 5  # the refused ones were not stored
+    fault = fault_of(client, call_xml("pingback.ping", "https://spam.example/9", TARGET))
+    assert fault.faultCode == 0  # a lone call after the batch: the same cap
+
+
 def test_the_service_pages_advertise_the_pingback_endpoint(client: FlaskClient) -> None:
     home = client.get("/")
     assert home.headers["X-Pingback"] == "http://127.0.0.1:8080/xmlrpc"
@@ -559,6 +653,29 @@ def test_pinging_an_unchanged_approved_pair_again_is_fault_48(
     # Once the source changes, pinging again registers the update.
     pages.add("/pb/twice.html", LINKING.format(target=target).replace("loneliness", "love"))
     assert "registered" in rpc(client, "pingback.ping", source, target)
+
+
+@pytest.mark.integration
+def test_a_ping_from_a_url_that_redirects_to_a_mentioned_post_is_registered_and_listed(
+    live: Live, pages: PageServer
+) -> None:
+    """The post was mentioned by a webmention from its final URL; WordPress then pings from the
+    URL that redirects to it: a valid ping, registered, and listed under the URL it used."""
+    target = "https://blog.example/post/moved"
+    final = pages.add("/pb/moved/final.html", LINKING.format(target=target))
+    old = pages.add("/pb/moved/old", status=301, headers={"Location": final})
+    client = live.client()
+    sent = client.post("/webmention", data={"source": final, "target": target})
+    status_path = sent.headers["Location"].split("/", 3)[3]
+    assert wait_for(lambda: client.get(f"/{status_path}").get_json()["status"] == "approved", 30)
+    result = rpc(client, "pingback.ping", old, target)
+    assert result.startswith(f"Pingback from {old} to {target} registered; it is the same post")
+    assert rpc(client, "pingback.extensions.getPingbacks", target) == [final, old]
+    fault = fault_of(client, call_xml("pingback.ping", old, target))  # sent again, unchanged
+    assert fault.faultCode == 48
+    assert "already registered" in fault.faultString
+    feed = client.get("/api/mentions.jf2", query_string={"target": target}).get_json()
+    assert [entry["wm-source"] for entry in feed["children"]] == [final]  # shown once
 
 
 @pytest.mark.integration

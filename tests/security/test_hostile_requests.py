@@ -6,6 +6,7 @@ never a 500, and the same pair sent a hundred times costs one verification."""
 from __future__ import annotations
 
 import threading
+import time
 import xmlrpc.client
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from pingsvc import pipeline, services
@@ -95,21 +97,71 @@ def test_one_address_over_its_pingback_limit_gets_429_with_retry_after(
     assert b"Too many requests" in answer.data  # an XML-RPC fault a person can read
 
 
-def test_one_source_domain_is_limited_across_addresses_and_protocols(
+def _queued_for(app: Flask, host: str) -> list[tuple[str, float]]:
+    """Each stored mention from `host`: its source, and how long after its arrival the
+    verification is queued to run."""
+    with services(app).db.session() as session:
+        rows = session.scalars(
+            select(Mention).where(Mention.source_host == host).order_by(Mention.id)
+        ).all()
+        return [(m.source, (m.queued_at - m.received_at).total_seconds()) for m in rows]
+
+
+def _fault(answer: TestResponse) -> xmlrpc.client.Fault:
+    assert answer.status_code == 200
+    with pytest.raises(xmlrpc.client.Fault) as caught:
+        xmlrpc.client.loads(answer.data)
+    return caught.value
+
+
+def test_a_burst_from_one_source_domain_is_stored_and_verified_at_its_pace(
     settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = _app(settings, monkeypatch, RATE_LIMIT="100/minute", RATE_LIMIT_SOURCE="2/minute")
+    """Past the domain's pace, across addresses and protocols, mentions are accepted and their
+    verification deferred; past its hourly cap, refused: 429 on /webmention, and on /xmlrpc
+    the HTTP 200 fault WordPress reads (it never retries a 429)."""
+    app = _app(
+        settings, monkeypatch,
+        RATE_LIMIT="100/minute", RATE_LIMIT_SOURCE="2/minute", RATE_LIMIT_SOURCE_CAP="5/hour",
+    )  # fmt: skip
     app.config["PINGBACK_WAIT"] = 0
     client = app.test_client()
     assert _send(client, "https://spam.example/1", ip="192.0.2.1").status_code == 201
     assert _ping(client, "https://SPAM.example./2", ip="192.0.2.2").status_code == 200
-    answer = _send(client, "https://spam.example/3", ip="192.0.2.3")
-    _assert_rate_limited(answer)
-    assert (
-        "from this source domain (at most 2 per 1 minute)" in answer.get_json()["error_description"]
-    )
-    _assert_rate_limited(_ping(client, "http://spam.example/4", ip="192.0.2.4"))
-    assert _send(client, "https://other.example/1", ip="192.0.2.3").status_code == 201
+    third = _send(client, "https://spam.example/3", ip="192.0.2.3")
+    assert third.status_code == 201
+    assert "verified in about 60 seconds" in third.get_json()["summary"]
+    app.config["PINGBACK_WAIT"] = 600  # a deferred ping does not wait for its verdict
+    started = time.monotonic()
+    fourth = _ping(client, "http://spam.example/4", ip="192.0.2.4")
+    assert time.monotonic() - started < 300  # generous: it answers without waiting the 600 s
+    (answer,), _ = xmlrpc.client.loads(fourth.data)
+    assert "queued for verification in about 60 seconds" in answer
+    assert _send(client, "https://spam.example/5", ip="192.0.2.5").status_code == 201
+
+    queued = _queued_for(app, "spam.example")
+    assert [source for source, _ in queued] == [f"https://spam.example/{n}" for n in (1, 2, 3)] + [
+        "http://spam.example/4", "https://spam.example/5"
+    ]  # fmt: skip
+    waits = [wait for _, wait in queued]
+    assert waits[0] == waits[1] == 0  # within the pace: at once
+    assert 55 <= waits[2] <= 60 and 55 <= waits[3] <= 60  # two a minute: the next minute
+    assert 115 <= waits[4] <= 120
+
+    refused = _send(client, "https://spam.example/6", ip="192.0.2.6")
+    _assert_rate_limited(refused)
+    assert refused.get_json()["error"] == "rate_limited"
+    description = refused.get_json()["error_description"]
+    assert "Too many mentions from spam.example (at most 5 per 1 hour)" in description
+    fault = _fault(_ping(client, "https://spam.example/7", ip="192.0.2.7"))
+    assert fault.faultCode == 0
+    assert "Too many mentions from spam.example (at most 5 per 1 hour)" in fault.faultString
+    assert "Retry-After" not in _ping(client, "https://spam.example/8").headers
+    assert len(_queued_for(app, "spam.example")) == 5  # nothing refused was stored
+
+    other = _send(client, "https://other.example/1", ip="192.0.2.3")
+    assert other.status_code == 201
+    assert _queued_for(app, "other.example")[0][1] == 0
 
 
 def test_ipv6_senders_are_counted_per_64(
