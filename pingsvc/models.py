@@ -91,6 +91,7 @@ class Mention(Base):
         Index("ix_mention_site_received", "site_id", "received_at"),
         Index("ix_mention_queued_at", "queued_at"),
         Index("ix_mention_site_source_host", "site_id", "source_host", "status"),
+        Index("ix_mention_notify_queued_at", "notify_queued_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -116,6 +117,10 @@ class Mention(Base):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     # When the site's owner was e-mailed about this mention (once per mention).
     emailed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The notification outbox: set, in the same transaction, by every change that webhooks or
+    # e-mail must hear about (a verdict, the owner's decision, a block); cleared by the
+    # transaction that writes the webhook deliveries. The sweeper sends what stays set.
+    notify_queued_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     # What extraction found (null until verified).
     property: Mapped[str | None] = mapped_column(String(32))  # wm-property

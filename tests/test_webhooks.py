@@ -81,6 +81,7 @@ def _hook(app: Flask, url: str, secret: str = "s3cret") -> int:
 def _plan(app: Flask, mention_id: int) -> list[WebhookDelivery]:
     with services(app).db.session() as session:
         ids = webhooks.plan(session, mention_id)
+        session.commit()
         return list(session.scalars(select(WebhookDelivery).where(WebhookDelivery.id.in_(ids))))
 
 
