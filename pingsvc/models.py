@@ -46,6 +46,9 @@ class Account(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Carried by every login session of the account; logging out moves it on, so every
+    # session cookie signed before (a copied one too) stops working at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     sites: Mapped[list[Site]] = relationship(back_populates="owner")
 
