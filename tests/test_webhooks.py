@@ -295,7 +295,9 @@ def test_adding_a_webhook_shows_its_secret_and_log(
 @pytest.mark.parametrize(
     ("url", "message"),
     [("ftp://hooks.example/x", "http:// or https://"), ("", "missing"),
-     ("http://no-such-host.invalid/x", "could not be resolved")],
+     ("http://no-such-host.invalid/x", "could not be resolved"),
+     # not [v1.x]: before the fix that was looked up in DNS
+     ("http://[v1.127.0.0.1]/hook", "not an IPv6 address")],
 )  # fmt: skip
 def test_a_bad_webhook_url_is_a_clear_400(
     hook_app: Flask, alice: Browser, url: str, message: str
