@@ -82,7 +82,15 @@ def log_in(account: Account) -> None:
     session.clear()
     session["account_id"] = account.id
     session["auth"] = _fingerprint(account)
+    session["version"] = account.session_version
     session.permanent = True
+
+
+def end_sessions(account: Account) -> None:
+    """Revoke every session of the account (the caller commits): the cookie is signed, not
+    stored, so clearing it in one browser leaves a copy of it valid; the version it carries
+    is checked against the account's on every request instead."""
+    account.session_version = (account.session_version or 0) + 1
 
 
 def current_account() -> Account | None:
@@ -92,7 +100,11 @@ def current_account() -> Account | None:
         account_id = session.get("account_id")
         if isinstance(account_id, int):
             found = db_session().get(Account, account_id)
-            if found is not None and session.get("auth") == _fingerprint(found):
+            if (
+                found is not None
+                and session.get("auth") == _fingerprint(found)
+                and session.get("version") == found.session_version
+            ):
                 account = found
         g.account = account
     return g.account  # type: ignore[no-any-return]
@@ -164,6 +176,10 @@ def _http_error(exc: HTTPException) -> tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
+    found = current_account()
+    if found is not None:
+        end_sessions(found)
+        db_session().commit()
     session.clear()
     return redirect(url_for("auth.login"), code=303)
 

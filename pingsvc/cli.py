@@ -19,6 +19,7 @@ from pingsvc import create_app, metrics, services
 from pingsvc.home import link_tags
 from pingsvc.migrate import upgrade
 from pingsvc.models import Account, Site
+from pingsvc.webserver import REQUEST_LINE_LIMIT
 
 
 def _app() -> Flask:
@@ -49,13 +50,16 @@ def _gunicorn_command(
     """The production web server. No gunicorn access log: the app writes one JSON line per
     request, with its request id (pingsvc.obs). No keep-alive: a gthread worker keeps the
     connections it accepted, so a few long-lived clients (or a proxy) would load one worker
-    while the others idle; senders and proxies make one request per connection anyway."""
+    while the others idle; senders and proxies make one request per connection anyway.
+    The worker is gunicorn's gthread, with a request line long enough for the API's 100
+    targets and a JSON 414 past it (pingsvc.webserver)."""
     return [
         sys.executable, "-m", "gunicorn",
         "--bind", f"{host}:{port}",
         "--workers", str(workers),
-        "--worker-class", "gthread",
+        "--worker-class", "pingsvc.webserver.JsonErrorWorker",
         "--threads", str(threads),
+        "--limit-request-line", str(REQUEST_LINE_LIMIT),
         "--backlog", "2048",
         "--keep-alive", "0",
         "--graceful-timeout", "20",

@@ -77,7 +77,9 @@ def send_task(name: str, *args: Any) -> bool:
 
 
 def notify_changed(mention_ids: list[int]) -> None:
-    """Tell the worker these mentions changed (webhooks, e-mail), after the commit."""
+    """Tell the worker these mentions changed (webhooks, e-mail), after the commit that left
+    their outbox marks (moderation.decide and block): if the broker is down, the sweeper
+    sends them."""
     from pingsvc.webhooks import NOTIFY_TASK
 
     for mention_id in mention_ids:

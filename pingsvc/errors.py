@@ -7,6 +7,7 @@ from typing import Any
 from xmlrpc.client import Fault
 
 from flask import Flask, Response, jsonify
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,11 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+# Seconds a client is told to wait when the database is unavailable: about a PostgreSQL
+# restart's length.
+DATABASE_RETRY_AFTER = 5
+
+
 def error_body(code: str, description: str) -> dict[str, Any]:
     return {"error": code, "error_description": description}
 
@@ -180,6 +186,27 @@ def register(app: Flask, rollback: Any) -> None:
         for name, value in exc.get_headers():
             if name.lower() not in {"content-type", "content-length"}:
                 response.headers[name] = value
+        return response
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    @app.errorhandler(sa_exc.DisconnectionError)
+    @app.errorhandler(sa_exc.TimeoutError)
+    def _database_unavailable(exc: Exception) -> Response:
+        # The database refused or lost the connection (a restart, a failover, a full pool):
+        # nothing is wrong with the request, so say when to send it again.
+        log.warning("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
+        try:
+            rollback()
+        except Exception:  # noqa: BLE001 - the connection is already gone
+            log.debug("rollback after a lost connection failed", exc_info=True)
+        response = json_error(
+            503,
+            "database_unavailable",
+            "The database is not answering right now; nothing was stored. Send the request "
+            f"again in {DATABASE_RETRY_AFTER} seconds.",
+        )
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
         return response
 
     @app.errorhandler(Exception)

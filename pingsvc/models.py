@@ -46,6 +46,9 @@ class Account(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Carried by every login session of the account; logging out moves it on, so every
+    # session cookie signed before (a copied one too) stops working at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     sites: Mapped[list[Site]] = relationship(back_populates="owner")
 
@@ -91,6 +94,7 @@ class Mention(Base):
         Index("ix_mention_site_received", "site_id", "received_at"),
         Index("ix_mention_queued_at", "queued_at"),
         Index("ix_mention_site_source_host", "site_id", "source_host", "status"),
+        Index("ix_mention_notify_queued_at", "notify_queued_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -116,6 +120,10 @@ class Mention(Base):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     # When the site's owner was e-mailed about this mention (once per mention).
     emailed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The notification outbox: set, in the same transaction, by every change that webhooks or
+    # e-mail must hear about (a verdict, the owner's decision, a block); cleared by the
+    # transaction that writes the webhook deliveries. The sweeper sends what stays set.
+    notify_queued_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     # What extraction found (null until verified).
     property: Mapped[str | None] = mapped_column(String(32))  # wm-property

@@ -133,8 +133,16 @@ def decide(session: Session, actor: Account, mention: Mention, action: str) -> b
     changed = mention.status != status
     detail = f"{mention.status} -> {status}"
     mention.status = status
+    if changed:
+        _mark_for_notification(mention)
     record(session, actor, action, site_id=mention.site_id, mention_id=mention.id, detail=detail)
     return changed
+
+
+def _mark_for_notification(mention: Mention) -> None:
+    """Leave the notification outbox mark in the decision's own transaction (an earlier mark
+    not yet taken stays): webhooks and e-mail hear of it even if the broker is down."""
+    mention.notify_queued_at = mention.notify_queued_at or utcnow()
 
 
 def reverify(session: Session, actor: Account, mention: Mention) -> None:
@@ -190,6 +198,7 @@ def block(
     for mention in _blocked_mentions(session, site.id, kind, value):
         if mention.status != DELETED:
             changed.append(mention.id)
+            _mark_for_notification(mention)
         mention.status = DELETED
         mention.queued_at = None
         mention.error = f"the site's owner blocked this source ({kind} {value})"

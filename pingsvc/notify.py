@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from pingsvc.db import Database
 from pingsvc.jf2 import type_key
@@ -127,11 +128,10 @@ def email_mention(
     return recipient
 
 
-def wants_email(db: Database, mention_id: int) -> bool:
+def wants_email(session: Session, mention_id: int) -> bool:
     """Cheap check before queueing an e-mail task: site opted in and mention not yet e-mailed."""
-    with db.session() as session:
-        mention = session.get(Mention, mention_id)
-        if mention is None or mention.emailed_at is not None:
-            return False
-        site = session.get(Site, mention.site_id)
-        return bool(site and site.email_notify and site.owner_id)
+    mention = session.get(Mention, mention_id)
+    if mention is None or mention.emailed_at is not None:
+        return False
+    site = session.get(Site, mention.site_id)
+    return bool(site and site.email_notify and site.owner_id)

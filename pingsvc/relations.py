@@ -15,7 +15,18 @@ from datetime import timedelta
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from pingsvc.extract import MentionData
 from pingsvc.models import APPROVED, HELD, REJECTED, Mention, MentionLink, utcnow
@@ -244,6 +255,9 @@ def _mark_duplicate(conn: Connection, copy: Post, original: Post) -> None:
             error=Placement(None, original).error,
             duplicate_of_id=original.id,
             changed=True,
+            # It was shown: its webhooks hear it is gone. A mark a day old is taken by the
+            # sweeper's next pass (the verdict's own notification is for the original).
+            notify_queued_at=func.coalesce(Mention.notify_queued_at, utcnow() - timedelta(days=1)),
         )
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import urlsplit, urlunsplit
 
@@ -51,10 +52,25 @@ def normalize_url(url: str, field: str = "url") -> str:
         host = host.encode("idna").decode("ascii") if not host.isascii() else host.lower()
     except UnicodeError as exc:
         raise error(f"The {field} URL's host name is not a valid domain name.") from exc
-    # An IPv6 literal (urlsplit has checked it), else a name or IPv4 address.
-    host = f"[{host}]" if ":" in host else _checked_host(host, field, error)
+    if parts.netloc.rpartition("@")[2].startswith("["):
+        host = _checked_ipv6(host, field, error)
+    else:
+        host = _checked_host(host, field, error)
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment))
+
+
+def _checked_ipv6(host: str, field: str, error: type[PingError]) -> str:
+    """A bracketed host must be an IPv6 address. urlsplit also takes RFC 3986's IPvFuture
+    (`[v1.x]`) and hands back `v1.x`, which would then be looked up as a DNS name: refused."""
+    try:
+        ipaddress.IPv6Address(host.split("%", 1)[0])
+    except ValueError as exc:
+        raise error(
+            f"The {field} URL's host [{host}] is not an IPv6 address; only IPv6 addresses may "
+            "be written in brackets (IPvFuture literals such as [v1.x] are not supported)."
+        ) from exc
+    return f"[{host}]"
 
 
 def _checked_host(host: str, field: str, error: type[PingError]) -> str:

@@ -15,9 +15,11 @@ from sqlalchemy import (
     DateTime,
     String,
     Table,
+    and_,
     bindparam,
     case,
     exists,
+    func,
     or_,
     select,
     update,
@@ -39,8 +41,9 @@ class Outcome:
     status: str
     error: str | None = None
     changed: bool = True
-    # Someone listens for this site's changes (an active webhook, or e-mail to the owner):
-    # without one, queueing the notification task would be work for nothing.
+    # The mention's outbox mark is set (this change, or an earlier one not sent yet, calls
+    # for its webhooks and e-mail): queue the notification task. The mark is written in the
+    # verdict's transaction, so the sweeper sends it should that message be lost.
     notify: bool = True
 
 
@@ -103,6 +106,7 @@ _STANDING = (
             "approved_before"
         ),
         _listeners(_mention.c.site_id).label("listeners"),
+        _mention.c.notify_queued_at,
     )
     .select_from(_mention.outerjoin(_site, _site.c.id == _mention.c.site_id))
     .where(_mention.c.id == bindparam("mention_id"))
@@ -115,10 +119,16 @@ _POST_COLUMNS = (
     "extra", "content_hash", "status", "error", "error_kind", "changed", "parent_id",
     "duplicate_of_id",
 )  # fmt: skip
+# The outbox mark: an earlier one not yet taken stays (the sweeper measures from it).
+_MARK = func.coalesce(_mention.c.notify_queued_at, bindparam("notify_at", type_=DateTime()))
 _SAVE = (
     update(_mention)
     .where(_mention.c.id == bindparam("mention_id"))
-    .values({name: bindparam(name, type_=_mention.c[name].type) for name in _POST_COLUMNS} | _DONE)
+    .values(
+        {name: bindparam(name, type_=_mention.c[name].type) for name in _POST_COLUMNS}
+        | _DONE
+        | {"notify_queued_at": _MARK}
+    )
 )
 
 # A verification that ended without a post: rejected, or deleted when it had been shown.
@@ -135,13 +145,21 @@ _END = (
         changed=_mention.c.status != _ENDING,
         error=bindparam("error"),
         error_kind=bindparam("error_kind"),
+        # A change someone listens for leaves the outbox mark, in this same statement.
+        notify_queued_at=case(
+            (
+                and_(_mention.c.status != _ENDING, _listeners(_mention.c.site_id)),
+                func.coalesce(_mention.c.notify_queued_at, _now),
+            ),
+            else_=_mention.c.notify_queued_at,
+        ),
         **_DONE,
     )
     .returning(
         _mention.c.status,
         _mention.c.changed,
         _mention.c.protocol,
-        _listeners(_mention.c.site_id),
+        _mention.c.notify_queued_at,
     )
 )
 
@@ -200,12 +218,12 @@ def finish(
         ended = conn.execute(_END, params).first()
         if ended is None:
             return None
-        status, changed, protocol, listeners = ended
+        status, changed, protocol, notify_at = ended
         if status == DELETED:
             relations.release(conn, claim.mention_id)
     metrics.verdict(protocol, status, kind)
     log.info("mention %s %s: %s", claim.mention_id, status, reason)
-    return Outcome(status, reason, changed, changed and bool(listeners))
+    return Outcome(status, reason, changed, notify_at is not None)
 
 
 # The store's first statement: a write that changes nothing but locks the mention's row (and,
@@ -249,6 +267,7 @@ def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
             status, error, error_kind = REJECTED, placement.error, relations.DUPLICATE
             before = (row.content_hash, row.status, row.error_kind)
             changed = before != (digest, REJECTED, relations.DUPLICATE)
+        notify = changed and bool(row.listeners)
         columns.update(
             mention_id=claim.mention_id,
             content_hash=digest,
@@ -261,10 +280,11 @@ def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
             seen=claim.seen,
             now=utcnow(),
         )
+        columns["notify_at"] = columns["now"] if notify else None
         conn.execute(_SAVE, columns)
     metrics.verdict(row.protocol, status, error_kind)
     log.info("mention %s %s (%s)", claim.mention_id, status, data.property)
-    return Outcome(status, error, changed, changed and bool(row.listeners))
+    return Outcome(status, error, changed, notify or row.notify_queued_at is not None)
 
 
 def _apply(source: str, data: MentionData) -> dict[str, Any]:

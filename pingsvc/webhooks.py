@@ -109,7 +109,8 @@ def _event_for(session: Session, hook: Webhook, mention: Mention) -> str | None:
 
 
 def plan(session: Session, mention_id: int) -> list[int]:
-    """Create (and commit) the deliveries a mention's current state calls for; their ids."""
+    """Add the deliveries a mention's current state calls for (flushed; the caller commits,
+    in the transaction that takes the mention's outbox mark); their ids."""
     mention = session.get(Mention, mention_id)
     if mention is None:
         return []
@@ -121,7 +122,6 @@ def plan(session: Session, mention_id: int) -> list[int]:
         event = _event_for(session, hook, mention)
         if event is not None:
             deliveries.append(queue(session, hook, payload(mention, event), event, mention.id))
-    session.commit()
     return [d.id for d in deliveries]
 
 

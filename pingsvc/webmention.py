@@ -7,12 +7,15 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from pingsvc import db_session
+from pingsvc import access, db_session
+from pingsvc.apiparams import parse_token
+from pingsvc.auth import current_account
 from pingsvc.errors import NotFound, PingError, json_error
 from pingsvc.limits import limiter, pacing, per_client
-from pingsvc.models import Mention
+from pingsvc.models import APPROVED, Mention
 from pingsvc.receive import accept
 from pingsvc.tasking import enqueue_verify
+from pingsvc.tokens import site_for_token
 
 bp = Blueprint("webmention", __name__)
 
@@ -72,20 +75,18 @@ def too_large(_exc: RequestEntityTooLarge) -> Response:
     )
 
 
-def status_document(mention: Mention) -> dict[str, Any]:
-    """The status page's JSON: what a sender polls to learn the verdict."""
+def status_document(mention: Mention, *, full: bool = True) -> dict[str, Any]:
+    """The status page's JSON: what a sender polls to learn the verdict. `full` adds what only
+    readers who may see the mention get: its source and target, and its earlier state."""
     status = "pending" if mention.queued_at is not None else mention.status
-    document: dict[str, Any] = {
-        "id": mention.id,
-        "status": status,
-        "source": mention.source,
-        "target": mention.target,
-        "protocol": mention.protocol,
-        "received": mention.received_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
+    document: dict[str, Any] = {"id": mention.id, "status": status}
+    if full:
+        document.update(source=mention.source, target=mention.target)
+    document["protocol"] = mention.protocol
+    document["received"] = mention.received_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     if mention.verified_at is not None:
         document["verified"] = mention.verified_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if mention.queued_at is not None and mention.status != "pending":
+    if full and mention.queued_at is not None and mention.status != "pending":
         document["previous_status"] = mention.status
     if mention.error and (status in ("rejected", "deleted") or mention.queued_at is not None):
         key = "error" if status == "rejected" else "last_error" if status == "pending" else "reason"
@@ -93,13 +94,29 @@ def status_document(mention: Mention) -> dict[str, Any]:
     return document
 
 
+def may_read(mention: Mention) -> bool:
+    """Whether this request may see the mention's source and target: anyone while it is
+    approved (the public API shows it then), else only the site's owner (a dashboard session
+    that may see the site, or the site's API token). Ids are sequential, so anyone can ask
+    for any id; the sender already knows its source and target and still gets the status."""
+    if mention.status == APPROVED:
+        return True
+    me = current_account()
+    if me is not None and access.may_see(me, mention.site):
+        return True
+    token, _ = parse_token(request.args, request.headers)
+    site = site_for_token(db_session(), token) if token else None
+    return site is not None and site.id == mention.site_id
+
+
 @bp.get("/webmention/status/<id:mention_id>")
 def status(mention_id: int) -> Response:
     mention = db_session().get(Mention, mention_id)
     if mention is None:
         raise NotFound(f"There is no webmention with id {mention_id}.")
-    response = jsonify(status_document(mention))
+    response = jsonify(status_document(mention, full=may_read(mention)))
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "Cookie, Authorization"
     return response
 
 

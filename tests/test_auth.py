@@ -110,6 +110,25 @@ def test_logout_ends_the_session(client: FlaskClient, alice: int) -> None:
     assert client.get("/dashboard/").status_code == 302
 
 
+def test_a_copied_session_cookie_stops_working_at_logout(
+    app: Flask, client: FlaskClient, alice: int
+) -> None:
+    """The cookie is signed, not stored: a copy taken before logout (another tab, a stolen
+    cookie) would stay valid for PINGSVC_SESSION_DAYS unless the server revokes it."""
+    browser = Browser(client, "alice@example.com")
+    cookie = client.get_cookie("pingsvc_session")
+    assert cookie is not None
+    thief = app.test_client()
+    thief.set_cookie("pingsvc_session", cookie.value)
+    assert thief.get("/dashboard/").status_code == 200
+    assert browser.post("/logout").status_code == 303
+    assert thief.get("/dashboard/").status_code == 302
+    assert client.get("/dashboard/").status_code == 302
+    again = Browser(app.test_client(), "alice@example.com")  # logging in again works
+    assert again.get("/dashboard/").status_code == 200
+    assert thief.get("/dashboard/").status_code == 302
+
+
 def test_logout_needs_the_csrf_token(client: FlaskClient, alice: int) -> None:
     Browser(client, "alice@example.com")
     assert client.post("/logout").status_code == 400

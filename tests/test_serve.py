@@ -111,3 +111,33 @@ def test_killing_serve_outright_still_stops_the_web_server_and_worker(
             if not gone(pid):
                 os.kill(pid, signal.SIGKILL)
         serve.stop()
+
+
+@pytest.mark.integration
+def test_the_web_server_takes_the_apis_100_targets_and_answers_longer_lines_in_json(
+    settings: dict[str, str], tmp_path: Path
+) -> None:
+    """gunicorn's default request line (4,094 bytes) refused the API's own limit of 100
+    target[] values with an HTML 414; now they are answered, and a longer line gets JSON."""
+    from tests.support.services import start_web
+
+    env = env_for(settings)
+    subprocess.run([sys.executable, "-m", "pingsvc.cli", "db", "upgrade"], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    web, base = start_web(settings, tmp_path / "web.log")
+    try:
+        targets = [f"https://blog.example/posts/a-usual-slug-{n:03d}" for n in range(100)]
+        hundred = requests.get(f"{base}/api/count.json", params={"target[]": targets}, timeout=30)
+        assert len(hundred.request.url or "") > 4094
+        assert hundred.status_code == 200, hundred.text
+        assert hundred.json()["count"] == 0 and len(hundred.json()["targets"]) == 100
+
+        long = [t + "-and-then-a-much-longer-one" for t in targets]
+        too_long = requests.get(f"{base}/api/count.json", params={"target[]": long}, timeout=30)
+        assert too_long.status_code == 414
+        assert too_long.headers["Content-Type"] == "application/json"
+        body = too_long.json()
+        assert body["error"] == "request_line_too_long"
+        assert "8190 bytes" in body["error_description"]
+    finally:
+        assert web.stop() == 0

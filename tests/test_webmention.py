@@ -37,7 +37,7 @@ def test_accepted_webmention_answers_201_with_status_location(app: Flask, client
     assert answer.get_json()["location"] == location
     status = client.get(location.removeprefix("http://127.0.0.1:8080")).get_json()
     assert status["status"] == "pending"
-    assert (status["source"], status["target"]) == (SOURCE, TARGET)
+    assert status["id"] == int(location.rsplit("/", 1)[1])
 
 
 def test_accepting_commits_the_row_then_enqueues_one_message(app: Flask, client) -> None:
@@ -131,3 +131,42 @@ def test_an_oversized_body_is_413_without_an_error_in_the_log(
     )
     assert answer.status_code == 413
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_a_mentions_source_and_target_are_shown_to_its_owner_or_once_approved(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Ids are sequential: anyone may ask for any of them. The status (and why it was
+    rejected) is for the sender; the source and target of a mention that is not public are
+    for the site's owner (a dashboard session or the site's token)."""
+    from pingsvc.tokens import rotate
+    from tests.support.dashboard import Browser, add_account, add_mention, add_site
+
+    owner = add_account(app, "olive@example.com")
+    add_site(app, "blog.example", owner)
+    add_site(app, "other.example", None)
+    held = add_mention(app, TARGET, status="held", source="https://secret.example/p")
+    path = f"/webmention/status/{held}"
+    anonymous = client.get(path).get_json()
+    assert anonymous["status"] == "held"
+    assert "source" not in anonymous and "target" not in anonymous
+    assert "secret.example" not in client.get(path).get_data(as_text=True)
+
+    olive = Browser(app.test_client(), "olive@example.com")
+    assert olive.get(path).get_json()["source"] == "https://secret.example/p"
+    with services(app).db.session() as session:
+        from pingsvc.models import Site
+
+        mine, theirs = (session.scalar(select(Site).where(Site.host == h)) for h in
+                        ("blog.example", "other.example"))  # fmt: skip
+        assert mine is not None and theirs is not None
+        token, other_token = rotate(mine), rotate(theirs)
+        session.commit()
+    bearer = client.get(path, headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert bearer["target"] == TARGET
+    assert "source" not in client.get(f"{path}?token={other_token}").get_json()
+
+    shown = add_mention(app, TARGET, source="https://public.example/p")
+    assert client.get(f"/webmention/status/{shown}").get_json()["source"] == (
+        "https://public.example/p"
+    )

@@ -9,8 +9,8 @@ from pingsvc.tasking import REVERIFY_TASK, SWEEP_TASK
 
 
 def beat_schedule(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """The periodic tasks: the sweeper (lost mentions and webhook deliveries) and, unless
-    turned off, the hourly re-verification of mentions verified long ago."""
+    """The periodic tasks: the sweeper (lost mentions, notifications and webhook deliveries)
+    and, unless turned off, the hourly re-verification of mentions verified long ago."""
     schedule: dict[str, dict[str, Any]] = {
         "sweep-lost-pending-mentions": {
             "task": SWEEP_TASK,

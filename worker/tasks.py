@@ -8,7 +8,7 @@ import smtplib
 from celery import Task, shared_task
 from flask import current_app
 
-from pingsvc import notify, pipeline, services, webhooks
+from pingsvc import notify, outbox, pipeline, services, webhooks
 from pingsvc.tasking import REVERIFY_TASK, SWEEP_TASK, VERIFY_TASK
 
 log = logging.getLogger(__name__)
@@ -24,21 +24,27 @@ def verify(self: Task, mention_id: int) -> str | None:
         outcome = pipeline.process_mention(shared.db, mention_id, shared.pipeline)
     except pipeline.RetryLater as retry:
         raise self.retry(countdown=retry.countdown, max_retries=None) from retry
-    if outcome is not None and outcome.changed and outcome.notify:
-        notify_mention.delay(mention_id)
+    if outcome is not None and outcome.notify:
+        _queue_notification(mention_id)
     return outcome.status if outcome else None
+
+
+def _queue_notification(mention_id: int) -> None:
+    try:
+        notify_mention.delay(mention_id)
+    except Exception as exc:  # noqa: BLE001 - the outbox mark is committed; the sweeper sends it
+        log.warning("could not queue the notification of mention %s: %s", mention_id, exc)
 
 
 @shared_task(name=webhooks.NOTIFY_TASK, acks_late=True)
 def notify_mention(mention_id: int) -> int:
-    """Queue the webhook calls (and the e-mail) a mention's new state calls for."""
-    shared = services()
-    with shared.db.session() as session:
-        delivery_ids = webhooks.plan(session, mention_id)
-    for delivery_id in delivery_ids:
+    """Turn the mention's outbox mark into webhook deliveries (and its e-mail), then queue them."""
+    email_on = bool(current_app.config.get("SMTP_HOST"))
+    delivery_ids = outbox.send(
+        services().db, mention_id, email_on=email_on, queue_email=email_mention.delay
+    )
+    for delivery_id in delivery_ids:  # rows committed: the sweeper re-sends any lost here
         deliver_webhook.delay(delivery_id)
-    if current_app.config.get("SMTP_HOST") and notify.wants_email(shared.db, mention_id):
-        email_mention.delay(mention_id)
     return len(delivery_ids)
 
 
@@ -79,7 +85,17 @@ def sweep() -> int:
         deliver_webhook.delay(delivery_id)
     if deliveries:
         log.info("sweeper re-queued %d webhook deliveries", len(deliveries))
+    _sweep_notifications()
     return len(ids)
+
+
+def _sweep_notifications() -> None:
+    """Queue again the notifications whose outbox mark outlived its message."""
+    ids = outbox.due_ids(services().db, float(current_app.config["SWEEP_AFTER"]))
+    for mention_id in ids:
+        notify_mention.delay(mention_id)
+    if ids:
+        log.info("sweeper re-queued %d notifications", len(ids))
 
 
 @shared_task(name=REVERIFY_TASK, acks_late=True)

@@ -342,3 +342,54 @@ def test_sigterm_lets_the_service_finish_the_request_and_task_in_flight(
     with services(app).db.session() as session:
         (mention,) = session.query(Mention).all()
         assert mention.status == "approved"
+
+
+def _assert_database_unavailable(answer: Any) -> None:
+    assert answer.status_code == 503, answer.get_data(as_text=True)
+    assert answer.headers["Retry-After"] == "5"
+    body = answer.get_json()
+    assert body["error"] == "database_unavailable"
+    assert "again in 5 seconds" in body["error_description"]
+
+
+def test_a_database_that_refuses_connections_answers_503_with_retry_after(
+    settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL restarting: nothing listens on its port. Not a 500: the request was fine."""
+    import os
+
+    from pingsvc import create_app
+
+    dead = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/pingsvc"
+    for name in [n for n in os.environ if n.startswith("PINGSVC_") and "_TEST_" not in n]:
+        monkeypatch.delenv(name)
+    for name, value in {**settings, "PINGSVC_DATABASE_URL": dead}.items():
+        monkeypatch.setenv(name, value)
+    app = create_app({"TESTING": True})
+    client = app.test_client()
+    _assert_database_unavailable(
+        client.post("/webmention", data={"source": "https://a.example/r", "target": TARGET})
+    )
+    _assert_database_unavailable(client.get(f"/api/mentions.jf2?target={TARGET}"))
+    services(app).db.dispose()
+
+
+@pytest.mark.integration
+def test_a_database_lost_mid_run_answers_503_with_retry_after(
+    production_app: Flask, postgres_url: str, pages: PageServer
+) -> None:
+    """The app's database goes away between two requests (dropped, its connections ended):
+    the next requests get 503 with Retry-After, never a 500."""
+    assert _status(production_app, _send(production_app, pages.add("/crash/lost", REPLY))) == (
+        "pending"
+    )
+    name = sa.engine.make_url(postgres_url).database
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+    client = production_app.test_client()
+    _assert_database_unavailable(
+        client.post("/webmention", data={"source": pages.url("/crash/lost2"), "target": TARGET})
+    )
+    _assert_database_unavailable(client.get(f"/api/mentions.jf2?target={TARGET}"))

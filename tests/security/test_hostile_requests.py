@@ -235,6 +235,9 @@ BAD_URLS = [
     ("https://a.example:99999/", "could not be parsed"),
     ("https://[::1/", "could not be parsed"),
     ("https://1.2.3.4.5/", "looks like an IPv4 address"),
+    # IPvFuture: urlsplit takes it and hands back "v1.x", which must not become a DNS name.
+    ("http://[v1.x]/", "IPvFuture literals such as [v1.x] are not supported"),
+    ("https://[v7.127.0.0.1]/post", "is not an IPv6 address"),
     ("https://a%2eexample/", "letters, digits, hyphens and dots"),
     ("https://a_example\u2028.com/", "not a valid domain name"),
     ("https://xn--a.example/" + "x" * 2100, "longer than 2048 characters"),

@@ -9,6 +9,7 @@ import json
 import re
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -164,11 +165,13 @@ class Call:
 
 class HookReceiver:
     """A real HTTP server on 127.0.0.1 that records the webhook calls it gets and answers
-    each with the next status of `statuses` (the last one repeats)."""
+    each with the next status of `statuses` (the last one repeats), after the next delay of
+    `delays` seconds (none once they are used up)."""
 
     def __init__(self, statuses: tuple[int, ...] = (200,)) -> None:
         self.calls: list[Call] = []
         self.statuses = list(statuses)
+        self.delays: list[float] = []
         self.location: str | None = None
         receiver = self
 
@@ -182,14 +185,20 @@ class HookReceiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 receiver.calls.append(Call(self.path, dict(self.headers.items()), body))
+                if receiver.delays:
+                    time.sleep(receiver.delays.pop(0))
+                    self.close_connection = True  # the caller has likely hung up meanwhile
                 status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 else (
                     receiver.statuses[0])  # fmt: skip
-                self.send_response(status)
-                if receiver.location:
-                    self.send_header("Location", receiver.location)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
+                try:
+                    self.send_response(status)
+                    if receiver.location:
+                        self.send_header("Location", receiver.location)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except OSError:  # the caller gave up waiting (a delayed answer)
+                    self.close_connection = True
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
