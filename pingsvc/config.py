@@ -49,6 +49,10 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
         "pingsvc/0.1 (webmention and pingback receiver; +https://github.com/pingsvc/pingsvc)",
         str,
     ),
+    # Reading a fetched page (link check and extraction) runs in child processes, this many
+    # per worker process, each page within this many seconds of CPU (see pingsvc.sandbox).
+    "PARSE_CPU_LIMIT": (1.0, float),
+    "PARSE_PROCESSES": (2, _positive_int),
     # Extraction: a post's text longer than this many characters gets a summary cut at a word.
     "SUMMARY_LENGTH": (300, _positive_int),
     # Verification retries: tries in all, and the first backoff in seconds (doubles each try).

@@ -12,11 +12,11 @@ from typing import Any
 import requests
 from sqlalchemy import select, update
 
-from pingsvc import metrics, mf2, verdicts
+from pingsvc import metrics, mf2, sandbox, verdicts
 from pingsvc.db import Database
 from pingsvc.errors import FetchError, HostilePage, SourceGone, TransientFetchError
 from pingsvc.extract import SUMMARY_LENGTH, MentionData, extract
-from pingsvc.fetch import FetchPolicy, fetch, make_session
+from pingsvc.fetch import FetchPolicy, Page, check_page, fetch, make_session
 from pingsvc.models import APPROVED, DELETED, HELD, PENDING, REJECTED, Mention, utcnow
 from pingsvc.verdicts import Outcome
 from pingsvc.verify import links_to
@@ -41,6 +41,8 @@ class PipelineSettings:
     max_tries: int = 5
     backoff: float = 3.0
     summary_length: int = SUMMARY_LENGTH
+    parse_cpu_limit: float = 1.0  # CPU seconds for reading one source page (see sandbox)
+    parse_processes: int = 2
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> PipelineSettings:
@@ -49,6 +51,8 @@ class PipelineSettings:
             max_tries=int(config["VERIFY_MAX_TRIES"]),
             backoff=float(config["VERIFY_BACKOFF"]),
             summary_length=int(config.get("SUMMARY_LENGTH", SUMMARY_LENGTH)),
+            parse_cpu_limit=float(config.get("PARSE_CPU_LIMIT", 1.0)),
+            parse_processes=int(config.get("PARSE_PROCESSES", 2)),
         )
 
 
@@ -83,23 +87,33 @@ def _author_page_mf2(policy: FetchPolicy) -> Any:
 
 def inspect(source: str, target: str, settings: PipelineSettings) -> MentionData:
     """Fetch `source` and return what it says about `target`; raise FetchError when it can't
-    be used (no link included)."""
+    be used (no link included). The page is read in a child process within the CPU budget
+    (pingsvc.sandbox): no markup can hold the worker longer."""
     started = time.perf_counter()
     try:
-        page = fetch(source, settings.policy, _session(settings.policy))
+        page = fetch(source, settings.policy, _session(settings.policy), check=False)
     except FetchError as exc:
         metrics.fetched(time.perf_counter() - started, exc.kind)
         raise
     metrics.fetched(time.perf_counter() - started, "ok")
-    try:  # fetch refuses deep pages; this is the net should a parser still recurse too far
+    readers = sandbox.pool(settings.parse_processes, settings.parse_cpu_limit)
+    what = f"{page.media_type}, {len(page.body)} bytes"
+    # The wall-clock limit is a net for a stalled machine; an author page's fetch is in it.
+    wall = 60 * settings.parse_cpu_limit + settings.policy.timeout
+    result: MentionData = readers.run(
+        read, page, target, settings.policy, settings.summary_length, wall_limit=wall, what=what
+    )
+    return result
+
+
+def read(page: Page, target: str, policy: FetchPolicy, summary_length: int) -> MentionData:
+    """What a fetched page says about `target` (run in a sandbox child); FetchError when it
+    does not link to it or can't be read."""
+    check_page(page, policy.max_depth)  # binary, undecodable and deep pages: before parsing
+    try:  # check_page refuses deep pages; this is the net should a parser recurse too far
         if not links_to(page, target):
             raise FetchError(NO_LINK, kind="no_link")
-        return extract(
-            page,
-            target,
-            _author_page_mf2(settings.policy),
-            summary_length=settings.summary_length,
-        )
+        return extract(page, target, _author_page_mf2(policy), summary_length=summary_length)
     except RecursionError as exc:
         raise HostilePage("the source page is nested too deeply to read") from exc
 
