@@ -58,6 +58,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Verification retries: tries in all, and the first backoff in seconds (doubles each try).
     "VERIFY_MAX_TRIES": (5, int),
     "VERIFY_BACKOFF": (3.0, float),
+    # Seconds a running verification's claim holds unless its worker renews it (a heartbeat
+    # every third of it): the sweeper re-sends a mention only once its lease has run out.
+    "VERIFY_LEASE": (60.0, float),
     # Pending mentions whose queue message is older than this are enqueued again by the sweeper.
     "SWEEP_AFTER": (300, int),
     "SWEEP_INTERVAL": (60.0, float),

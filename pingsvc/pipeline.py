@@ -10,9 +10,9 @@ from datetime import timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
-from pingsvc import metrics, mf2, sandbox, verdicts
+from pingsvc import lease, metrics, mf2, sandbox, verdicts
 from pingsvc.db import Database
 from pingsvc.errors import FetchError, HostilePage, SourceGone, TransientFetchError
 from pingsvc.extract import SUMMARY_LENGTH, MentionData, extract
@@ -43,6 +43,7 @@ class PipelineSettings:
     summary_length: int = SUMMARY_LENGTH
     parse_cpu_limit: float = 1.0  # CPU seconds for reading one source page (see sandbox)
     parse_processes: int = 2
+    lease: float = 60.0  # seconds a running verification's claim holds between renewals
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> PipelineSettings:
@@ -53,6 +54,7 @@ class PipelineSettings:
             summary_length=int(config.get("SUMMARY_LENGTH", SUMMARY_LENGTH)),
             parse_cpu_limit=float(config.get("PARSE_CPU_LIMIT", 1.0)),
             parse_processes=int(config.get("PARSE_PROCESSES", 2)),
+            lease=float(config.get("VERIFY_LEASE", 60.0)),
         )
 
 
@@ -121,17 +123,20 @@ def read(page: Page, target: str, policy: FetchPolicy, summary_length: int) -> M
 def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -> Outcome | None:
     """Verify one mention and store the verdict. Returns None when there is nothing to do
     (unknown id, or no verification queued). Raises RetryLater for transient failures."""
-    claim = verdicts.claim(db, mention_id)
-    if claim is None:  # unknown id, or no verification queued
+    claim = verdicts.claim(db, mention_id, settings.lease)
+    if claim is None:  # unknown id, no verification queued, or one running elsewhere
+        running = verdicts.leased_for(db, mention_id)
+        if running is not None:  # a re-send while it runs: verify again once it is done
+            raise RetryLater("the mention is being verified by another worker", running + 1)
         return None
     attempts = claim.attempts
-    crashed = attempts > settings.max_tries + 1  # every earlier try died mid-way
 
-    if crashed:  # a page that kills the worker must not be retried forever by the sweeper
-        reason = f"verifying the source stopped the worker {attempts - 1} times; gave up"
+    if claim.stops > settings.max_tries:  # a page that kills the worker must not loop forever
+        reason = f"verifying the source stopped the worker {claim.stops} times; gave up"
         return verdicts.finish(db, claim, REJECTED, reason, "hostile")
     try:
-        data = inspect(claim.source, claim.target, settings)
+        with lease.held(db, mention_id, settings.lease):  # ended before the try's end is written
+            data = inspect(claim.source, claim.target, settings)
     except TransientFetchError as exc:
         if attempts < settings.max_tries:
             countdown = settings.backoff * 2 ** (attempts - 1)
@@ -148,11 +153,17 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
 
 
 def pending_ids(db: Database, older_than: float, limit: int = 1000) -> list[int]:
-    """Mentions whose queued verification looks lost (queued longer ago than `older_than` s)."""
-    cutoff = utcnow() - timedelta(seconds=older_than)
+    """Mentions whose queued verification looks lost: queued longer ago than `older_than` s,
+    and not running (a running one's lease holds; a dead worker's runs out)."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=older_than)
     query = (
         select(Mention.id)
-        .where(Mention.queued_at.is_not(None), Mention.queued_at < cutoff)
+        .where(
+            Mention.queued_at.is_not(None),
+            Mention.queued_at < cutoff,
+            or_(Mention.lease_until.is_(None), Mention.lease_until < now),
+        )
         .order_by(Mention.queued_at)
         .limit(limit)
     )
