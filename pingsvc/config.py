@@ -49,11 +49,18 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
         "pingsvc/0.1 (webmention and pingback receiver; +https://github.com/pingsvc/pingsvc)",
         str,
     ),
+    # Reading a fetched page (link check and extraction) runs in child processes, this many
+    # per worker process, each page within this many seconds of CPU (see pingsvc.sandbox).
+    "PARSE_CPU_LIMIT": (1.0, float),
+    "PARSE_PROCESSES": (2, _positive_int),
     # Extraction: a post's text longer than this many characters gets a summary cut at a word.
     "SUMMARY_LENGTH": (300, _positive_int),
     # Verification retries: tries in all, and the first backoff in seconds (doubles each try).
     "VERIFY_MAX_TRIES": (5, int),
     "VERIFY_BACKOFF": (3.0, float),
+    # Seconds a running verification's claim holds unless its worker renews it (a heartbeat
+    # every third of it): the sweeper re-sends a mention only once its lease has run out.
+    "VERIFY_LEASE": (60.0, float),
     # Pending mentions whose queue message is older than this are enqueued again by the sweeper.
     "SWEEP_AFTER": (300, int),
     "SWEEP_INTERVAL": (60.0, float),

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -115,6 +116,12 @@ class Mention(Base):
     # Set while a verification is queued or retrying; cleared by the verdict.
     queued_at: Mapped[datetime | None] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # While a worker verifies the mention, until when its claim holds: the worker's heartbeat
+    # renews it, the sweeper and other workers leave the mention alone until then. Cleared
+    # when the try ends, so one found set at the next claim is a try whose worker died.
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # Tries that ended with their worker gone (counted at the next claim; reset by a verdict).
+    stops: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -10,13 +10,13 @@ from datetime import timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
-from pingsvc import metrics, mf2, verdicts
+from pingsvc import lease, metrics, mf2, sandbox, verdicts
 from pingsvc.db import Database
 from pingsvc.errors import FetchError, HostilePage, SourceGone, TransientFetchError
 from pingsvc.extract import SUMMARY_LENGTH, MentionData, extract
-from pingsvc.fetch import FetchPolicy, fetch, make_session
+from pingsvc.fetch import FetchPolicy, Page, check_page, fetch, make_session
 from pingsvc.models import APPROVED, DELETED, HELD, PENDING, REJECTED, Mention, utcnow
 from pingsvc.verdicts import Outcome
 from pingsvc.verify import links_to
@@ -41,6 +41,9 @@ class PipelineSettings:
     max_tries: int = 5
     backoff: float = 3.0
     summary_length: int = SUMMARY_LENGTH
+    parse_cpu_limit: float = 1.0  # CPU seconds for reading one source page (see sandbox)
+    parse_processes: int = 2
+    lease: float = 60.0  # seconds a running verification's claim holds between renewals
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> PipelineSettings:
@@ -49,6 +52,9 @@ class PipelineSettings:
             max_tries=int(config["VERIFY_MAX_TRIES"]),
             backoff=float(config["VERIFY_BACKOFF"]),
             summary_length=int(config.get("SUMMARY_LENGTH", SUMMARY_LENGTH)),
+            parse_cpu_limit=float(config.get("PARSE_CPU_LIMIT", 1.0)),
+            parse_processes=int(config.get("PARSE_PROCESSES", 2)),
+            lease=float(config.get("VERIFY_LEASE", 60.0)),
         )
 
 
@@ -83,23 +89,33 @@ def _author_page_mf2(policy: FetchPolicy) -> Any:
 
 def inspect(source: str, target: str, settings: PipelineSettings) -> MentionData:
     """Fetch `source` and return what it says about `target`; raise FetchError when it can't
-    be used (no link included)."""
+    be used (no link included). The page is read in a child process within the CPU budget
+    (pingsvc.sandbox): no markup can hold the worker longer."""
     started = time.perf_counter()
     try:
-        page = fetch(source, settings.policy, _session(settings.policy))
+        page = fetch(source, settings.policy, _session(settings.policy), check=False)
     except FetchError as exc:
         metrics.fetched(time.perf_counter() - started, exc.kind)
         raise
     metrics.fetched(time.perf_counter() - started, "ok")
-    try:  # fetch refuses deep pages; this is the net should a parser still recurse too far
+    readers = sandbox.pool(settings.parse_processes, settings.parse_cpu_limit)
+    what = f"{page.media_type}, {len(page.body)} bytes"
+    # The wall-clock limit is a net for a stalled machine; an author page's fetch is in it.
+    wall = 60 * settings.parse_cpu_limit + settings.policy.timeout
+    result: MentionData = readers.run(
+        read, page, target, settings.policy, settings.summary_length, wall_limit=wall, what=what
+    )
+    return result
+
+
+def read(page: Page, target: str, policy: FetchPolicy, summary_length: int) -> MentionData:
+    """What a fetched page says about `target` (run in a sandbox child); FetchError when it
+    does not link to it or can't be read."""
+    check_page(page, policy.max_depth)  # binary, undecodable and deep pages: before parsing
+    try:  # check_page refuses deep pages; this is the net should a parser recurse too far
         if not links_to(page, target):
             raise FetchError(NO_LINK, kind="no_link")
-        return extract(
-            page,
-            target,
-            _author_page_mf2(settings.policy),
-            summary_length=settings.summary_length,
-        )
+        return extract(page, target, _author_page_mf2(policy), summary_length=summary_length)
     except RecursionError as exc:
         raise HostilePage("the source page is nested too deeply to read") from exc
 
@@ -107,17 +123,20 @@ def inspect(source: str, target: str, settings: PipelineSettings) -> MentionData
 def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -> Outcome | None:
     """Verify one mention and store the verdict. Returns None when there is nothing to do
     (unknown id, or no verification queued). Raises RetryLater for transient failures."""
-    claim = verdicts.claim(db, mention_id)
-    if claim is None:  # unknown id, or no verification queued
+    claim = verdicts.claim(db, mention_id, settings.lease)
+    if claim is None:  # unknown id, no verification queued, or one running elsewhere
+        running = verdicts.leased_for(db, mention_id)
+        if running is not None:  # a re-send while it runs: verify again once it is done
+            raise RetryLater("the mention is being verified by another worker", running + 1)
         return None
     attempts = claim.attempts
-    crashed = attempts > settings.max_tries + 1  # every earlier try died mid-way
 
-    if crashed:  # a page that kills the worker must not be retried forever by the sweeper
-        reason = f"verifying the source stopped the worker {attempts - 1} times; gave up"
+    if claim.stops > settings.max_tries:  # a page that kills the worker must not loop forever
+        reason = f"verifying the source stopped the worker {claim.stops} times; gave up"
         return verdicts.finish(db, claim, REJECTED, reason, "hostile")
     try:
-        data = inspect(claim.source, claim.target, settings)
+        with lease.held(db, mention_id, settings.lease):  # ended before the try's end is written
+            data = inspect(claim.source, claim.target, settings)
     except TransientFetchError as exc:
         if attempts < settings.max_tries:
             countdown = settings.backoff * 2 ** (attempts - 1)
@@ -134,11 +153,17 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
 
 
 def pending_ids(db: Database, older_than: float, limit: int = 1000) -> list[int]:
-    """Mentions whose queued verification looks lost (queued longer ago than `older_than` s)."""
-    cutoff = utcnow() - timedelta(seconds=older_than)
+    """Mentions whose queued verification looks lost: queued longer ago than `older_than` s,
+    and not running (a running one's lease holds; a dead worker's runs out)."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=older_than)
     query = (
         select(Mention.id)
-        .where(Mention.queued_at.is_not(None), Mention.queued_at < cutoff)
+        .where(
+            Mention.queued_at.is_not(None),
+            Mention.queued_at < cutoff,
+            or_(Mention.lease_until.is_(None), Mention.lease_until < now),
+        )
         .order_by(Mention.queued_at)
         .limit(limit)
     )

@@ -60,6 +60,8 @@ _DONE = {
         (_mention.c.queued_at > bindparam("seen", type_=DateTime()), _mention.c.queued_at)
     ),
     "attempts": 0,
+    "stops": 0,
+    "lease_until": None,
     "verified_at": _now,
 }
 
@@ -75,18 +77,34 @@ def _listeners(site_id: ColumnElement[int]) -> ColumnElement[bool]:
 # The statements of a verification, built once with bound parameters (building them anew
 # per mention cost more CPU than running them).
 
-# Counts the try and reads what the verification needs. Autocommit: nothing else is written.
+# Counts the try, takes the lease and reads what the verification needs; a mention whose
+# lease still holds is another worker's. A lease found set (and run out) is a try whose
+# worker died: it counts as a stop. Autocommit: nothing else is written.
 _CLAIM = (
     update(_mention)
-    .where(_mention.c.id == bindparam("mention_id"), _mention.c.queued_at.is_not(None))
-    .values(attempts=_mention.c.attempts + 1)
+    .where(
+        _mention.c.id == bindparam("mention_id"),
+        _mention.c.queued_at.is_not(None),
+        or_(_mention.c.lease_until.is_(None), _mention.c.lease_until < _now),
+    )
+    .values(
+        attempts=_mention.c.attempts + 1,
+        stops=_mention.c.stops + case((_mention.c.lease_until.is_not(None), 1), else_=0),
+        lease_until=bindparam("lease_until", type_=DateTime()),
+    )
     .returning(
         _mention.c.attempts,
         _mention.c.source,
         _mention.c.target,
         _mention.c.protocol,
         _mention.c.queued_at,
+        _mention.c.stops,
     )
+)
+_LEASED = select(_mention.c.lease_until).where(
+    _mention.c.id == bindparam("mention_id"),
+    _mention.c.queued_at.is_not(None),
+    _mention.c.lease_until >= _now,
 )
 
 # Everything the verdict on a verified source depends on, read when it is stored (the owner
@@ -166,7 +184,12 @@ _END = (
 _RETRY = (
     update(_mention)
     .where(_mention.c.id == bindparam("mention_id"))
-    .values(error=bindparam("error"), error_kind="upstream", queued_at=bindparam("queued_at"))
+    .values(
+        error=bindparam("error"),
+        error_kind="upstream",
+        queued_at=bindparam("queued_at"),
+        lease_until=None,  # the try ended (it did not stop): the retry takes a lease anew
+    )
 )
 
 
@@ -180,16 +203,28 @@ class Claim:
     target: str
     protocol: str
     seen: datetime | None  # the queue mark claimed; a later one means "sent again"
+    stops: int = 0  # earlier tries that ended with their worker gone
 
 
-def claim(db: Database, mention_id: int) -> Claim | None:
-    """Count a try of a queued verification; None for an unknown id or one not queued."""
+def claim(db: Database, mention_id: int, lease: float) -> Claim | None:
+    """Count a try of a queued verification and lease it for `lease` seconds; None for an
+    unknown id, one not queued, or one another worker holds (see `leased_for`)."""
+    now = utcnow()
+    params = {"mention_id": mention_id, "now": now, "lease_until": now + timedelta(seconds=lease)}
     with db.autocommit.connect() as conn:  # one statement: no BEGIN and COMMIT
-        claimed = conn.execute(_CLAIM, {"mention_id": mention_id}).first()
+        claimed = conn.execute(_CLAIM, params).first()
     if claimed is None:
         return None
-    attempts, source, target, protocol, seen = claimed
-    return Claim(mention_id, attempts, source, target, protocol, seen)
+    attempts, source, target, protocol, seen, stops = claimed
+    return Claim(mention_id, attempts, source, target, protocol, seen, stops)
+
+
+def leased_for(db: Database, mention_id: int) -> float | None:
+    """Seconds left of the lease another worker holds on this queued mention, or None."""
+    now = utcnow()
+    with db.autocommit.connect() as conn:
+        until = conn.execute(_LEASED, {"mention_id": mention_id, "now": now}).scalar()
+    return (until - now).total_seconds() if until is not None else None
 
 
 def note_retry(db: Database, mention_id: int, reason: str, countdown: float) -> None:

@@ -43,6 +43,8 @@ def settings(tmp_path: Path, pages: PageServer) -> dict[str, str]:
         "PINGSVC_VERIFY_BACKOFF": "0.2",
         "PINGSVC_FETCH_TIMEOUT": "3",
         "PINGSVC_SWEEP_AFTER": "2",
+        # A dead worker's mention is re-sent once its lease runs out: seconds, in tests.
+        "PINGSVC_VERIFY_LEASE": "5",
         "PINGSVC_SWEEP_INTERVAL": "1",
         "PINGSVC_LOG_LEVEL": "WARNING",
         # A queue of its own per test, so tests (and parallel runs) sharing Redis never

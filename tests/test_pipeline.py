@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -210,6 +211,9 @@ UNCHANGED_VERDICT = ["UPDATE", "BEGIN", "UPDATE", "SELECT", "SELECT", "UPDATE", 
 
 def _count_round_trips(app: Flask, pages: PageServer, monkeypatch: pytest.MonkeyPatch) -> None:
     shared = services(app)
+    # A lease long enough that no heartbeat renews it while a try runs (the renewal is a
+    # statement every third of the lease, not one per verdict).
+    monkeypatch.setattr(shared, "pipeline", dataclasses.replace(shared.pipeline, lease=600.0))
     url = pages.add("/p/counted", REPLY.format(text="Counted"))
     mention_id = submit(app, url)
     trips = RoundTrips(shared.db.engine, monkeypatch)

@@ -51,14 +51,17 @@ def _send(app: Flask, source: str) -> int:
 def test_a_verification_that_keeps_killing_the_worker_is_given_up(
     app: Flask, pages: PageServer
 ) -> None:
-    """Each try that died left attempts counted and the queue mark set, so the sweeper sends
-    it again; past the retry budget it ends rejected instead of looping forever."""
+    """Each try that died left its lease set and the queue mark, so the sweeper sends it
+    again once the lease ran out; past the retry budget it ends rejected instead of looping
+    forever."""
     mention_id = _send(app, pages.add("/crash/poison", REPLY))
     shared = services(app)
     with shared.db.session() as session:
         mention = session.get(Mention, mention_id)
         assert mention is not None
         mention.attempts = shared.pipeline.max_tries + 1  # as many tries died mid-way
+        mention.stops = shared.pipeline.max_tries  # counted at the claims after them...
+        mention.lease_until = utcnow() - timedelta(seconds=1)  # ...and the last one's ran out
         session.commit()
     outcome = pipeline.process_mention(shared.db, mention_id, shared.pipeline)
     assert outcome is not None and outcome.status == "rejected"

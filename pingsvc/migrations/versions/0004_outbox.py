@@ -2,7 +2,7 @@
 in the transaction that makes it, so a lost queue message can't lose the notification; and
 a login session version per account, which logging out moves on
 
-Revision ID: 0006_outbox
+Revision ID: 0004_outbox
 Revises: 0003
 Create Date: 2026-12-02 12:00:00
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_outbox"
+revision = "0004_outbox"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
