@@ -65,11 +65,15 @@ class _Heartbeat:
                 if not self._held:
                     self._wake.wait()  # woken by the next hold
                     continue
-                # A beat every third of the shortest lease held; a hold's wake-up does not
-                # bring it forward (a fresh claim needs no renewal).
+                # A beat every third of the shortest lease held. A hold's wake-up brings the
+                # beat forward only when its lease is shorter than the one the beat was timed
+                # for (a fresh claim of the same length needs no renewal before it).
                 due = time.monotonic() + min(seconds for _, seconds in self._held) / 3
                 while self._held and (left := due - time.monotonic()) > 0:
                     self._wake.wait(left)
+                    if self._held:
+                        shortest = min(seconds for _, seconds in self._held)
+                        due = min(due, time.monotonic() + shortest / 3)
                 held = [(db, seconds, list(ids)) for (db, seconds), ids in self._held.items()]
                 self._wake.release()  # the statements run without blocking hold and release
                 try:

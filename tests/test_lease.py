@@ -109,6 +109,23 @@ def test_the_heartbeat_renews_a_lease_while_the_try_runs(app: Flask) -> None:
         assert pipeline.pending_ids(shared.db, older_than=-1) == []
 
 
+def test_a_shorter_lease_is_renewed_in_time_while_a_longer_one_is_held(app: Flask) -> None:
+    # The heartbeat had timed its next beat for the 600 s lease (in 200 s); the 3 s lease
+    # claimed after it must still be renewed within its own third.
+    shared = services(app)
+    from pingsvc import verdicts
+
+    long_id = _send(app, "https://a.example/long")
+    short_id = _send(app, "https://a.example/short")
+    assert verdicts.claim(shared.db, long_id, 600.0) is not None
+    with lease.held(shared.db, long_id, 600.0):
+        assert verdicts.claim(shared.db, short_id, 3.0) is not None
+        first = _row(app, short_id).lease_until
+        assert first is not None
+        with lease.held(shared.db, short_id, 3.0):
+            assert wait_for(lambda: (_row(app, short_id).lease_until or first) > first, 30)
+
+
 def test_a_dead_workers_mention_is_resent_once_its_lease_ran_out_and_counts_one_stop(
     app: Flask, pages: PageServer
 ) -> None:
