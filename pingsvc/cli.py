@@ -43,8 +43,28 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
+# The longest path a Unix socket can bind to on Linux (sun_path is 108 bytes with its NUL).
+MAX_SOCKET_PATH = 107
+
+
+def control_socket_options(var_dir: str) -> list[str]:
+    """gunicorn's control socket (for `gunicornc`) in VAR_DIR, where this install's other
+    state is: gunicorn's default, ~/.gunicorn/gunicorn.ctl, is one path for every instance of
+    the user, so a second pingsvc replaced the first's socket and removed it on exit. A VAR_DIR
+    too deep for a socket path turns the socket off instead of logging an error."""
+    path = os.path.join(var_dir, "gunicorn.ctl")
+    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
+        return ["--no-control-socket"]
+    return ["--control-socket", path]
+
+
 def _gunicorn_command(
-    host: str, port: int, workers: int, threads: int, app: str = "pingsvc:create_app()"
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    var_dir: str,
+    app: str = "pingsvc:create_app()",
 ) -> list[str]:
     """The production web server. No gunicorn access log: the app writes one JSON line per
     request, with its request id (pingsvc.obs). No keep-alive: a gthread worker keeps the
@@ -60,6 +80,7 @@ def _gunicorn_command(
         "--keep-alive", "0",
         "--graceful-timeout", "20",
         "--worker-tmp-dir", "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir(),
+        *control_socket_options(var_dir),
         app,
     ]  # fmt: skip
 
@@ -122,7 +143,8 @@ def serve(host: str, port: int) -> None:
     ]
     children.append(
         subprocess.Popen(
-            _gunicorn_command(host, port, workers=1, threads=16), preexec_fn=_stop_with_parent
+            _gunicorn_command(host, port, 1, 16, app.config["VAR_DIR"]),
+            preexec_fn=_stop_with_parent,
         )
     )
     click.echo(f"pingsvc is listening on {base} ({mode}); data in {app.config['VAR_DIR']}")
@@ -206,7 +228,8 @@ def web(host: str, port: int, workers: int, threads: int) -> None:
     """Run only the web server (gunicorn); run the worker with `celery -A worker.celery_app`."""
     app = _app()
     upgrade(app.config["DATABASE_URL"])
-    os.execv(sys.executable, _gunicorn_command(host, port, workers, threads))
+    command = _gunicorn_command(host, port, workers, threads, app.config["VAR_DIR"])
+    os.execv(sys.executable, command)
 
 
 @main.group()

@@ -111,3 +111,34 @@ def test_killing_serve_outright_still_stops_the_web_server_and_worker(
             if not gone(pid):
                 os.kill(pid, signal.SIGKILL)
         serve.stop()
+
+
+def test_two_instances_keep_their_own_gunicorn_control_sockets(
+    settings: dict[str, str], tmp_path: Path
+) -> None:
+    home = tmp_path / "home"  # gunicorn's default socket would be $HOME/.gunicorn/gunicorn.ctl
+    home.mkdir()
+    first_var, second_var = Path(tmp_path / "one"), Path(tmp_path / "two")
+    common = {**settings, "PINGSVC_WORKER_PROCESSES": "1", "HOME": str(home)}
+    first, _ = start_serve({**common, "PINGSVC_VAR_DIR": str(first_var)}, tmp_path / "1.log")
+    try:
+        second, _ = start_serve({**common, "PINGSVC_VAR_DIR": str(second_var)}, tmp_path / "2.log")
+        try:
+            for var in (first_var, second_var):
+                assert wait_for((var / "gunicorn.ctl").is_socket, 30), first.output()
+        finally:
+            assert second.stop(signal.SIGTERM) == 0
+        assert (first_var / "gunicorn.ctl").is_socket()  # the second left the first's alone
+        assert not (home / ".gunicorn").exists()
+    finally:
+        first.stop(signal.SIGTERM)
+
+
+def test_a_var_dir_too_deep_for_a_socket_path_turns_the_control_socket_off() -> None:
+    from pingsvc.cli import control_socket_options
+
+    assert control_socket_options("/srv/pingsvc") == [
+        "--control-socket",
+        "/srv/pingsvc/gunicorn.ctl",
+    ]
+    assert control_socket_options("/" + "d" * 120) == ["--no-control-socket"]
