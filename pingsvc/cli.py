@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Any
 
 import click
 from flask import Flask
@@ -19,6 +15,7 @@ from pingsvc import create_app, metrics, services
 from pingsvc.home import link_tags
 from pingsvc.migrate import upgrade
 from pingsvc.models import Account, Site
+from pingsvc.serve import ChildSpec, Supervisor
 
 
 def _app() -> Flask:
@@ -136,34 +133,22 @@ def serve(host: str, port: int) -> None:
     mode = "PostgreSQL/Redis" if app.config.get("REDIS_URL") else "embedded (SQLite, no Redis)"
     workers, env = worker_processes(int(app.config["WORKER_PROCESSES"])), _worker_env(app)
     children = [  # one worker runs the scheduler too
-        subprocess.Popen(
-            _worker_command(app, index == 0, index), env=env, preexec_fn=_stop_with_parent
-        )
+        ChildSpec(f"worker{index}", _worker_command(app, index == 0, index), env)
         for index in range(workers)
     ]
-    children.append(
-        subprocess.Popen(
-            _gunicorn_command(host, port, 1, 16, app.config["VAR_DIR"]),
-            preexec_fn=_stop_with_parent,
-        )
-    )
-    click.echo(f"pingsvc is listening on {base} ({mode}); data in {app.config['VAR_DIR']}")
-    click.echo("Paste these tags into the <head> of your blog's pages:")
-    for tag in link_tags(base):
-        click.echo(f"  {tag}")
-    click.echo("Register a site with: pingsvc site add blog.example   (Ctrl-C stops)")
-    click.echo(f"See the widget at {base}/demo; the dashboard is at {base}/dashboard/")
-    _supervise(children)
+    children.append(ChildSpec("web", _gunicorn_command(host, port, 1, 16, app.config["VAR_DIR"])))
 
+    def banner() -> None:
+        click.echo(f"pingsvc is listening on {base} ({mode}); data in {app.config['VAR_DIR']}")
+        click.echo("Paste these tags into the <head> of your blog's pages:")
+        for tag in link_tags(base):
+            click.echo(f"  {tag}")
+        click.echo("Register a site with: pingsvc site add blog.example   (Ctrl-C stops)")
+        click.echo(f"See the widget at {base}/demo; the dashboard is at {base}/dashboard/")
 
-def _stop_with_parent() -> None:
-    """In the child, before exec: ask Linux to send SIGTERM when `pingsvc serve` dies, even by
-    SIGKILL, so no web server or worker is left running on its own (a no-op elsewhere)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    status = Supervisor(children).run(started=banner)
+    if status:
+        raise SystemExit(status)
 
 
 def _require_free_port(host: str, port: int) -> None:
@@ -180,33 +165,6 @@ def _require_free_port(host: str, port: int) -> None:
                 f"cannot listen on {host}:{port} ({exc.strerror}); is pingsvc already "
                 "running? Stop it, or choose another port with --port."
             ) from exc
-
-
-def _supervise(children: list[subprocess.Popen[Any]]) -> None:
-    """Wait for the children; on Ctrl-C, SIGTERM or a child's exit, stop them all together."""
-    stopping = False
-
-    def stop(_signum: int, _frame: Any) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while not stopping and all(child.poll() is None for child in children):
-        time.sleep(0.2)
-    for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 25
-    for child in children:
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-    failed = [c.returncode for c in children if c.returncode not in (0, -signal.SIGTERM)]
-    if failed and not stopping:
-        raise SystemExit(1)
 
 
 @main.command()

@@ -39,6 +39,26 @@ def _pids_of_children(pid: int) -> list[int]:
     return found
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _child_by_kind(serve_pid: int) -> dict[str, int]:
+    """serve's children by kind: "web" (the gunicorn master), "worker0" (with the
+    scheduler), "worker1"..."""
+    kinds = {}
+    for pid in _pids_of_children(serve_pid):
+        line = _cmdline(pid)
+        if "gunicorn" in line:
+            kinds["web"] = pid
+        elif "celery" in line:
+            kinds[line.split("--hostname ", 1)[1].split("@", 1)[0]] = pid
+    return kinds
+
+
 def test_serve_runs_web_and_worker_stops_both_and_restarts_on_the_same_data(
     settings: dict[str, str], pages: PageServer, tmp_path: Path
 ) -> None:
@@ -142,3 +162,48 @@ def test_a_var_dir_too_deep_for_a_socket_path_turns_the_control_socket_off() -> 
         "/srv/pingsvc/gunicorn.ctl",
     ]
     assert control_socket_options("/" + "d" * 120) == ["--no-control-socket"]
+
+
+def _healthy(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/healthz", timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def test_a_child_that_dies_is_restarted_and_no_mention_is_lost(
+    settings: dict[str, str], pages: PageServer, tmp_path: Path
+) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pingsvc.cli", "site", "add", "blog.example"],
+        env=env_for(settings), capture_output=True, check=True,
+    )  # fmt: skip
+    settings = {**settings, "PINGSVC_WORKER_PROCESSES": "2"}
+    serve, base = start_serve(settings, tmp_path / "serve.log")
+    try:
+        sent = 0
+        for kind in ("worker0", "worker1", "web"):  # the scheduler's worker, another, gunicorn
+            for _ in range(4):  # work in flight while the child dies
+                source = pages.add(f"/restart/like-{sent}.html", LIKE)
+                answer = requests.post(
+                    f"{base}/webmention", data={"source": source, "target": TARGET}
+                )
+                assert answer.status_code == 201
+                sent += 1
+            before = _child_by_kind(serve.proc.pid)
+            os.kill(before[kind], signal.SIGKILL)
+
+            def replaced(kind: str = kind, old: int = before[kind]) -> bool:
+                now = _child_by_kind(serve.proc.pid)
+                return kind in now and now[kind] != old
+
+            assert wait_for(replaced, 60), serve.output()
+            assert wait_for(lambda: _healthy(base), 60), serve.output()
+            assert serve.proc.poll() is None
+            assert f"{kind} (pid {before[kind]}) was killed by SIGKILL" in serve.output()
+            assert "restarting it in" in serve.output()
+        # Every mention sent reaches its verdict: none was lost with the child that died.
+        assert wait_for(lambda: len(_children(base)) == sent, 90), serve.output()
+        assert len(_child_by_kind(serve.proc.pid)) == 3
+    finally:
+        assert serve.stop(signal.SIGTERM) == 0
