@@ -80,8 +80,16 @@ class _Child:
         self.restart_at = 0.0
 
     def start(self) -> None:
+        # A process group of its own: the terminal's Ctrl-C goes to the foreground group,
+        # which is the supervisor's alone, so each child is signalled once, by the
+        # supervisor. (A gunicorn worker that got SIGINT from the terminal and SIGQUIT from
+        # its master at once deadlocked in its executor's shutdown until it was killed.)
         self.proc = subprocess.Popen(
-            self.spec.command, env=self.spec.env, preexec_fn=_stop_with_parent
+            self.spec.command,
+            env=self.spec.env,
+            stdin=subprocess.DEVNULL,
+            process_group=0,
+            preexec_fn=_stop_with_parent,
         )
         self.started = time.monotonic()
 

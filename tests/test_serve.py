@@ -207,3 +207,32 @@ def test_a_child_that_dies_is_restarted_and_no_mention_is_lost(
         assert len(_child_by_kind(serve.proc.pid)) == 3
     finally:
         assert serve.stop(signal.SIGTERM) == 0
+
+
+def test_ctrl_c_in_a_terminal_stops_everything_promptly_and_cleanly(
+    settings: dict[str, str], pages: PageServer, tmp_path: Path
+) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pingsvc.cli", "site", "add", "blog.example"],
+        env=env_for(settings), capture_output=True, check=True,
+    )  # fmt: skip
+    settings = {**settings, "PINGSVC_WORKER_PROCESSES": "2"}
+    serve, base = start_serve(settings, tmp_path / "serve.log")
+    try:
+        children = _pids_of_children(serve.proc.pid)
+        # The terminal signals its foreground process group: serve's, and only serve's.
+        group = os.getpgid(serve.proc.pid)
+        assert all(os.getpgid(pid) != group for pid in children)
+        for index in range(20):  # the hang came after load
+            source = pages.add(f"/ctrl-c/like-{index}.html", LIKE)
+            requests.post(f"{base}/webmention", data={"source": source, "target": TARGET})
+            requests.get(f"{base}/api/mentions.jf2", params={"target": TARGET}, timeout=5)
+        os.killpg(group, signal.SIGINT)  # what Ctrl-C in the terminal does
+        # A generous bound: a worker that deadlocked was killed by gunicorn after 20 s.
+        assert serve.proc.wait(timeout=15) == 0, serve.output()
+    finally:
+        serve.stop(signal.SIGTERM)
+    output = serve.log.read_text(errors="replace")
+    assert "Perhaps out of memory" not in output and "SIGKILL" not in output, output
+    assert "Traceback" not in output, output
+    assert [pid for pid in children if _cmdline(pid)] == []  # all gone
