@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
@@ -19,11 +20,22 @@ from pingsvc.serve import ChildSpec, Supervisor
 
 
 def _app() -> Flask:
-    return create_app()
+    """The app, logging at WARNING unless `pingsvc --verbose`: a command says what it did
+    itself, and Alembic's INFO lines on every command were noise (the service's own
+    processes log at PINGSVC_LOG_LEVEL)."""
+    app = create_app()
+    context = click.get_current_context(silent=True)
+    if not (context and context.find_root().params.get("verbose")):
+        root = logging.getLogger()
+        root.setLevel(max(root.level, logging.WARNING))
+    return app
 
 
 @click.group()
-def main() -> None:
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Log at PINGSVC_LOG_LEVEL (INFO) instead of WARNING."
+)
+def main(verbose: bool) -> None:
     """pingsvc: a self-hostable webmention and pingback receiver."""
 
 
@@ -83,10 +95,15 @@ def _gunicorn_command(
 
 
 def _worker_env(app: Flask) -> dict[str, str]:
-    """The embedded broker's consumers take a message by moving its file into the temporary
-    folder: on the same file system as the queue that is one atomic rename, so of several
-    workers exactly one gets each message (across file systems it is a copy and a delete)."""
+    """The workers' environment. The embedded broker's consumers take a message by moving
+    its file into the temporary folder: on the same file system as the queue that is one
+    atomic rename, so of several workers exactly one gets each message (across file systems
+    it is a copy and a delete)."""
     env = dict(os.environ)
+    # Running as root is the user's choice, made before serve started: Celery's SecurityWarning
+    # about it (a dozen lines on every start) says nothing new.
+    quiet = "ignore:You're running the worker with superuser privileges"
+    env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), quiet]))
     if not app.config.get("REDIS_URL"):
         folder = Path(app.config["VAR_DIR"]) / "tmp"
         folder.mkdir(parents=True, exist_ok=True)

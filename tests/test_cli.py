@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -10,6 +13,7 @@ from werkzeug.security import check_password_hash
 from pingsvc import create_app, services
 from pingsvc.cli import main
 from pingsvc.models import Account, Site
+from tests.support.services import env_for
 
 
 @pytest.fixture
@@ -77,3 +81,21 @@ def test_serve_starts_one_worker_per_core_unless_told_how_many() -> None:
 
     assert worker_processes(3) == 3
     assert worker_processes(0) == max(1, min(4, os.cpu_count() or 1))
+
+
+def _pingsvc(settings: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pingsvc.cli", *args],
+        env=env_for(settings), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_commands_log_only_warnings_unless_verbose(settings: dict[str, str]) -> None:
+    settings = {**settings, "PINGSVC_LOG_LEVEL": "INFO"}  # the default
+    quiet = _pingsvc(settings, "db", "upgrade")
+    assert quiet.returncode == 0, quiet.stderr
+    assert '"level": "INFO"' not in quiet.stderr and "alembic" not in quiet.stderr
+    assert "database is up to date" in quiet.stdout
+    verbose = _pingsvc(settings, "--verbose", "site", "list")
+    assert verbose.returncode == 0, verbose.stderr
+    assert '"logger": "alembic.runtime.migration"' in verbose.stderr
