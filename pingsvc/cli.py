@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from pingsvc import create_app, metrics, services
+from pingsvc.db import display_url, sqlite_file
 from pingsvc.home import link_tags
 from pingsvc.migrate import upgrade
 from pingsvc.models import Account, Site
@@ -29,6 +31,45 @@ def _app() -> Flask:
         root = logging.getLogger()
         root.setLevel(max(root.level, logging.WARNING))
     return app
+
+
+def stray_var_dir(environ: Mapping[str, str], cwd: Path, database_url: str) -> Path | None:
+    """A var/pingsvc.sqlite3 in the current folder that is not the database in use, when
+    none was chosen: the default used to be ./var of wherever a command ran (see
+    config.default_var_dir), so it may hold an earlier install's data."""
+    if environ.get("PINGSVC_VAR_DIR") or environ.get("PINGSVC_DATABASE_URL"):
+        return None
+    here = cwd / "var"
+    used = sqlite_file(database_url)
+    if (here / "pingsvc.sqlite3").is_file() and (used is None or here.resolve() != used.parent):
+        return here
+    return None
+
+
+def _open_database(app: Flask, *, creating_is_expected: bool = False) -> None:
+    """Migrate the service's database and say which one it is, on stderr so that stdout
+    stays the command's answer. A command other than serve or db upgrade that finds no
+    embedded database creates it with a warning: the server would not see what it stores
+    if it runs with another PINGSVC_VAR_DIR or PINGSVC_DATABASE_URL."""
+    url = app.config["DATABASE_URL"]
+    stray = stray_var_dir(os.environ, Path.cwd(), url)
+    if stray is not None:
+        click.echo(
+            f"warning: {stray / 'pingsvc.sqlite3'} is not the database pingsvc uses; to use "
+            f"it, set PINGSVC_VAR_DIR={stray}",
+            err=True,
+        )
+    file = sqlite_file(url)
+    new = file is not None and not file.exists()
+    upgrade(url)
+    click.echo(f"database: {display_url(url)}", err=True)
+    if new and not creating_is_expected:
+        click.echo(
+            f"warning: there was no database at {file}, so this created a new, empty one. "
+            "`pingsvc serve` uses it only when it runs with the same PINGSVC_VAR_DIR "
+            "(or PINGSVC_DATABASE_URL).",
+            err=True,
+        )
 
 
 @click.group()
@@ -48,7 +89,7 @@ def db() -> None:
 def db_upgrade() -> None:
     """Create or migrate the database to the latest schema."""
     app = _app()
-    upgrade(app.config["DATABASE_URL"])
+    _open_database(app, creating_is_expected=True)
     click.echo("database is up to date")
 
 
@@ -145,7 +186,7 @@ def serve(host: str, port: int) -> None:
     app = _app()
     if own_metrics:  # no process of an earlier run is left to write there
         metrics.clear(app.extensions["pingsvc_metrics_dir"])
-    upgrade(app.config["DATABASE_URL"])
+    _open_database(app, creating_is_expected=True)
     base = app.config["BASE_URL"]
     mode = "PostgreSQL/Redis" if app.config.get("REDIS_URL") else "embedded (SQLite, no Redis)"
     workers, env = worker_processes(int(app.config["WORKER_PROCESSES"])), _worker_env(app)
@@ -228,7 +269,7 @@ def site_add(host: str, owner: str | None, policy: str) -> None:
     if not host or " " in host:
         raise click.BadParameter("give a host name such as blog.example", param_hint="HOST")
     app = _app()
-    upgrade(app.config["DATABASE_URL"])
+    _open_database(app)
     with services(app).db.session() as session:
         if session.scalar(select(Site).where(Site.host == host)):
             raise click.ClickException(f"{host} is already registered")
@@ -246,11 +287,14 @@ def site_add(host: str, owner: str | None, policy: str) -> None:
 def site_list() -> None:
     """List the registered sites."""
     app = _app()
-    upgrade(app.config["DATABASE_URL"])
+    _open_database(app)
     with services(app).db.session() as session:
-        for row in session.scalars(select(Site).order_by(Site.host)):
+        rows = session.scalars(select(Site).order_by(Site.host)).all()
+        for row in rows:
             owner = row.owner.email if row.owner else "-"
             click.echo(f"{row.host}\t{row.policy}\t{owner}")
+    if not rows:
+        click.echo("no sites registered yet; add one with `pingsvc site add HOST`", err=True)
 
 
 @site.command("token")
@@ -261,7 +305,7 @@ def site_token(host: str) -> None:
 
     host = host.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
     app = _app()
-    upgrade(app.config["DATABASE_URL"])
+    _open_database(app)
     with services(app).db.session() as session:
         row = session.scalar(select(Site).where(Site.host == host))
         if row is None:
@@ -299,7 +343,7 @@ def user_add(email: str, password_stdin: bool, admin: bool) -> None:
     if len(password) < 8:
         raise click.ClickException("the password must have at least 8 characters")
     app = _app()
-    upgrade(app.config["DATABASE_URL"])
+    _open_database(app)
     with services(app).db.session() as session:
         if session.scalar(select(Account).where(Account.email == email)):
             raise click.ClickException(f"{email} already exists")
