@@ -313,9 +313,16 @@ def site_token(host: str) -> None:
         token = rotate(row)
         session.commit()
     click.echo(token)
+    url = f"{app.config['BASE_URL']}/api/mentions.jf2?domain={host}&token=TOKEN"
+    if not os.environ.get("PINGSVC_BASE_URL"):
+        # The command can't know where the service listens (serve's --port is its own).
+        url += (
+            " (PINGSVC_BASE_URL is unset, so this is pingsvc serve's default address; "
+            "use the one your service answers on)"
+        )
     click.echo(
         f"This is {host}'s API token; it is not stored and won't be shown again. Read every "
-        f"mention with {app.config['BASE_URL']}/api/mentions.jf2?domain={host}&token=TOKEN",
+        f"mention with {url}",
         err=True,
     )
 
