@@ -3,7 +3,9 @@ and stops them all together on Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -60,6 +62,12 @@ def _stop_with_parent() -> None:
 
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    """Signal every process left in a child's process group (its id is the child's pid)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # none left
+        os.killpg(pgid, sig)
 
 
 def describe_exit(returncode: int) -> str:
@@ -150,6 +158,9 @@ class Supervisor:
             how = describe_exit(returncode)
             pid = child.proc.pid
             child.proc = None
+            # What it leaves behind stops too: a worker's embedded scheduler (a second one
+            # would run beside its replacement's), gunicorn's workers holding the port.
+            _signal_group(pid, signal.SIGTERM)
             if delay is None:
                 self.gave_up = (
                     f"{child.spec.name} (pid {pid}) {how} {child.failures} times in a row, "
@@ -187,5 +198,5 @@ class Supervisor:
                     child.proc.pid,
                     self.policy.stop_timeout,
                 )
-                child.proc.kill()
+                _signal_group(child.proc.pid, signal.SIGKILL)
                 child.proc.wait()

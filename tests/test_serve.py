@@ -167,6 +167,20 @@ def test_a_var_dir_too_deep_for_a_socket_path_turns_the_control_socket_off() -> 
     assert control_socket_options("/" + "d" * 120) == ["--no-control-socket"]
 
 
+def _orphans(var_dir: str) -> list[str]:
+    """Processes of this test's service (named by its VAR_DIR) whose parent died."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and var_dir in _cmdline(int(entry.name)):
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if stat[1] == "1" and stat[0] != "Z":
+                found.append(_cmdline(int(entry.name)))
+    return found
+
+
 def _healthy(base: str) -> bool:
     try:
         return requests.get(f"{base}/healthz", timeout=2).ok
@@ -182,6 +196,7 @@ def test_a_child_that_dies_is_restarted_and_no_mention_is_lost(
         env=env_for(settings), capture_output=True, check=True,
     )  # fmt: skip
     settings = {**settings, "PINGSVC_WORKER_PROCESSES": "2"}
+    var = settings["PINGSVC_VAR_DIR"]
     serve, base = start_serve(settings, tmp_path / "serve.log")
     try:
         sent = 0
@@ -202,6 +217,9 @@ def test_a_child_that_dies_is_restarted_and_no_mention_is_lost(
 
             assert wait_for(replaced, 60), serve.output()
             assert wait_for(lambda: _healthy(base), 60), serve.output()
+            # Nothing the dead child started is left running on its own (worker0's
+            # scheduler process, gunicorn's worker).
+            assert wait_for(lambda: _orphans(var) == [], 30), _orphans(var)
             assert serve.proc.poll() is None
             assert f"{kind} (pid {before[kind]}) was killed by SIGKILL" in serve.output()
             assert "restarting it in" in serve.output()
