@@ -359,7 +359,8 @@ def start_web(
     port = free_port()
     base = f"http://{HOST}:{port}"
     env = {**env, "PINGSVC_BASE_URL": base}
-    child = children.start(name, _gunicorn_command(HOST, port, workers, threads, app), env)
+    command = _gunicorn_command(HOST, port, workers, threads, env["PINGSVC_VAR_DIR"], app)
+    child = children.start(name, command, env)
     if not wait_until(lambda: _answers(f"{base}/healthz") or not child.alive(), 60, 0.2):
         raise SystemExit(f"{name} did not start:\n{child.output()[-3000:]}")
     if not child.alive():

@@ -2,32 +2,82 @@
 
 from __future__ import annotations
 
+import logging
 import os
-import signal
-import subprocess
 import sys
 import tempfile
-import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import click
 from flask import Flask
 from sqlalchemy import select
 
 from pingsvc import create_app, metrics, services
+from pingsvc.db import display_url, sqlite_file
 from pingsvc.home import link_tags
 from pingsvc.migrate import upgrade
 from pingsvc.models import Account, Site
+from pingsvc.serve import ChildSpec, Supervisor
 from pingsvc.webserver import REQUEST_LINE_LIMIT
 
 
 def _app() -> Flask:
-    return create_app()
+    """The app, logging at WARNING unless `pingsvc --verbose`: a command says what it did
+    itself, and Alembic's INFO lines on every command were noise (the service's own
+    processes log at PINGSVC_LOG_LEVEL)."""
+    app = create_app()
+    context = click.get_current_context(silent=True)
+    if not (context and context.find_root().params.get("verbose")):
+        root = logging.getLogger()
+        root.setLevel(max(root.level, logging.WARNING))
+    return app
+
+
+def stray_var_dir(environ: Mapping[str, str], cwd: Path, database_url: str) -> Path | None:
+    """A var/pingsvc.sqlite3 in the current folder that is not the database in use, when
+    none was chosen: the default used to be ./var of wherever a command ran (see
+    config.default_var_dir), so it may hold an earlier install's data."""
+    if environ.get("PINGSVC_VAR_DIR") or environ.get("PINGSVC_DATABASE_URL"):
+        return None
+    here = cwd / "var"
+    used = sqlite_file(database_url)
+    if (here / "pingsvc.sqlite3").is_file() and (used is None or here.resolve() != used.parent):
+        return here
+    return None
+
+
+def _open_database(app: Flask, *, creating_is_expected: bool = False) -> None:
+    """Migrate the service's database and say which one it is, on stderr so that stdout
+    stays the command's answer. A command other than serve or db upgrade that finds no
+    embedded database creates it with a warning: the server would not see what it stores
+    if it runs with another PINGSVC_VAR_DIR or PINGSVC_DATABASE_URL."""
+    url = app.config["DATABASE_URL"]
+    stray = stray_var_dir(os.environ, Path.cwd(), url)
+    if stray is not None:
+        click.echo(
+            f"warning: {stray / 'pingsvc.sqlite3'} is not the database pingsvc uses; to use "
+            f"it, set PINGSVC_VAR_DIR={stray}",
+            err=True,
+        )
+    file = sqlite_file(url)
+    new = file is not None and not file.exists()
+    upgrade(url)
+    click.echo(f"database: {display_url(url)}", err=True)
+    if new and not creating_is_expected:
+        click.echo(
+            f"warning: there was no database at {file}, so this created a new, empty one. "
+            "`pingsvc serve` uses it only when it runs with the same PINGSVC_VAR_DIR "
+            "(or PINGSVC_DATABASE_URL).",
+            err=True,
+        )
 
 
 @click.group()
-def main() -> None:
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Log at PINGSVC_LOG_LEVEL (INFO) instead of WARNING."
+)
+def main(verbose: bool) -> None:
     """pingsvc: a self-hostable webmention and pingback receiver."""
 
 
@@ -40,12 +90,32 @@ def db() -> None:
 def db_upgrade() -> None:
     """Create or migrate the database to the latest schema."""
     app = _app()
-    upgrade(app.config["DATABASE_URL"])
+    _open_database(app, creating_is_expected=True)
     click.echo("database is up to date")
 
 
+# The longest path a Unix socket can bind to on Linux (sun_path is 108 bytes with its NUL).
+MAX_SOCKET_PATH = 107
+
+
+def control_socket_options(var_dir: str) -> list[str]:
+    """gunicorn's control socket (for `gunicornc`) in VAR_DIR, where this install's other
+    state is: gunicorn's default, ~/.gunicorn/gunicorn.ctl, is one path for every instance of
+    the user, so a second pingsvc replaced the first's socket and removed it on exit. A VAR_DIR
+    too deep for a socket path turns the socket off instead of logging an error."""
+    path = os.path.join(var_dir, "gunicorn.ctl")
+    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
+        return ["--no-control-socket"]
+    return ["--control-socket", path]
+
+
 def _gunicorn_command(
-    host: str, port: int, workers: int, threads: int, app: str = "pingsvc:create_app()"
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    var_dir: str,
+    app: str = "pingsvc:create_app()",
 ) -> list[str]:
     """The production web server. No gunicorn access log: the app writes one JSON line per
     request, with its request id (pingsvc.obs). No keep-alive: a gthread worker keeps the
@@ -64,15 +134,21 @@ def _gunicorn_command(
         "--keep-alive", "0",
         "--graceful-timeout", "20",
         "--worker-tmp-dir", "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir(),
+        *control_socket_options(var_dir),
         app,
     ]  # fmt: skip
 
 
 def _worker_env(app: Flask) -> dict[str, str]:
-    """The embedded broker's consumers take a message by moving its file into the temporary
-    folder: on the same file system as the queue that is one atomic rename, so of several
-    workers exactly one gets each message (across file systems it is a copy and a delete)."""
+    """The workers' environment. The embedded broker's consumers take a message by moving
+    its file into the temporary folder: on the same file system as the queue that is one
+    atomic rename, so of several workers exactly one gets each message (across file systems
+    it is a copy and a delete)."""
     env = dict(os.environ)
+    # Running as root is the user's choice, made before serve started: Celery's SecurityWarning
+    # about it (a dozen lines on every start) says nothing new.
+    quiet = "ignore:You're running the worker with superuser privileges"
+    env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), quiet]))
     if not app.config.get("REDIS_URL"):
         folder = Path(app.config["VAR_DIR"]) / "tmp"
         folder.mkdir(parents=True, exist_ok=True)
@@ -114,38 +190,27 @@ def serve(host: str, port: int) -> None:
     app = _app()
     if own_metrics:  # no process of an earlier run is left to write there
         metrics.clear(app.extensions["pingsvc_metrics_dir"])
-    upgrade(app.config["DATABASE_URL"])
+    _open_database(app, creating_is_expected=True)
     base = app.config["BASE_URL"]
     mode = "PostgreSQL/Redis" if app.config.get("REDIS_URL") else "embedded (SQLite, no Redis)"
     workers, env = worker_processes(int(app.config["WORKER_PROCESSES"])), _worker_env(app)
     children = [  # one worker runs the scheduler too
-        subprocess.Popen(
-            _worker_command(app, index == 0, index), env=env, preexec_fn=_stop_with_parent
-        )
+        ChildSpec(f"worker{index}", _worker_command(app, index == 0, index), env)
         for index in range(workers)
     ]
-    children.append(
-        subprocess.Popen(
-            _gunicorn_command(host, port, workers=1, threads=16), preexec_fn=_stop_with_parent
-        )
-    )
-    click.echo(f"pingsvc is listening on {base} ({mode}); data in {app.config['VAR_DIR']}")
-    click.echo("Paste these tags into the <head> of your blog's pages:")
-    for tag in link_tags(base):
-        click.echo(f"  {tag}")
-    click.echo("Register a site with: pingsvc site add blog.example   (Ctrl-C stops)")
-    click.echo(f"See the widget at {base}/demo; the dashboard is at {base}/dashboard/")
-    _supervise(children)
+    children.append(ChildSpec("web", _gunicorn_command(host, port, 1, 16, app.config["VAR_DIR"])))
 
+    def banner() -> None:
+        click.echo(f"pingsvc is listening on {base} ({mode}); data in {app.config['VAR_DIR']}")
+        click.echo("Paste these tags into the <head> of your blog's pages:")
+        for tag in link_tags(base):
+            click.echo(f"  {tag}")
+        click.echo("Register a site with: pingsvc site add blog.example   (Ctrl-C stops)")
+        click.echo(f"See the widget at {base}/demo; the dashboard is at {base}/dashboard/")
 
-def _stop_with_parent() -> None:
-    """In the child, before exec: ask Linux to send SIGTERM when `pingsvc serve` dies, even by
-    SIGKILL, so no web server or worker is left running on its own (a no-op elsewhere)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    status = Supervisor(children).run(started=banner)
+    if status:
+        raise SystemExit(status)
 
 
 def _require_free_port(host: str, port: int) -> None:
@@ -162,33 +227,6 @@ def _require_free_port(host: str, port: int) -> None:
                 f"cannot listen on {host}:{port} ({exc.strerror}); is pingsvc already "
                 "running? Stop it, or choose another port with --port."
             ) from exc
-
-
-def _supervise(children: list[subprocess.Popen[Any]]) -> None:
-    """Wait for the children; on Ctrl-C, SIGTERM or a child's exit, stop them all together."""
-    stopping = False
-
-    def stop(_signum: int, _frame: Any) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while not stopping and all(child.poll() is None for child in children):
-        time.sleep(0.2)
-    for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 25
-    for child in children:
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-    failed = [c.returncode for c in children if c.returncode not in (0, -signal.SIGTERM)]
-    if failed and not stopping:
-        raise SystemExit(1)
 
 
 @main.command()
@@ -210,7 +248,8 @@ def web(host: str, port: int, workers: int, threads: int) -> None:
     """Run only the web server (gunicorn); run the worker with `celery -A worker.celery_app`."""
     app = _app()
     upgrade(app.config["DATABASE_URL"])
-    os.execv(sys.executable, _gunicorn_command(host, port, workers, threads))
+    command = _gunicorn_command(host, port, workers, threads, app.config["VAR_DIR"])
+    os.execv(sys.executable, command)
 
 
 @main.group()
@@ -234,7 +273,7 @@ def site_add(host: str, owner: str | None, policy: str) -> None:
     if not host or " " in host:
         raise click.BadParameter("give a host name such as blog.example", param_hint="HOST")
     app = _app()
-    upgrade(app.config["DATABASE_URL"])
+    _open_database(app)
     with services(app).db.session() as session:
         if session.scalar(select(Site).where(Site.host == host)):
             raise click.ClickException(f"{host} is already registered")
@@ -252,11 +291,14 @@ def site_add(host: str, owner: str | None, policy: str) -> None:
 def site_list() -> None:
     """List the registered sites."""
     app = _app()
-    upgrade(app.config["DATABASE_URL"])
+    _open_database(app)
     with services(app).db.session() as session:
-        for row in session.scalars(select(Site).order_by(Site.host)):
+        rows = session.scalars(select(Site).order_by(Site.host)).all()
+        for row in rows:
             owner = row.owner.email if row.owner else "-"
             click.echo(f"{row.host}\t{row.policy}\t{owner}")
+    if not rows:
+        click.echo("no sites registered yet; add one with `pingsvc site add HOST`", err=True)
 
 
 @site.command("token")
@@ -267,7 +309,7 @@ def site_token(host: str) -> None:
 
     host = host.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
     app = _app()
-    upgrade(app.config["DATABASE_URL"])
+    _open_database(app)
     with services(app).db.session() as session:
         row = session.scalar(select(Site).where(Site.host == host))
         if row is None:
@@ -275,9 +317,16 @@ def site_token(host: str) -> None:
         token = rotate(row)
         session.commit()
     click.echo(token)
+    url = f"{app.config['BASE_URL']}/api/mentions.jf2?domain={host}&token=TOKEN"
+    if not os.environ.get("PINGSVC_BASE_URL"):
+        # The command can't know where the service listens (serve's --port is its own).
+        url += (
+            " (PINGSVC_BASE_URL is unset, so this is pingsvc serve's default address; "
+            "use the one your service answers on)"
+        )
     click.echo(
         f"This is {host}'s API token; it is not stored and won't be shown again. Read every "
-        f"mention with {app.config['BASE_URL']}/api/mentions.jf2?domain={host}&token=TOKEN",
+        f"mention with {url}",
         err=True,
     )
 
@@ -305,7 +354,7 @@ def user_add(email: str, password_stdin: bool, admin: bool) -> None:
     if len(password) < 8:
         raise click.ClickException("the password must have at least 8 characters")
     app = _app()
-    upgrade(app.config["DATABASE_URL"])
+    _open_database(app)
     with services(app).db.session() as session:
         if session.scalar(select(Account).where(Account.email == email)):
             raise click.ClickException(f"{email} already exists")

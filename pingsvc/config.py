@@ -31,8 +31,26 @@ def _positive_int(value: str) -> int:
     return number
 
 
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def default_var_dir(checkout: Path = CHECKOUT) -> Path:
+    """Where the embedded data lives when PINGSVC_VAR_DIR is unset, whatever the current
+    folder: `var/` of the source checkout pingsvc runs from (where `make run` keeps it), or,
+    for an installed package, the user's data folder ($XDG_DATA_HOME/pingsvc, by default
+    ~/.local/share/pingsvc). A folder relative to the current one made a command run
+    elsewhere create and use a database the server never read. (Two lines of the XDG rule,
+    so no platformdirs dependency.)"""
+    project = checkout / "pyproject.toml"
+    if project.is_file() and 'name = "pingsvc"' in project.read_text(errors="replace"):
+        return checkout / "var"
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "pingsvc"
+
+
 SETTINGS: dict[str, tuple[Any, Any]] = {
-    "VAR_DIR": ("var", str),
+    # None: default_var_dir(). A relative PINGSVC_VAR_DIR is taken from the current folder.
+    "VAR_DIR": (None, str),
     "DATABASE_URL": (None, str),
     "REDIS_URL": (None, str),
     "BASE_URL": ("http://127.0.0.1:8080", str),
@@ -129,7 +147,7 @@ def load(test_config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     if test_config:
         config.update(test_config)
 
-    var_dir = Path(config["VAR_DIR"]).resolve()
+    var_dir = Path(config["VAR_DIR"] or default_var_dir()).resolve()
     config["VAR_DIR"] = str(var_dir)
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{var_dir / 'pingsvc.sqlite3'}"

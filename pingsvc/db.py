@@ -51,6 +51,19 @@ def _check_idle(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         raise DisconnectionError("the server closed, or wrote to, an idle pooled connection")
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database))
+
+
+def display_url(url: str) -> str:
+    """The URL without its password, to show which database a command used."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 # Connections kept open per process; a process running more threads than this asks for a
 # bigger pool (worker.celery_app sizes the worker's pool to its concurrency).
 POOL_SIZE = 10

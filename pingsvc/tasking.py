@@ -69,7 +69,9 @@ def broker_settings(config: dict[str, Any]) -> dict[str, Any]:
     for path in (folder, control):
         path.mkdir(parents=True, exist_ok=True)
     return {
-        "broker_url": "filesystem://",
+        # The transport ignores the host; naming one stops kombu's "No hostname was
+        # supplied" warning in every process that connects.
+        "broker_url": "filesystem://localhost/",
         "broker_transport_options": {
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -10,6 +14,7 @@ from werkzeug.security import check_password_hash
 from pingsvc import create_app, services
 from pingsvc.cli import main
 from pingsvc.models import Account, Site
+from tests.support.services import env_for
 
 
 @pytest.fixture
@@ -24,7 +29,7 @@ def test_site_add_registers_the_host_and_site_list_shows_it(cli: CliRunner) -> N
     assert added.exit_code == 0, added.output
     assert "registered blog.example" in added.output
     listed = cli.invoke(main, ["site", "list"])
-    assert listed.output.startswith("blog.example\tpublish\t-")
+    assert listed.stdout == "blog.example\tpublish\t-\n"
 
 
 def test_adding_a_site_twice_is_a_clear_error(cli: CliRunner) -> None:
@@ -77,3 +82,87 @@ def test_serve_starts_one_worker_per_core_unless_told_how_many() -> None:
 
     assert worker_processes(3) == 3
     assert worker_processes(0) == max(1, min(4, os.cpu_count() or 1))
+
+
+def _pingsvc(settings: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pingsvc.cli", *args],
+        env=env_for(settings), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_commands_log_only_warnings_unless_verbose(settings: dict[str, str]) -> None:
+    settings = {**settings, "PINGSVC_LOG_LEVEL": "INFO"}  # the default
+    quiet = _pingsvc(settings, "db", "upgrade")
+    assert quiet.returncode == 0, quiet.stderr
+    assert '"level": "INFO"' not in quiet.stderr and "alembic" not in quiet.stderr
+    assert "database is up to date" in quiet.stdout
+    verbose = _pingsvc(settings, "--verbose", "site", "list")
+    assert verbose.returncode == 0, verbose.stderr
+    assert '"logger": "alembic.runtime.migration"' in verbose.stderr
+
+
+def test_the_default_data_folder_does_not_depend_on_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pingsvc.config import CHECKOUT, load
+
+    monkeypatch.delenv("PINGSVC_VAR_DIR", raising=False)
+    monkeypatch.delenv("PINGSVC_DATABASE_URL", raising=False)
+    found = set()
+    for folder in (tmp_path, CHECKOUT, CHECKOUT / "tests"):
+        monkeypatch.chdir(folder)
+        found.add((load()["VAR_DIR"], load()["DATABASE_URL"]))
+    # The checkout's var/, where `make run` keeps it, wherever a command runs.
+    assert found == {(str(CHECKOUT / "var"), f"sqlite:///{CHECKOUT / 'var' / 'pingsvc.sqlite3'}")}
+
+
+def test_an_installed_package_keeps_its_data_in_the_users_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pingsvc.config import default_var_dir
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    site_packages = tmp_path / "site-packages"  # no pingsvc pyproject.toml beside the package
+    site_packages.mkdir()
+    assert default_var_dir(site_packages) == tmp_path / "data" / "pingsvc"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    assert default_var_dir(site_packages) == Path.home() / ".local" / "share" / "pingsvc"
+
+
+def test_commands_say_which_database_they_used_and_warn_when_they_create_one(
+    settings: dict[str, str], tmp_path: Path
+) -> None:
+    database = Path(settings["PINGSVC_VAR_DIR"]) / "pingsvc.sqlite3"
+    added = _pingsvc(settings, "site", "add", "blog.example")
+    assert added.returncode == 0, added.stderr
+    assert f"database: sqlite:///{database}" in added.stderr
+    assert f"warning: there was no database at {database}" in added.stderr
+    listed = _pingsvc(settings, "site", "list")
+    assert listed.stdout == "blog.example\tpublish\t-\n"  # stdout stays the list
+    assert f"database: sqlite:///{database}" in listed.stderr
+    assert "warning" not in listed.stderr  # it exists now
+
+
+def test_serve_and_db_upgrade_create_the_database_without_a_warning(
+    settings: dict[str, str],
+) -> None:
+    upgraded = _pingsvc(settings, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "database: sqlite:///" in upgraded.stderr and "warning" not in upgraded.stderr
+
+
+def test_a_database_left_in_the_current_folder_by_the_old_default_is_pointed_out(
+    tmp_path: Path,
+) -> None:
+    from pingsvc.cli import stray_var_dir
+
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "pingsvc.sqlite3").touch()
+    elsewhere = f"sqlite:///{tmp_path / 'checkout' / 'var' / 'pingsvc.sqlite3'}"
+    assert stray_var_dir({}, tmp_path, elsewhere) == tmp_path / "var"
+    here = f"sqlite:///{tmp_path / 'var' / 'pingsvc.sqlite3'}"
+    assert stray_var_dir({}, tmp_path, here) is None  # it is the one in use
+    chosen = {"PINGSVC_VAR_DIR": str(tmp_path / "other")}
+    assert stray_var_dir(chosen, tmp_path, elsewhere) is None  # the user chose
+    assert stray_var_dir({}, tmp_path / "var", elsewhere) is None  # no var/ there

@@ -39,6 +39,26 @@ def _pids_of_children(pid: int) -> list[int]:
     return found
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _child_by_kind(serve_pid: int) -> dict[str, int]:
+    """serve's children by kind: "web" (the gunicorn master), "worker0" (with the
+    scheduler), "worker1"..."""
+    kinds = {}
+    for pid in _pids_of_children(serve_pid):
+        line = _cmdline(pid)
+        if "gunicorn" in line:
+            kinds["web"] = pid
+        elif "celery" in line:
+            kinds[line.split("--hostname ", 1)[1].split("@", 1)[0]] = pid
+    return kinds
+
+
 def test_serve_runs_web_and_worker_stops_both_and_restarts_on_the_same_data(
     settings: dict[str, str], pages: PageServer, tmp_path: Path
 ) -> None:
@@ -69,6 +89,9 @@ def test_serve_runs_web_and_worker_stops_both_and_restarts_on_the_same_data(
         assert answer.status_code == 201
     assert wait_for(lambda: len(_children(base)) == 13, 60), serve.output()
     assert "Traceback" not in serve.output()
+    # Nothing serve has decided itself is warned about (embedded broker, running as root).
+    assert "No hostname was supplied" not in serve.output()
+    assert "SecurityWarning" not in serve.output()
 
     assert serve.stop(signal.SIGTERM) == 0
     for pid in children:
@@ -141,3 +164,126 @@ def test_the_web_server_takes_the_apis_100_targets_and_answers_longer_lines_in_j
         assert "8190 bytes" in body["error_description"]
     finally:
         assert web.stop() == 0
+
+
+def test_two_instances_keep_their_own_gunicorn_control_sockets(
+    settings: dict[str, str], tmp_path: Path
+) -> None:
+    home = tmp_path / "home"  # gunicorn's default socket would be $HOME/.gunicorn/gunicorn.ctl
+    home.mkdir()
+    first_var, second_var = Path(tmp_path / "one"), Path(tmp_path / "two")
+    common = {**settings, "PINGSVC_WORKER_PROCESSES": "1", "HOME": str(home)}
+    first, _ = start_serve({**common, "PINGSVC_VAR_DIR": str(first_var)}, tmp_path / "1.log")
+    try:
+        second, _ = start_serve({**common, "PINGSVC_VAR_DIR": str(second_var)}, tmp_path / "2.log")
+        try:
+            for var in (first_var, second_var):
+                assert wait_for((var / "gunicorn.ctl").is_socket, 30), first.output()
+        finally:
+            assert second.stop(signal.SIGTERM) == 0
+        assert (first_var / "gunicorn.ctl").is_socket()  # the second left the first's alone
+        assert not (home / ".gunicorn").exists()
+    finally:
+        first.stop(signal.SIGTERM)
+
+
+def test_a_var_dir_too_deep_for_a_socket_path_turns_the_control_socket_off() -> None:
+    from pingsvc.cli import control_socket_options
+
+    assert control_socket_options("/srv/pingsvc") == [
+        "--control-socket",
+        "/srv/pingsvc/gunicorn.ctl",
+    ]
+    assert control_socket_options("/" + "d" * 120) == ["--no-control-socket"]
+
+
+def _orphans(var_dir: str) -> list[str]:
+    """Processes of this test's service (named by its VAR_DIR) whose parent died."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and var_dir in _cmdline(int(entry.name)):
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if stat[1] == "1" and stat[0] != "Z":
+                found.append(_cmdline(int(entry.name)))
+    return found
+
+
+def _healthy(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/healthz", timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def test_a_child_that_dies_is_restarted_and_no_mention_is_lost(
+    settings: dict[str, str], pages: PageServer, tmp_path: Path
+) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pingsvc.cli", "site", "add", "blog.example"],
+        env=env_for(settings), capture_output=True, check=True,
+    )  # fmt: skip
+    settings = {**settings, "PINGSVC_WORKER_PROCESSES": "2"}
+    var = settings["PINGSVC_VAR_DIR"]
+    serve, base = start_serve(settings, tmp_path / "serve.log")
+    try:
+        sent = 0
+        for kind in ("worker0", "worker1", "web"):  # the scheduler's worker, another, gunicorn
+            for _ in range(4):  # work in flight while the child dies
+                source = pages.add(f"/restart/like-{sent}.html", LIKE)
+                answer = requests.post(
+                    f"{base}/webmention", data={"source": source, "target": TARGET}
+                )
+                assert answer.status_code == 201
+                sent += 1
+            before = _child_by_kind(serve.proc.pid)
+            os.kill(before[kind], signal.SIGKILL)
+
+            def replaced(kind: str = kind, old: int = before[kind]) -> bool:
+                now = _child_by_kind(serve.proc.pid)
+                return kind in now and now[kind] != old
+
+            assert wait_for(replaced, 60), serve.output()
+            assert wait_for(lambda: _healthy(base), 60), serve.output()
+            # Nothing the dead child started is left running on its own (worker0's
+            # scheduler process, gunicorn's worker).
+            assert wait_for(lambda: _orphans(var) == [], 30), _orphans(var)
+            assert serve.proc.poll() is None
+            assert f"{kind} (pid {before[kind]}) was killed by SIGKILL" in serve.output()
+            assert "restarting it in" in serve.output()
+        # Every mention sent reaches its verdict: none was lost with the child that died.
+        assert wait_for(lambda: len(_children(base)) == sent, 90), serve.output()
+        assert len(_child_by_kind(serve.proc.pid)) == 3
+    finally:
+        assert serve.stop(signal.SIGTERM) == 0
+
+
+def test_ctrl_c_in_a_terminal_stops_everything_promptly_and_cleanly(
+    settings: dict[str, str], pages: PageServer, tmp_path: Path
+) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pingsvc.cli", "site", "add", "blog.example"],
+        env=env_for(settings), capture_output=True, check=True,
+    )  # fmt: skip
+    settings = {**settings, "PINGSVC_WORKER_PROCESSES": "2"}
+    serve, base = start_serve(settings, tmp_path / "serve.log")
+    try:
+        children = _pids_of_children(serve.proc.pid)
+        # The terminal signals its foreground process group: serve's, and only serve's.
+        group = os.getpgid(serve.proc.pid)
+        assert all(os.getpgid(pid) != group for pid in children)
+        for index in range(20):  # the hang came after load
+            source = pages.add(f"/ctrl-c/like-{index}.html", LIKE)
+            requests.post(f"{base}/webmention", data={"source": source, "target": TARGET})
+            requests.get(f"{base}/api/mentions.jf2", params={"target": TARGET}, timeout=5)
+        os.killpg(group, signal.SIGINT)  # what Ctrl-C in the terminal does
+        # A generous bound: a worker that deadlocked was killed by gunicorn after 20 s.
+        assert serve.proc.wait(timeout=15) == 0, serve.output()
+    finally:
+        serve.stop(signal.SIGTERM)
+    output = serve.log.read_text(errors="replace")
+    assert "Perhaps out of memory" not in output and "SIGKILL" not in output, output
+    assert "Traceback" not in output, output
+    assert [pid for pid in children if _cmdline(pid)] == []  # all gone

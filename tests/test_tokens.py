@@ -40,6 +40,19 @@ def test_site_token_prints_a_token_once_and_stores_only_its_hash(
     assert response.status_code == 200
 
 
+def test_the_api_url_shown_says_when_it_only_guesses_the_address(
+    app: Flask, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PINGSVC_BASE_URL", raising=False)
+    guessed = cli.invoke(main, ["site", "token", "blog.example"])
+    assert "http://127.0.0.1:8080/api/mentions.jf2?domain=blog.example" in guessed.stderr
+    assert "PINGSVC_BASE_URL is unset" in guessed.stderr
+    monkeypatch.setenv("PINGSVC_BASE_URL", "https://mentions.example.org/")
+    told = cli.invoke(main, ["site", "token", "blog.example"])
+    assert "https://mentions.example.org/api/mentions.jf2?domain=blog.example" in told.stderr
+    assert "PINGSVC_BASE_URL" not in told.stderr
+
+
 def test_a_new_token_replaces_the_old_one(app: Flask, cli: CliRunner) -> None:
     old = cli.invoke(main, ["site", "token", "blog.example"]).stdout.strip()
     new = cli.invoke(main, ["site", "token", "blog.example"]).stdout.strip()

@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from flask import Flask
@@ -24,6 +24,7 @@ from pingsvc import services
 from pingsvc.auth import hash_password
 from pingsvc.models import APPROVED, Account, Mention, Site
 from pingsvc.urls import host_of, target_key
+from tests.support.pageserver import QuietServer
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -200,8 +201,7 @@ class HookReceiver:
                 except OSError:  # the caller gave up waiting (a delayed answer)
                     self.close_connection = True
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = QuietServer(("127.0.0.1", 0), Handler)
         self.port = int(self.httpd.server_address[1])
         self.hostport = f"127.0.0.1:{self.port}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 TYPES = {".html": "text/html; charset=utf-8", ".json": "application/json", ".txt": "text/plain"}
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A threading HTTP server that says nothing when a client hangs up: fetch deadlines,
+    size limits and the tests themselves drop connections on purpose, and socketserver would
+    print each ConnectionResetError's traceback between pytest's dots. Other errors in a
+    handler are still printed."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 @dataclass
@@ -66,8 +82,7 @@ class PageServer:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(route.body)
 
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = QuietServer((host, 0), Handler)
         self.port = self.httpd.server_address[1]
         self.host = host
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
