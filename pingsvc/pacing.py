@@ -15,12 +15,26 @@ from typing import Any, Protocol
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from publicsuffixlist import PublicSuffixList
 
 from pingsvc.errors import RateLimited
 
 log = logging.getLogger(__name__)
 
 Windows = Sequence[tuple[int, float]]  # (at most this many fetches, per this many seconds)
+
+_SUFFIXES = PublicSuffixList()  # the list the package bundles; it never fetches one
+
+
+def pace_key(host: str) -> str:
+    """The domain whose mentions share a pace and a cap: the registrable domain (the Public
+    Suffix List's), so `a.evil.example` and `b.evil.example` are one sender however many
+    names a wildcard record gives it. IP literals and names that are public suffixes
+    themselves (e.g. `github.io`) stand for themselves."""
+    host = host.strip("[]").rstrip(".").lower()
+    if not host or ":" in host or host.replace(".", "").isdigit():
+        return host
+    return _SUFFIXES.privatesuffix(host) or host
 
 
 class Schedule(Protocol):
@@ -147,29 +161,43 @@ class Pacing:
         )
 
     def admit(self, host: str) -> None:
-        """Count a mention from `host` against the cap; raise RateLimited over it. A store
-        that does not answer (Redis down) refuses nothing: pings are never lost to it."""
+        """Refuse a mention from `host` when its domain is over the cap (RateLimited). Only
+        looks: count() spends the cap, once the mention is stored and new. A store that does
+        not answer (Redis down) refuses nothing: pings are never lost to it."""
+        key = pace_key(host)
         try:
-            over = [i for i in self.cap if not self.counter.hit(i, self.prefix, "cap", host)]
+            over = [i for i in self.cap if not self.counter.test(i, self.prefix, "cap", key)]
             if not over:
                 return
-            reset = self.counter.get_window_stats(over[0], self.prefix, "cap", host).reset_time
+            reset = self.counter.get_window_stats(over[0], self.prefix, "cap", key).reset_time
         except Exception as exc:  # noqa: BLE001 - the store is down: admit, as the limiter does
             log.warning("could not count the mentions from %s (%s); admitted", host, exc)
             return
         retry_after = max(1, math.ceil(reset - time.time()))
         raise RateLimited(
-            f"Too many mentions from {host} (at most {_describe(over)}); wait {retry_after} "
+            f"Too many mentions from {key} (at most {_describe(over)}); wait {retry_after} "
             "seconds (Retry-After), then send again.",
             retry_after=retry_after,
         )
+
+    def count(self, host: str) -> None:
+        """Spend one unit of `host`'s domain's cap: a mention was stored and queued anew (a
+        request refused, or joining a verification already queued, costs nothing, so nobody
+        can spend another domain's cap with unknown targets or the same ping again)."""
+        key = pace_key(host)
+        try:
+            for item in self.cap:
+                self.counter.hit(item, self.prefix, "cap", key)
+        except Exception as exc:  # noqa: BLE001 - the store is down: nothing to count in
+            log.warning("could not count a mention from %s (%s)", host, exc)
 
     def delay(self, host: str) -> float:
         """Book the verification of a new mention from `host`: the seconds it waits (0: at
         once) so that the domain's pages are fetched within the allowance."""
         now = time.time()
         try:
-            return max(0.0, self.schedule.slot(host, now, _windows(self.allowance)) - now)
+            slot = self.schedule.slot(pace_key(host), now, _windows(self.allowance))
+            return max(0.0, slot - now)
         except Exception as exc:  # noqa: BLE001 - the store is down: verify now
             log.warning("could not book a verification of %s (%s); verified now", host, exc)
             return 0.0

@@ -258,6 +258,8 @@ def accept(
     if joined is not None:  # a flood of the same ping costs one verification
         wait = max(0.0, (joined - utcnow()).total_seconds())  # a deferred one's turn
         return Accepted(mention_id, source, target, enqueued=True, coalesced=True, deferred=wait)
+    if pacing is not None:
+        pacing.count(host)
     delay = pacing.delay(host) if pacing is not None else 0.0
     if delay > 0:
         _defer(session, mention_id, delay)

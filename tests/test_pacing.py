@@ -16,7 +16,7 @@ from flask import Flask
 from pingsvc import services
 from pingsvc.errors import RateLimited
 from pingsvc.models import APPROVED, Mention
-from pingsvc.pacing import MemorySchedule, Pacing, RedisSchedule, Schedule, next_slot
+from pingsvc.pacing import MemorySchedule, Pacing, RedisSchedule, Schedule, next_slot, pace_key
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
 from tests.support.services import start_worker, wait_for
@@ -76,6 +76,7 @@ def test_the_cap_refuses_with_retry_after(store: str, request: pytest.FixtureReq
     pacing = _pacing({"RATE_LIMIT_SOURCE": "1/minute", "RATE_LIMIT_SOURCE_CAP": "3/hour", **redis})
     for _ in range(3):
         pacing.admit("blog.example")
+        pacing.count("blog.example")
     with pytest.raises(RateLimited) as caught:
         pacing.admit("blog.example")
     assert 3590 <= caught.value.retry_after <= 3600
@@ -84,6 +85,59 @@ def test_the_cap_refuses_with_retry_after(store: str, request: pytest.FixtureReq
     pacing.admit("other.example")
     assert pacing.delay("blog.example") == 0
     assert 59 <= pacing.delay("blog.example") <= 60
+
+
+@pytest.mark.parametrize(
+    ("host", "key"),
+    [
+        ("blog.example", "blog.example"),
+        ("a.evil.example", "evil.example"),
+        ("x.y.z.evil.example", "evil.example"),
+        ("Blog.Example.", "blog.example"),
+        ("www.bbc.co.uk", "bbc.co.uk"),  # a public suffix of two labels
+        ("alice.github.io", "alice.github.io"),  # a private suffix: each user its own
+        ("github.io", "github.io"),  # a public suffix itself
+        ("127.0.0.1", "127.0.0.1"),
+        ("[::1]", "::1"),
+    ],
+)
+def test_subdomains_share_their_registrable_domains_pace(host: str, key: str) -> None:
+    assert pace_key(host) == key
+
+
+def test_a_wildcard_domains_names_share_one_pace_and_one_cap() -> None:
+    pacing = _pacing({"RATE_LIMIT_SOURCE": "1/minute", "RATE_LIMIT_SOURCE_CAP": "2/hour"})
+    assert pacing.delay("a.evil.example") == 0
+    assert 59 <= pacing.delay("b.evil.example") <= 60
+    for name in ("c.evil.example", "d.evil.example"):
+        pacing.admit(name)
+        pacing.count(name)
+    with pytest.raises(RateLimited, match="from evil.example"):
+        pacing.admit("e.evil.example")
+
+
+def test_only_a_stored_new_mention_spends_the_cap(
+    settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unknown targets and the same ping again cost a domain nothing, so nobody can spend
+    another domain's cap to have its real mentions refused."""
+    paced = {**_paced_settings(settings, 1), "PINGSVC_RATE_LIMIT_SOURCE_CAP": "2/hour"}
+    app = make_app(paced, monkeypatch)
+    client = app.test_client()
+    source = "https://victim.example/post"
+    for n in range(5):
+        refused = client.post(
+            "/webmention", data={"source": source, "target": f"https://nowhere.example/{n}"}
+        )
+        assert refused.status_code == 400, refused.get_json()
+    for _ in range(5):  # the same ping again joins the queued verification
+        same = client.post("/webmention", data={"source": source, "target": TARGET})
+        assert same.status_code == 201, same.get_json()
+    other = client.post("/webmention", data={"source": source, "target": TARGET + "?b"})
+    assert other.status_code == 201, other.get_json()
+    third = client.post("/webmention", data={"source": source, "target": TARGET + "?c"})
+    assert third.status_code == 429, third.get_json()
+    services(app).db.dispose()
 
 
 def test_a_store_that_is_down_defers_and_refuses_nothing() -> None:
@@ -96,6 +150,7 @@ def test_a_store_that_is_down_defers_and_refuses_nothing() -> None:
     )
     for _ in range(3):
         pacing.admit("blog.example")
+        pacing.count("blog.example")
         assert pacing.delay("blog.example") == 0
 
 
