@@ -90,8 +90,18 @@ def status_document(mention: Mention, *, full: bool = True) -> dict[str, Any]:
         document["previous_status"] = mention.status
     if mention.error and (status in ("rejected", "deleted") or mention.queued_at is not None):
         key = "error" if status == "rejected" else "last_error" if status == "pending" else "reason"
-        document[key] = mention.error
+        document[key] = mention.error if full else redacted_error(mention)
     return document
+
+
+_BLOCKED = "the site's owner blocked this source"
+
+
+def redacted_error(mention: Mention) -> str:
+    """The reason as a reader who may not see the mention gets it: a block names no rule (ids
+    are sequential, so anyone can ask, and the owner's block rules are the owner's)."""
+    text = mention.error or ""
+    return _BLOCKED if text.startswith(_BLOCKED) else text
 
 
 def may_read(mention: Mention) -> bool:

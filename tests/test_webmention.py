@@ -170,3 +170,39 @@ def test_a_mentions_source_and_target_are_shown_to_its_owner_or_once_approved(
     assert client.get(f"/webmention/status/{shown}").get_json()["source"] == (
         "https://public.example/p"
     )
+
+
+def test_a_hidden_mentions_reason_names_neither_its_source_nor_the_owners_rules(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A reader who may not see the mention learns why it ended as it did, not what the owner
+    blocks; the owner still reads the whole reason."""
+    from tests.support.dashboard import Browser, add_account, add_mention, add_site
+
+    owner = add_account(app, "olive@example.com")
+    add_site(app, "blog.example", owner)
+    blocked = add_mention(
+        app,
+        TARGET,
+        status="deleted",
+        source="https://www.spam.example/p",
+        error="the site's owner blocked this source (domain spam.example)",
+    )
+    failed = add_mention(
+        app,
+        TARGET,
+        status="rejected",
+        source="https://gone.example/p",
+        error="could not fetch https://gone.example/p: gone.example could not be resolved",
+    )
+    as_anyone = client.get(f"/webmention/status/{blocked}")
+    assert as_anyone.get_json()["reason"] == "the site's owner blocked this source"
+    assert "spam.example" not in as_anyone.get_data(as_text=True)
+    rejected = client.get(f"/webmention/status/{failed}").get_json()  # the sender's reason
+    assert rejected["error"] == (
+        "could not fetch https://gone.example/p: gone.example could not be resolved"
+    )
+    olive = Browser(app.test_client(), "olive@example.com")
+    assert olive.get(f"/webmention/status/{blocked}").get_json()["reason"] == (
+        "the site's owner blocked this source (domain spam.example)"
+    )
