@@ -3,6 +3,7 @@ template helpers) and the overview page. Sites live in sites.py, the inbox in in
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from pingsvc import access, db_session
 from pingsvc.auth import account, current_account, login_required, secure_headers
+from pingsvc.errors import DATABASE_RETRY_AFTER, database_unavailable
 from pingsvc.models import HELD, PENDING, Mention, Site, utcnow
 from pingsvc.sanitize import clean_html, safe_url
 
@@ -56,13 +58,21 @@ def _http_error(exc: HTTPException) -> tuple[str, int]:
 
 
 @bp.errorhandler(Exception)
-def _unexpected(exc: Exception) -> tuple[str, int]:
-    log.exception("dashboard error")
+def _unexpected(exc: Exception) -> tuple[str, int, dict[str, str]]:
     session = g.pop("db_session", None)
+    if database_unavailable(exc):
+        log.warning("dashboard: database unavailable: %s", exc)
+        with contextlib.suppress(Exception):  # the connection is already gone
+            session is not None and session.rollback()
+        g.account = None  # the page's header must not ask the database who is logged in
+        message = "The database is not answering right now. Try again in a few seconds."
+        page = render_template("dashboard/error.html", title="Unavailable", message=message)
+        return page, 503, {"Retry-After": str(DATABASE_RETRY_AFTER)}
+    log.exception("dashboard error")
     if session is not None:
         session.rollback()
     message = "Something went wrong on our side; try again later."
-    return render_template("dashboard/error.html", title="Server error", message=message), 500
+    return render_template("dashboard/error.html", title="Server error", message=message), 500, {}
 
 
 def send_task(name: str, *args: Any) -> bool:

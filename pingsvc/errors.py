@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 from xmlrpc.client import Fault
 
@@ -159,6 +160,27 @@ def _sentence(text: str) -> str:
 DATABASE_RETRY_AFTER = 5
 
 
+DATABASE_UNAVAILABLE = (
+    "The database is not answering right now, so the request may not have been stored; "
+    f"sending it again is safe. Try again in {DATABASE_RETRY_AFTER} seconds."
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means the database can't be reached right now (a restart, a
+    failover, a full pool, SQLite busy), as opposed to a bug or an unmigrated schema: SQLite
+    reports "no such table" as an OperationalError too, and that is a 500 to fix, not a 503
+    to wait out."""
+    if isinstance(exc, (sa_exc.InterfaceError, sa_exc.DisconnectionError, sa_exc.TimeoutError)):
+        return True
+    if not isinstance(exc, sa_exc.OperationalError):
+        return False
+    if isinstance(exc.orig, sqlite3.Error):
+        message = str(exc.orig).lower()
+        return "locked" in message or "busy" in message
+    return True  # PostgreSQL: schema errors are ProgrammingError; these are about the server
+
+
 def error_body(code: str, description: str) -> dict[str, Any]:
     return {"error": code, "error_description": description}
 
@@ -193,6 +215,8 @@ def register(app: Flask, rollback: Any) -> None:
     @app.errorhandler(sa_exc.DisconnectionError)
     @app.errorhandler(sa_exc.TimeoutError)
     def _database_unavailable(exc: Exception) -> Response:
+        if not database_unavailable(exc):
+            return _unexpected(exc)
         # The database refused or lost the connection (a restart, a failover, a full pool):
         # nothing is wrong with the request, so say when to send it again.
         log.warning("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
@@ -200,12 +224,7 @@ def register(app: Flask, rollback: Any) -> None:
             rollback()
         except Exception:  # noqa: BLE001 - the connection is already gone
             log.debug("rollback after a lost connection failed", exc_info=True)
-        response = json_error(
-            503,
-            "database_unavailable",
-            "The database is not answering right now; nothing was stored. Send the request "
-            f"again in {DATABASE_RETRY_AFTER} seconds.",
-        )
+        response = json_error(503, "database_unavailable", DATABASE_UNAVAILABLE)
         response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
         return response
 

@@ -22,10 +22,13 @@ from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from pingsvc import db_session
 from pingsvc.errors import (
+    DATABASE_UNAVAILABLE,
     FAULT_ALREADY_REGISTERED,
+    FAULT_GENERIC,
     FAULT_UPSTREAM,
     PingError,
     TargetNotSupported,
+    database_unavailable,
     json_error,
     to_fault,
     verdict_fault,
@@ -205,10 +208,21 @@ def call(name: str, params: tuple[Any, ...], deadline: float) -> Any:
         return fault
     except PingError as exc:
         return to_fault(exc)
-    except Exception:  # a fault keeps the XML-RPC contract and the other calls of a multicall
+    except Exception as exc:  # a fault keeps XML-RPC's contract and a multicall's other calls
+        if database_unavailable(exc):
+            log.warning("XML-RPC method %s: database unavailable: %s", name, exc)
+            _rollback_quietly()
+            return Fault(FAULT_GENERIC, DATABASE_UNAVAILABLE)
         log.exception("XML-RPC method %s failed", name)
         db_session().rollback()
         return Fault(APPLICATION_ERROR, "Something went wrong on our side; try again later.")
+
+
+def _rollback_quietly() -> None:
+    try:
+        db_session().rollback()
+    except Exception:  # noqa: BLE001 - the connection is already gone
+        log.debug("rollback after a lost connection failed", exc_info=True)
 
 
 def _check_params(name: str, found: Method, params: tuple[Any, ...]) -> None:

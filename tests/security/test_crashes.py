@@ -352,7 +352,7 @@ def _assert_database_unavailable(answer: Any) -> None:
     assert answer.headers["Retry-After"] == "5"
     body = answer.get_json()
     assert body["error"] == "database_unavailable"
-    assert "again in 5 seconds" in body["error_description"]
+    assert "Try again in 5 seconds" in body["error_description"]
 
 
 def test_a_database_that_refuses_connections_answers_503_with_retry_after(
@@ -374,6 +374,40 @@ def test_a_database_that_refuses_connections_answers_503_with_retry_after(
         client.post("/webmention", data={"source": "https://a.example/r", "target": TARGET})
     )
     _assert_database_unavailable(client.get(f"/api/mentions.jf2?target={TARGET}"))
+    # A pingback keeps XML-RPC's contract: HTTP 200 and a fault that says to send it again.
+    ping = xmlrpc.client.dumps(("https://a.example/r", TARGET), "pingback.ping")
+    answer = client.post("/xmlrpc", data=ping, content_type="text/xml")
+    assert answer.status_code == 200
+    with pytest.raises(xmlrpc.client.Fault) as fault:
+        xmlrpc.client.loads(answer.data)
+    assert fault.value.faultCode == 0 and "Try again in 5 seconds" in fault.value.faultString
+    # The dashboard's pages say so in HTML, with the same Retry-After.
+    with client.session_transaction() as cookie:
+        cookie["account_id"] = 1  # a logged-in browser: the page must read its account
+    page = client.get("/dashboard/")
+    assert page.status_code == 503, page.get_data(as_text=True)[:500]
+    assert page.headers["Retry-After"] == "5"
+    assert "not answering" in page.get_data(as_text=True)
+    services(app).db.dispose()
+
+
+def test_an_unmigrated_database_is_a_server_error_not_a_wait(
+    settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite says "no such table" with an OperationalError too: that needs `pingsvc db
+    upgrade`, not a retry, so it is a 500 (logged), never a 503 telling senders to wait."""
+    import os
+
+    from pingsvc import create_app
+
+    for name in [n for n in os.environ if n.startswith("PINGSVC_") and "_TEST_" not in n]:
+        monkeypatch.delenv(name)
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    app = create_app({"TESTING": True})  # no upgrade: the tables are missing
+    answer = app.test_client().get(f"/api/mentions.jf2?target={TARGET}")
+    assert answer.status_code == 500, answer.get_data(as_text=True)
+    assert "Retry-After" not in answer.headers
     services(app).db.dispose()
 
 
