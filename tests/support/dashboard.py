@@ -21,7 +21,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from pingsvc import services
-from pingsvc.auth import hash_password
+from pingsvc.dashboard.auth import hash_password
 from pingsvc.models import APPROVED, Account, Mention, Site
 from pingsvc.urls import host_of, target_key
 from tests.support.pageserver import QuietServer
