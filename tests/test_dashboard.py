@@ -31,10 +31,10 @@ from tests.support.dashboard import (
     Browser,
     Trap,
     add_account,
-    add_mention,
     add_site,
     mention_row,
 )
+from tests.support.mentions import add_mention
 from tests.support.pageserver import PageServer
 
 ALICE_POST = "https://blog.example/post/1"

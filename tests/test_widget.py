@@ -17,7 +17,7 @@ from sqlalchemy import event, func, select
 
 from pingsvc import demo, services, widget
 from pingsvc.models import DELETED, HELD, PENDING, REJECTED, Mention, Site
-from tests.browser.mentions import add_mention
+from tests.support.mentions import add_mention
 
 TARGET = "https://blog.example/post/1"
 EMBED_JS = Path(widget.__file__).parent / "static" / "embed.js"

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from pingsvc import demo, services, widget
 from tests.browser.conftest import Live, Tab, rendered, screenshot
-from tests.browser.mentions import add_mention
+from tests.support.mentions import add_mention
 
 BlogPage = Callable[..., str]
 
