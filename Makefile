@@ -20,6 +20,7 @@ browser: setup
 	which chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
 run: setup
+	$(BIN)/pingsvc demo seed
 	$(BIN)/pingsvc serve
 
 lint: setup

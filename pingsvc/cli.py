@@ -332,6 +332,27 @@ def site_token(host: str) -> None:
 
 
 @main.group()
+def demo() -> None:
+    """The /demo page's sample post."""
+
+
+@demo.command("seed")
+def demo_seed() -> None:
+    """Store the /demo post's sample mentions (once: run again, it changes nothing)."""
+    from pingsvc import demo as samples
+
+    app = _app()
+    _open_database(app, creating_is_expected=True)
+    base = app.config["BASE_URL"]
+    with services(app).db.session() as session:
+        stored = samples.seed(session, base)
+    if stored:
+        click.echo(f"stored {len(samples.SAMPLES)} sample mentions; see them at {base}/demo")
+    else:
+        click.echo(f"the demo already has its mentions; see them at {base}/demo")
+
+
+@main.group()
 def user() -> None:
     """Accounts that log in to the dashboard."""
 

@@ -1,5 +1,6 @@
-"""The /demo post's sample mentions, stored once through the models so that the demo widget
-reads them from the real API, and the avatars they use (served locally: no network)."""
+"""The /demo post's sample mentions, stored once through the models by `pingsvc demo seed` so
+that the demo widget reads them from the real API, and the avatars they use (served locally:
+no network)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 
 HOST = "demo.pingsvc.invalid"
 TARGET = f"https://{HOST}/post"
+# What stores the samples (`make run` runs it before `pingsvc serve`).
+SEED_COMMAND = "pingsvc demo seed"
 
 # One of every kind a reader meets: threaded replies, likes and reposts (some without a
 # photo, so the generated initial shows), a bookmark, an RSVP, a microformats mention, a
@@ -94,14 +97,21 @@ SAMPLES: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
-def ensure_seeded(session: Session, base_url: str) -> None:
-    """Store the demo post's sample mentions unless they are there already (first request)."""
-    site = session.scalar(select(Site).where(Site.host == HOST))
-    if site is not None and session.scalar(
-        select(func.count()).select_from(Mention).where(Mention.site_id == site.id)
-    ):
-        return
+def is_seeded(session: Session) -> bool:
+    """Whether the demo post has its mentions (read only: /demo never writes)."""
+    site_id = session.scalar(select(Site.id).where(Site.host == HOST))
+    return site_id is not None and bool(
+        session.scalar(select(func.count()).select_from(Mention).where(Mention.site_id == site_id))
+    )
+
+
+def seed(session: Session, base_url: str) -> bool:
+    """Store the demo post's sample mentions unless it has mentions already; whether it did.
+    `base_url` is where the service answers: the avatars' addresses start with it."""
+    if is_seeded(session):
+        return False
     try:
+        site = session.scalar(select(Site).where(Site.host == HOST))
         if site is None:
             # Real mentions sent to the demo host are held, never shown.
             site = Site(host=HOST, policy="hold_all")
@@ -117,9 +127,11 @@ def ensure_seeded(session: Session, base_url: str) -> None:
                 reply, parent = stored[sample["key"]], stored[sample["parent"]]
                 reply.parent_id, reply.in_reply_to = parent.id, parent.source
         session.commit()
-    except IntegrityError:  # another request seeded it at the same moment
+    except IntegrityError:  # another `pingsvc demo seed` stored them at the same moment
         session.rollback()
-        log.info("demo mentions were seeded by another request")
+        log.info("demo mentions were seeded by another process")
+        return False
+    return True
 
 
 def _mention(site: Site, sample: dict[str, Any], base_url: str) -> Mention:

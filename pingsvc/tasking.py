@@ -25,8 +25,8 @@ REVERIFY_TASK = "pingsvc.reverify"
 class RedisChannel(redis_transport.Channel):
     """kombu's Redis channel, with one redis.Redis client for its commands instead of a new
     one per command: kombu builds a client for every message it publishes, and redis-py 8
-    fills a table of ~170 response callbacks for each (0.07-0.15 ms of CPU a message, the
-    largest cost of publishing one). A redis.Redis is thread-safe and takes a connection from
+    fills a table of response callbacks for each, the largest cost of publishing a message
+    (figures in bench/README.md). A redis.Redis is thread-safe and takes a connection from
     the channel's pool per command, as the clients kombu builds do; BRPOP keeps its own."""
 
     @cached_property
@@ -140,11 +140,12 @@ def publish(celery: Celery, name: str, *args: Any, countdown: float = 0.0) -> No
     """Send task `name` with `args` to the default queue, failing at once when the broker is
     down. The message is the one send_task sends, built by Celery itself
     (amqp.create_task_message) and sent by amqp.send_task_message, whose before/after publish
-    signals still run (so it carries obs.task_headers()). What send_task adds on top cost ~0.1 ms
-    of CPU a message and does nothing here: routing (there is one queue), declaring the queue
-    on every publish (the worker declares it; Redis and the filesystem transport deliver to a
-    named queue without it) and result bookkeeping (results are ignored). With `countdown`,
-    the message carries an ETA: the worker takes it and runs it that many seconds later."""
+    signals still run (so it carries obs.task_headers()). What send_task adds on top costs CPU
+    on every message (bench/README.md) and does nothing here: routing (there is one queue),
+    declaring the queue on every publish (the worker declares it; Redis and the filesystem
+    transport deliver to a named queue without it) and result bookkeeping (results are
+    ignored). With `countdown`, the message carries an ETA: the worker takes it and runs it
+    that many seconds later."""
     amqp = celery.amqp
     message = amqp.create_task_message(
         uuid(),

@@ -7,9 +7,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from pingsvc import access, db_session
+from pingsvc import db_session
 from pingsvc.apiparams import parse_token
-from pingsvc.auth import current_account
+from pingsvc.dashboard import access
+from pingsvc.dashboard.auth import current_account
 from pingsvc.errors import NotFound, PingError, json_error
 from pingsvc.limits import limiter, pacing, per_client
 from pingsvc.models import APPROVED, Mention

@@ -348,9 +348,11 @@ def _render_fragment(session: Any, scope: apiquery.Scope, query: FragmentQuery) 
 
 
 @bp.get("/demo")
-def demo_page() -> str:
+def demo_page() -> str | tuple[str, int]:
+    """The sample post; it only reads what `pingsvc demo seed` stored (a GET writes nothing)."""
     base = current_app.config["BASE_URL"]
-    demo.ensure_seeded(db_session(), base)
+    if not demo.is_seeded(db_session()):
+        return render_template("demo_missing.html", command=demo.SEED_COMMAND), 404
     theme = request.args.get("theme", "light")
     return render_template(
         "demo.html",

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from pingsvc import create_app, services
+from pingsvc import create_app, demo, services
 from pingsvc.cli import main
-from pingsvc.models import Account, Site
+from pingsvc.models import Account, Mention, Site
 from tests.support.services import env_for
 
 
@@ -30,6 +30,21 @@ def test_site_add_registers_the_host_and_site_list_shows_it(cli: CliRunner) -> N
     assert "registered blog.example" in added.output
     listed = cli.invoke(main, ["site", "list"])
     assert listed.stdout == "blog.example\tpublish\t-\n"
+
+
+def test_demo_seed_stores_the_demo_post_once(cli: CliRunner) -> None:
+    seeded = cli.invoke(main, ["demo", "seed"])
+    assert seeded.exit_code == 0, seeded.output
+    assert f"stored {len(demo.SAMPLES)} sample mentions" in seeded.stdout
+    assert "http://127.0.0.1:8080/demo" in seeded.stdout
+    again = cli.invoke(main, ["demo", "seed"])
+    assert again.exit_code == 0 and "already has its mentions" in again.stdout
+    app = create_app()
+    with services(app).db.session() as session:
+        site = session.scalar(select(Site).where(Site.host == demo.HOST))
+        assert site is not None and site.policy == "hold_all"
+        assert session.scalar(select(func.count()).select_from(Mention)) == len(demo.SAMPLES)
+    services(app).db.dispose()
 
 
 def test_adding_a_site_twice_is_a_clear_error(cli: CliRunner) -> None:

@@ -15,7 +15,8 @@ from pingsvc import outbox, services, webhooks
 from pingsvc.models import Site, Webhook, WebhookDelivery
 from pingsvc.receive import accept
 from tests.conftest import TARGET, make_app
-from tests.support.dashboard import Browser, HookReceiver, add_account, add_mention, mention_row
+from tests.support.dashboard import Browser, HookReceiver, add_account, mention_row
+from tests.support.mentions import add_mention
 from tests.support.pageserver import PageServer
 from tests.support.services import free_port, start_worker, wait_for
 

@@ -30,10 +30,10 @@ from tests.support.dashboard import (
     HookReceiver,
     Trap,
     add_account,
-    add_mention,
     add_site,
     mention_row,
 )
+from tests.support.mentions import add_mention
 from tests.support.pageserver import PageServer
 from tests.support.services import free_port, start_worker, wait_for
 

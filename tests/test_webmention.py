@@ -140,7 +140,8 @@ def test_a_mentions_source_and_target_are_shown_to_its_owner_or_once_approved(
     rejected) is for the sender; the source and target of a mention that is not public are
     for the site's owner (a dashboard session or the site's token)."""
     from pingsvc.tokens import rotate
-    from tests.support.dashboard import Browser, add_account, add_mention, add_site
+    from tests.support.dashboard import Browser, add_account, add_site
+    from tests.support.mentions import add_mention
 
     owner = add_account(app, "olive@example.com")
     add_site(app, "blog.example", owner)
@@ -177,7 +178,8 @@ def test_a_hidden_mentions_reason_names_neither_its_source_nor_the_owners_rules(
 ) -> None:
     """A reader who may not see the mention learns why it ended as it did, not what the owner
     blocks; the owner still reads the whole reason."""
-    from tests.support.dashboard import Browser, add_account, add_mention, add_site
+    from tests.support.dashboard import Browser, add_account, add_site
+    from tests.support.mentions import add_mention
 
     owner = add_account(app, "olive@example.com")
     add_site(app, "blog.example", owner)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +13,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from selectolax.lexbor import LexborHTMLParser
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from pingsvc import demo, services, widget
 from pingsvc.models import DELETED, HELD, PENDING, REJECTED, Mention, Site
-from tests.browser.mentions import add_mention
+from tests.support.mentions import add_mention
 
 TARGET = "https://blog.example/post/1"
 EMBED_JS = Path(widget.__file__).parent / "static" / "embed.js"
@@ -286,15 +288,39 @@ def test_fragment_bad_parameters_get_a_400_saying_what_to_fix(
 # /demo
 
 
+def _seed(app: Flask) -> bool:
+    with services(app).db.session() as session:
+        return demo.seed(session, app.config["BASE_URL"])
+
+
+@contextmanager
+def writes(app: Flask) -> Iterator[list[str]]:
+    """Every INSERT, UPDATE or DELETE the app's database runs inside the block."""
+    seen: list[str] = []
+
+    def watch(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            seen.append(statement)
+
+    engine = services(app).db.engine
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+
+
 def test_demo_seeds_every_type_once_and_serves_it_through_the_api(
     app: Flask, client: FlaskClient
 ) -> None:
+    assert _seed(app) is True
+    assert _seed(app) is False  # seeding again adds nothing
     page = client.get("/demo")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert re.search(r'<script src="http://127\.0\.0\.1:8080/embed\.js"', html)
     assert f'data-target="{demo.TARGET}"' in html
-    assert client.get("/demo?theme=dark").status_code == 200  # a second request adds nothing
+    assert client.get("/demo?theme=dark").status_code == 200
     with services(app).db.session() as session:
         site = session.scalar(select(Site).where(Site.host == demo.HOST))
         assert site is not None and site.policy == "hold_all"  # real senders are held
@@ -305,6 +331,28 @@ def test_demo_seeds_every_type_once_and_serves_it_through_the_api(
     feed = client.get("/api/mentions.jf2", query_string={"target": demo.TARGET}).get_json()
     assert any(child.get("wm-parent-id") for child in feed["children"])
     assert any(child.get("wm-site-name") == "Fernby Films" for child in feed["children"])
+
+
+@pytest.mark.parametrize("seeded", [False, True])
+def test_opening_the_demo_writes_nothing(app: Flask, client: FlaskClient, seeded: bool) -> None:
+    if seeded:
+        _seed(app)
+    with writes(app) as seen:
+        for theme in ("light", "dark"):
+            assert client.get(f"/demo?theme={theme}").status_code == (200 if seeded else 404)
+    assert seen == []
+
+
+def test_the_demo_without_its_samples_says_how_to_seed_them(
+    app: Flask, client: FlaskClient
+) -> None:
+    page = client.get("/demo")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "pingsvc demo seed" in page.get_data(as_text=True)
+    with services(app).db.session() as session:
+        assert session.scalar(select(Site).where(Site.host == demo.HOST)) is None
+    _seed(app)
+    assert client.get("/demo").status_code == 200
 
 
 def test_demo_avatars_are_local_svg_pictures(client: FlaskClient) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from pingsvc import services, widget
 from pingsvc.models import HELD, Mention
-from tests.browser.mentions import add_mention
+from tests.support.mentions import add_mention
 
 TARGET = "https://blog.example/post/1"
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from pingsvc import demo, widget
+from pingsvc import demo, services, widget
 from tests.browser.conftest import Live, Tab, rendered, screenshot
-from tests.browser.mentions import add_mention
+from tests.support.mentions import add_mention
 
 BlogPage = Callable[..., str]
 
@@ -347,6 +347,8 @@ def test_hostile_mention_executes_nothing(tab: Tab, live: Live, blog_page: BlogP
 
 
 def test_demo_page_shows_every_type_from_the_real_api(tab: Tab, live: Live) -> None:
+    with services(live.app).db.session() as session:
+        demo.seed(session, live.base)  # what `pingsvc demo seed` does
     page = tab.page
     for theme in ("light", "dark"):
         rendered(page, f"{live.base}/demo?theme={theme}")

@@ -1,17 +1,15 @@
-"""Dashboard test helpers: accounts, sites and mentions stored through the models, and a
+"""Dashboard test helpers: accounts and sites stored through the models, and a
 logged-in test client that sends the CSRF token its pages carry, as a browser does."""
 
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import re
 import socket
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -21,15 +19,12 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from pingsvc import services
-from pingsvc.auth import hash_password
-from pingsvc.models import APPROVED, Account, Mention, Site
-from pingsvc.urls import host_of, target_key
+from pingsvc.dashboard.auth import hash_password
+from pingsvc.models import Account, Mention, Site
 from tests.support.pageserver import QuietServer
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-_serial = itertools.count(1)
-EPOCH = datetime(2026, 1, 1, 12, 0, 0)
 
 
 @functools.cache
@@ -55,37 +50,6 @@ def add_site(app: Flask, host: str, owner_id: int | None, policy: str = "publish
         site.owner_id, site.policy = owner_id, policy
         session.commit()
         return site.id
-
-
-def add_mention(app: Flask, target: str, **fields: Any) -> int:
-    """Store one verified mention of `target` (an approved reply unless told otherwise)."""
-    n = next(_serial)
-    source = fields.pop("source", f"https://author{n}.example/posts/{n}")
-    with services(app).db.session() as session:
-        site = session.scalar(select(Site).where(Site.host == host_of(target)))
-        assert site is not None, f"register {host_of(target)} first"
-        received = fields.pop("received_at", EPOCH + timedelta(hours=n))
-        values: dict[str, Any] = {
-            "site_id": site.id,
-            "source": source,
-            "source_host": host_of(source),
-            "target": target,
-            "target_key": target_key(target),
-            "status": APPROVED,
-            "property": "in-reply-to",
-            "url": source,
-            "author_name": f"Author {n}",
-            "author_url": f"https://author{n}.example/",
-            "content_text": f"Reply number {n}.",
-            "received_at": received,
-            "verified_at": received,
-            "extra": {},
-        }
-        values.update(fields)
-        mention = Mention(**values)
-        session.add(mention)
-        session.commit()
-        return mention.id
 
 
 def mention_row(app: Flask, mention_id: int) -> Mention:

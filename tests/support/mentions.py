@@ -1,5 +1,7 @@
 """Mention rows as the pipeline stores them, inserted straight through the app's database
-session: the read API's tests need many verified mentions without fetching anything."""
+session: the read API's, the widget's and the dashboard's tests need verified mentions
+without fetching anything (and the widget's, hostile rows as they would sit in the
+database)."""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ from sqlalchemy import select
 
 from pingsvc import services
 from pingsvc.models import APPROVED, Mention, Site
-from pingsvc.urls import normalize_url, target_key
+from pingsvc.urls import host_of, normalize_url, target_key
 
 BASE_TIME = datetime(2024, 3, 5, 10, 0, 0)
+# add_mention's fixed receive times, so ordering never depends on the clock: an hour apart.
+EPOCH = datetime(2026, 1, 1, 12, 0, 0)
 _serial = itertools.count(1)
 
 # What extraction stores for the common kinds of post (see pingsvc.verdicts._apply).
@@ -61,7 +65,7 @@ def mention_row(
     source: str | None = None,
     **fields: Any,
 ) -> Mention:
-    """A verified Mention as pipeline._store leaves it; `fields` override any column."""
+    """A verified Mention as the pipeline stores it; `fields` override any column."""
     n = next(_serial)
     target = normalize_url(target, "target")
     source = source or f"https://alice{n % 7}.example/notes/{n}"
@@ -121,3 +125,42 @@ def update(app: Flask, mention_id: int, **values: Any) -> None:
         for name, value in values.items():
             setattr(mention, name, value)
         session.commit()
+
+
+def add_mention(app: Flask, target: str, **fields: Any) -> int:
+    """Store one verified mention of `target` (an approved reply unless told otherwise), its
+    site registered on the way if need be, and return its id; `fields` override any column,
+    `site_name` goes into extra."""
+    n = next(_serial)
+    source = fields.pop("source", f"https://author{n}.example/posts/{n}")
+    site_name = fields.pop("site_name", None)
+    with services(app).db.session() as session:
+        host = host_of(target)
+        site = session.scalar(select(Site).where(Site.host == host))
+        if site is None:
+            site = Site(host=host)
+            session.add(site)
+            session.flush()
+        received = fields.pop("received_at", EPOCH + timedelta(hours=n))
+        values: dict[str, Any] = {
+            "site_id": site.id,
+            "source": source,
+            "source_host": host_of(source) if source.startswith("http") else "",
+            "target": target,
+            "target_key": target_key(target),
+            "status": APPROVED,
+            "property": "in-reply-to",
+            "url": source,
+            "author_name": f"Author {n}",
+            "author_url": f"https://author{n}.example/",
+            "content_text": f"Reply number {n}.",
+            "received_at": received,
+            "verified_at": received,
+            "published": received.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "extra": {"site_name": site_name} if site_name else {},
+        }
+        values.update(fields)
+        mention = Mention(**values)
+        session.add(mention)
+        session.commit()
+        return mention.id

@@ -11,9 +11,10 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import Select, or_, select
 from werkzeug.wrappers import Response
 
-from pingsvc import access, db_session, moderation
-from pingsvc.auth import account
-from pingsvc.dashboard import FormError, bp, int_arg, notify_changed
+from pingsvc import db_session, moderation
+from pingsvc.dashboard import access
+from pingsvc.dashboard.auth import account
+from pingsvc.dashboard.blueprint import FormError, bp, int_arg, notify_changed
 from pingsvc.errors import PingError
 from pingsvc.jf2 import PROPERTY_TYPES, type_key
 from pingsvc.models import (

@@ -10,9 +10,10 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from pingsvc import access, db_session, moderation, webhooks
-from pingsvc.auth import account
-from pingsvc.dashboard import FormError, bp, notify_changed, send_task
+from pingsvc import db_session, moderation, webhooks
+from pingsvc.dashboard import access
+from pingsvc.dashboard.auth import account
+from pingsvc.dashboard.blueprint import FormError, bp, notify_changed, send_task
 from pingsvc.errors import FetchError, PingError
 from pingsvc.fetch import FetchPolicy, resolve
 from pingsvc.home import link_tags

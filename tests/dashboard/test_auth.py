@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from pingsvc import services
-from pingsvc.auth import hash_password
 from pingsvc.cli import main
+from pingsvc.dashboard.auth import hash_password
 from pingsvc.models import Account
 from tests.conftest import make_app
 from tests.support.dashboard import PASSWORD, Browser, add_account, csrf_token, login

@@ -1,0 +1,102 @@
+"""The blueprint every dashboard page hangs on: login required, errors shown as pages, and
+the helpers the views share (form errors, whole-number arguments, sending tasks)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+from flask import Blueprint, current_app, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from pingsvc.dashboard.auth import login_required, secure_headers
+from pingsvc.errors import DATABASE_RETRY_AFTER, database_unavailable
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+bp.after_request(secure_headers)
+
+
+class FormError(Exception):
+    """A form the user must correct: shown as an error page with the status and message."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@bp.before_request
+@login_required
+def _require_login() -> None:
+    """Every dashboard page needs a logged-in account."""
+
+
+@bp.errorhandler(FormError)
+def _form_error(exc: FormError) -> tuple[str, int]:
+    return render_template("dashboard/error.html", title="Please check", message=exc.message), (
+        exc.status
+    )
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> tuple[str, int]:
+    title = exc.name or "Error"
+    return render_template("dashboard/error.html", title=title, message=exc.description), (
+        exc.code or 500
+    )
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> tuple[str, int, dict[str, str]]:
+    session = g.pop("db_session", None)
+    if database_unavailable(exc):
+        log.warning("dashboard: database unavailable: %s", exc)
+        with contextlib.suppress(Exception):  # the connection is already gone
+            session is not None and session.rollback()
+        g.account = None  # the page's header must not ask the database who is logged in
+        message = "The database is not answering right now. Try again in a few seconds."
+        page = render_template("dashboard/error.html", title="Unavailable", message=message)
+        return page, 503, {"Retry-After": str(DATABASE_RETRY_AFTER)}
+    log.exception("dashboard error")
+    if session is not None:
+        session.rollback()
+    message = "Something went wrong on our side; try again later."
+    return render_template("dashboard/error.html", title="Server error", message=message), 500, {}
+
+
+def send_task(name: str, *args: Any) -> bool:
+    """Enqueue a worker task by name after the caller committed; False when the broker is
+    down (the sweeper picks the committed work up later)."""
+    try:
+        current_app.extensions["celery"].send_task(name, args=list(args))
+    except Exception as exc:  # noqa: BLE001 - the row is committed; the sweeper retries
+        log.warning("could not enqueue %s%r: %s", name, args, exc)
+        return False
+    return True
+
+
+def notify_changed(mention_ids: list[int]) -> None:
+    """Tell the worker these mentions changed (webhooks, e-mail), after the commit that left
+    their outbox marks (moderation.decide and block): if the broker is down, the sweeper
+    sends them."""
+    from pingsvc.webhooks import NOTIFY_TASK
+
+    for mention_id in mention_ids:
+        send_task(NOTIFY_TASK, mention_id)
+
+
+def int_arg(name: str) -> int | None:
+    """An optional whole-number query or form value; a clear 400 when it is not one."""
+    raw = request.values.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise FormError(f"{name} must be a whole number.") from exc
+    if abs(value) > 2**31 - 1:
+        raise FormError(f"{name} is out of range.")
+    return value
