@@ -27,7 +27,7 @@ from pingsvc import create_app, pipeline, services  # noqa: E402
 from pingsvc.extract import MentionData  # noqa: E402
 from pingsvc.migrate import upgrade  # noqa: E402
 from pingsvc.models import Site  # noqa: E402
-from pingsvc.receive import accept  # noqa: E402
+from pingsvc.receive.accept import accept  # noqa: E402
 from tests.support.pageserver import PageServer  # noqa: E402
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from pingsvc import outbox, services, webhooks
 from pingsvc.models import Site, Webhook, WebhookDelivery
-from pingsvc.receive import accept
+from pingsvc.receive.accept import accept
 from tests.conftest import TARGET, make_app
 from tests.support.dashboard import Browser, HookReceiver, add_account, add_mention, mention_row
 from tests.support.pageserver import PageServer

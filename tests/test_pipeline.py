@@ -12,7 +12,7 @@ from flask import Flask
 
 from pingsvc import pipeline, services
 from pingsvc.models import Mention
-from pingsvc.receive import accept
+from pingsvc.receive.accept import accept
 from tests.conftest import TARGET
 from tests.support.pageserver import PageServer
 from tests.support.services import wait_for

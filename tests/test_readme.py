@@ -13,7 +13,7 @@ from flask import Flask
 
 from pingsvc import pipeline, services
 from pingsvc.config import SETTINGS
-from pingsvc.receive import accept
+from pingsvc.receive.accept import accept
 from tests.support.pageserver import PageServer
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from pingsvc import pipeline, services
 from pingsvc.extract import MentionData
 from pingsvc.models import Mention, MentionLink
-from pingsvc.receive import accept
+from pingsvc.receive.accept import accept
 from pingsvc.relations import key, self_urls
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer

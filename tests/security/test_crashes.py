@@ -26,7 +26,7 @@ from flask import Flask
 from pingsvc import pipeline, services
 from pingsvc.db import Database
 from pingsvc.models import Mention, Site, utcnow
-from pingsvc.receive import accept
+from pingsvc.receive.accept import accept
 from tests.conftest import POSTGRES_ADMIN_URL, TARGET, make_app
 from tests.support.pageserver import PageServer
 from tests.support.services import free_port, start_serve, start_worker, wait_for

@@ -19,7 +19,7 @@ from pingsvc import metrics, moderation
 from pingsvc.db import Database
 from pingsvc.errors import Blocked, InvalidSource, TargetNotSupported
 from pingsvc.models import Mention, Site, utcnow
-from pingsvc.pacing import Pacing
+from pingsvc.receive.pacing import Pacing
 from pingsvc.urls import host_of, normalize_url, same_document, target_key
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def _upsert(
     A queue mark with attempts == 0 means a verification is queued and not yet started: it
     will read the page after this request, so the mark is kept and nothing is enqueued. Once
     a worker has started (attempts > 0) the mark moves to now and a new message is sent,
-    so pipeline._done keeps the row queued for that message: a re-send mid-verification is
+    so the pipeline keeps the row queued for that message: a re-send mid-verification is
     verified again, never lost.
     """
     now = utcnow()
@@ -151,9 +151,9 @@ def _upsert(
 # PostgreSQL: check() and _upsert() as one statement that commits itself, so an accept is one
 # round trip instead of four (BEGIN, SELECT, INSERT ... RETURNING, COMMIT). Written as
 # SQL rather than built with Core: Core's per-execution cache-key walk over a statement this
-# size cost more CPU than running it (0.26 vs 0.17 ms a statement, in process). It reads the
+# size cost more CPU than running it (bench/README.md has the figures). It reads the
 # site and its block rules as _CHECK does and writes what _upsert_statement writes, Mention's
-# Python-side defaults (changed, extra) included; tests/test_accept_checks.py compares the rows
+# Python-side defaults (changed, extra) included; tests/receive/test_accept.py compares the rows
 # the two paths store. No site: no row; blocked: a row with nothing upserted.
 _ACCEPT_POSTGRESQL = """
 WITH found AS (

@@ -13,7 +13,7 @@ from pingsvc.auth import current_account
 from pingsvc.errors import NotFound, PingError, json_error
 from pingsvc.limits import limiter, pacing, per_client
 from pingsvc.models import APPROVED, Mention
-from pingsvc.receive import accept
+from pingsvc.receive.accept import accept
 from pingsvc.tasking import enqueue_verify
 from pingsvc.tokens import site_for_token
 

@@ -1,4 +1,4 @@
-"""receive.check reads the site and its block rules in one statement, on SQLite and
+"""receive.accept.check reads the site and its block rules in one statement, on SQLite and
 PostgreSQL alike: nothing is cached, so a rule or a site added a moment ago applies at once."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from pingsvc import receive, services
+from pingsvc import services
 from pingsvc.errors import Blocked, TargetNotSupported
 from pingsvc.models import BlockRule, Mention, Site
-from pingsvc.receive import accept
+from pingsvc.receive.accept import _upsert, accept, check
 from tests.conftest import TARGET, make_app
 
 
@@ -91,8 +91,8 @@ def test_the_one_statement_accept_on_postgresql_stores_what_the_session_path_sto
     try:
         with db.session() as session:
             fast = accept(session, "https://a.example/one", TARGET, "webmention", lambda _: None)
-            source, target, site_id = receive.check(session, "https://a.example/two", TARGET)
-            slow_id, _ = receive._upsert(session, site_id, source, target, "webmention")
+            source, target, site_id = check(session, "https://a.example/two", TARGET)
+            slow_id, _ = _upsert(session, site_id, source, target, "webmention")
             session.commit()
             rows = {
                 m.id: m
