@@ -138,11 +138,10 @@ def main() -> None:
         print(machine())
         print(f"{count} mentions on {shared.db.dialect}, pages parsed beforehand")
         for round_name in ("new", "unchanged re-send"):
-            with shared.db.session() as session:
-                ids = [
-                    accept(session, source, target(i), "webmention", lambda _id: None).mention_id
-                    for i, source in enumerate(sources)
-                ]
+            ids = [
+                accept(shared.db, source, target(i), "webmention", lambda _id: None).mention_id
+                for i, source in enumerate(sources)
+            ]
             pg_cpu = (lambda: 0.0) if args.sqlite else (lambda: _backend_cpu(admin, name))
             print(f"{round_name}: {measure(shared, ids, args.profile, pg_cpu)}")
         shared.db.dispose()

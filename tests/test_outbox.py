@@ -80,8 +80,7 @@ def _verify_while_the_broker_is_down(app: Flask, source: str) -> int:
     committed, then queueing its notification fails (the broker is unreachable)."""
     from worker import tasks
 
-    with services(app).db.session() as session:
-        mention_id = accept(session, source, TARGET, "webmention", lambda _id: None).mention_id
+    mention_id = accept(services(app).db, source, TARGET, "webmention", lambda _id: None).mention_id
     assert tasks.verify(mention_id) == "approved"
     return mention_id
 

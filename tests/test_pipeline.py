@@ -23,8 +23,7 @@ REPLY = """<article class="h-entry"><span class="p-author h-card">Alice</span>
 
 
 def submit(app: Flask, source: str) -> int:
-    with services(app).db.session() as session:
-        return accept(session, source, TARGET, "webmention", lambda _id: None).mention_id
+    return accept(services(app).db, source, TARGET, "webmention", lambda _id: None).mention_id
 
 
 def run(app: Flask, mention_id: int) -> pipeline.Outcome | None:

@@ -92,7 +92,6 @@ def test_quick_start_local_example_is_verified_and_listed(app: Flask, pages: Pag
 def _send_and_verify(app: Flask, source: str, target: str) -> int:
     """What POST /webmention and the worker do, in this process."""
     shared = services(app)
-    with shared.db.session() as session:
-        mention_id = accept(session, source, target, "webmention", lambda _id: None).mention_id
+    mention_id = accept(shared.db, source, target, "webmention", lambda _id: None).mention_id
     pipeline.process_mention(shared.db, mention_id, shared.pipeline)
     return mention_id

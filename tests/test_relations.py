@@ -32,8 +32,7 @@ def reply_to(*urls: str, text: str = "Indeed.", head: str = "") -> str:
 
 
 def submit(app: Flask, source: str, target: str = TARGET) -> int:
-    with services(app).db.session() as session:
-        return accept(session, source, target, "webmention", lambda _id: None).mention_id
+    return accept(services(app).db, source, target, "webmention", lambda _id: None).mention_id
 
 
 def verify(app: Flask, source: str, target: str = TARGET) -> int:

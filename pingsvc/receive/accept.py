@@ -232,7 +232,7 @@ def _defer(session: Session, mention_id: int, delay: float) -> None:
 
 
 def accept(
-    session: Session,
+    database: Database,
     source: str,
     target: str,
     protocol: str,
@@ -241,26 +241,28 @@ def accept(
 ) -> Accepted:
     """Record a mention request and queue its verification, at once or, past the source
     domain's pace, at its turn. Raises PingError subclasses (RateLimited over the domain's
-    cap). On PostgreSQL the row is written by a statement of its own that commits itself;
-    elsewhere in the session, which is committed."""
+    cap). Its writes are its own unit of work, committed before the broker hears of them (the
+    row is the truth; the broker only carries its id), never part of a caller's transaction:
+    on PostgreSQL one statement that commits itself, elsewhere a session of its own."""
     source, target = normal_pair(source, target)
     host = host_of(source)
     if pacing is not None:
         pacing.admit(host)
-    database = session.info.get("database")
-    if database is not None and database.dialect == "postgresql":
+    if database.dialect == "postgresql":
         mention_id, joined = _upsert_in_one_statement(database, source, target, protocol)
     else:
-        source, target, site_id = check(session, source, target)
-        mention_id, joined = _upsert(session, site_id, source, target, protocol)
-        session.commit()  # the row is the truth; the broker only carries its id
+        with database.session() as session:
+            source, target, site_id = check(session, source, target)
+            mention_id, joined = _upsert(session, site_id, source, target, protocol)
+            session.commit()
     metrics.mention_received(protocol)
     if joined is not None:  # a flood of the same ping costs one verification
         wait = max(0.0, (joined - utcnow()).total_seconds())  # a deferred one's turn
         return Accepted(mention_id, source, target, enqueued=True, coalesced=True, deferred=wait)
     delay = pacing.delay(host) if pacing is not None else 0.0
     if delay > 0:
-        _defer(session, mention_id, delay)
+        with database.session() as session:
+            _defer(session, mention_id, delay)
         log.info(
             "mention %s from %s verified in %.0f s (its domain's pace)", mention_id, host, delay
         )

@@ -13,7 +13,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 from werkzeug.exceptions import TooManyRequests
 
-from pingsvc import db_session
+from pingsvc import db_session, services
 from pingsvc.errors import (
     FAULT_ALREADY_REGISTERED,
     FAULT_UPSTREAM,
@@ -93,7 +93,7 @@ def _previous_status(session: Session, source: str, target: str) -> str | None:
     status = session.scalar(
         select(Mention.status).where(Mention.source == source, Mention.target == target)
     )
-    session.rollback()  # give the connection back: accept() may use one of its own
+    session.rollback()  # give the connection back: accept() uses one of its own
     return status
 
 
@@ -176,7 +176,7 @@ def answer(
 def ping(deadline: float, source: str, target: str) -> str:
     session = db_session()
     previous = _previous_status(session, source, target)
-    accepted = accept(session, source, target, "pingback", enqueue_verify, pacing())
+    accepted = accept(services().db, source, target, "pingback", enqueue_verify, pacing())
     accepted_at = utcnow()
     # The broker is down (the sweeper queues it once it is back), or the verification waits
     # for its domain's turn, past any wait: the ping is accepted, answer so now.

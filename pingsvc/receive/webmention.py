@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from pingsvc import access, db_session
+from pingsvc import access, db_session, services
 from pingsvc.apiparams import parse_token
 from pingsvc.auth import current_account
 from pingsvc.errors import NotFound, PingError, json_error
@@ -37,7 +37,7 @@ def receive() -> tuple[Response, int, dict[str, str]]:
             code="unsupported_content_type",
         )
     accepted = accept(
-        db_session(),
+        services().db,
         request.form.get("source", ""),
         request.form.get("target", ""),
         "webmention",
