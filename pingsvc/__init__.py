@@ -54,7 +54,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         db=Database(config["DATABASE_URL"]), pipeline=PipelineSettings.from_config(config)
     )
 
-    from pingsvc import api, home, limits, widget
+    from pingsvc import home, limits, widget
+    from pingsvc.api import views as api
     from pingsvc.receive import pingback, webmention
     from pingsvc.tasking import init_celery
 

@@ -12,10 +12,10 @@ from sqlalchemy import Select, or_, select
 from werkzeug.wrappers import Response
 
 from pingsvc import access, db_session, moderation
+from pingsvc.api.jf2 import PROPERTY_TYPES, type_key
 from pingsvc.auth import account
 from pingsvc.dashboard import FormError, bp, int_arg, notify_changed
 from pingsvc.errors import PingError
-from pingsvc.jf2 import PROPERTY_TYPES, type_key
 from pingsvc.models import (
     APPROVED,
     STATES,

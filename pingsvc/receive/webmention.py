@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from pingsvc import access, db_session, services
-from pingsvc.apiparams import parse_token
+from pingsvc.api.params import parse_token
 from pingsvc.auth import current_account
 from pingsvc.errors import NotFound, PingError, json_error
 from pingsvc.limits import limiter, pacing, per_client
