@@ -121,7 +121,7 @@ def wait_for_verdict(
 
 def _retrying(mention: Mention, accepted_at: datetime) -> bool:
     """The verification this ping queued failed for a transient reason and will try again.
-    pipeline.py then moves queued_at to the next try's time; accept() had set it to its now."""
+    The pipeline then moves queued_at to the next try's time; accept() had set it to its now."""
     return (
         mention.queued_at is not None
         and mention.error_kind == "upstream"
