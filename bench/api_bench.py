@@ -44,8 +44,8 @@ def main() -> None:
         add_many(app, count, POST)
         client = app.test_client()
         print(f"{count} approved mentions of one post, SQLite, in-process")
-        from pingsvc.api import _CACHE
-        from pingsvc.apicache import NoCache
+        from pingsvc.api.cache import NoCache
+        from pingsvc.api.views import _CACHE
 
         cache = app.extensions[_CACHE]
         for query in ("per-page=20", f"per-page={count}", f"per-page={count}&sort-by=published"):

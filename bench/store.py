@@ -27,7 +27,7 @@ from pingsvc import create_app, pipeline, services  # noqa: E402
 from pingsvc.extract import MentionData  # noqa: E402
 from pingsvc.migrate import upgrade  # noqa: E402
 from pingsvc.models import Site  # noqa: E402
-from pingsvc.receive import accept  # noqa: E402
+from pingsvc.receive.accept import accept  # noqa: E402
 from tests.support.pageserver import PageServer  # noqa: E402
 
 
@@ -138,11 +138,10 @@ def main() -> None:
         print(machine())
         print(f"{count} mentions on {shared.db.dialect}, pages parsed beforehand")
         for round_name in ("new", "unchanged re-send"):
-            with shared.db.session() as session:
-                ids = [
-                    accept(session, source, target(i), "webmention", lambda _id: None).mention_id
-                    for i, source in enumerate(sources)
-                ]
+            ids = [
+                accept(shared.db, source, target(i), "webmention", lambda _id: None).mention_id
+                for i, source in enumerate(sources)
+            ]
             pg_cpu = (lambda: 0.0) if args.sqlite else (lambda: _backend_cpu(admin, name))
             print(f"{round_name}: {measure(shared, ids, args.profile, pg_cpu)}")
         shared.db.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, g
 from werkzeug.routing import IntegerConverter
@@ -12,7 +12,9 @@ from werkzeug.routing import IntegerConverter
 from pingsvc import config as settings
 from pingsvc import errors, metrics, obs
 from pingsvc.db import Database
-from pingsvc.pipeline import PipelineSettings
+
+if TYPE_CHECKING:  # importing the pipeline loads requests and mf2py; create_app does
+    from pingsvc.pipeline import PipelineSettings
 
 
 class RowId(IntegerConverter):
@@ -50,11 +52,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     obs.configure_logging(config["LOG_LEVEL"])
 
+    from pingsvc.pipeline import PipelineSettings
+
     app.extensions["pingsvc"] = Services(
         db=Database(config["DATABASE_URL"]), pipeline=PipelineSettings.from_config(config)
     )
 
-    from pingsvc import api, home, limits, pingback, webmention, widget
+    from pingsvc import home, limits, widget
+    from pingsvc.api import views as api
+    from pingsvc.receive import pingback, webmention
     from pingsvc.tasking import init_celery
 
     init_celery(app)

@@ -106,10 +106,7 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = POOL_SIZE) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
-        # Sessions know their Database: receive.accept() finds execute_autocommit that way.
-        self.sessionmaker = sessionmaker(
-            self.engine, expire_on_commit=False, info={"database": self}
-        )
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         # The same pool, for statements that commit themselves: no BEGIN and COMMIT round
         # trips (psycopg switches autocommit on the checked-out connection without one).
         self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")

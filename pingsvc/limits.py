@@ -1,5 +1,5 @@
 """Rate limits on the receiving endpoints: per client address (Flask-Limiter) and per source
-domain (pingsvc.pacing, bound here to the app).
+domain (pingsvc.receive.pacing, bound here to the app).
 
 Flask-Limiter stores its counters in Redis when PINGSVC_REDIS_URL is set (shared by every web
 process), in memory otherwise. Over the per-client limit, a sender gets 429 with Retry-After;
@@ -18,7 +18,7 @@ from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 
 from pingsvc.errors import json_error
-from pingsvc.pacing import Pacing
+from pingsvc.receive.pacing import Pacing
 
 
 def client_address() -> str:

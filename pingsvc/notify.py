@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from pingsvc.api.jf2 import type_key
 from pingsvc.db import Database
-from pingsvc.jf2 import type_key
 from pingsvc.models import APPROVED, HELD, Mention, Site, utcnow
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from sqlalchemy import (
@@ -28,9 +28,11 @@ from sqlalchemy import (
     update,
 )
 
-from pingsvc.extract import MentionData
 from pingsvc.models import APPROVED, HELD, REJECTED, Mention, MentionLink, utcnow
 from pingsvc.urls import target_key
+
+if TYPE_CHECKING:  # a type only: the receiving views read DUPLICATE without loading mf2py
+    from pingsvc.extract import MentionData
 
 SELF, REPLY = "self", "reply"
 DUPLICATE = "duplicate"  # Mention.error_kind of a copy that is not shown

@@ -17,7 +17,7 @@ import requests
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pingsvc import jf2
+from pingsvc.api import jf2
 from pingsvc.db import Database
 from pingsvc.errors import FetchError, RefusedAddress
 from pingsvc.fetch import FetchPolicy, make_session

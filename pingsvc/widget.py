@@ -20,9 +20,11 @@ from flask import (
     send_from_directory,
 )
 
-from pingsvc import apiquery, db_session, demo, jf2
-from pingsvc.api import response_cache
-from pingsvc.apiparams import Query
+from pingsvc import db_session, demo
+from pingsvc.api import jf2
+from pingsvc.api import query as apiquery
+from pingsvc.api.params import Query
+from pingsvc.api.views import response_cache
 from pingsvc.errors import PingError
 from pingsvc.sanitize import safe_url
 from pingsvc.urls import normalize_url, target_key

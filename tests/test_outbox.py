@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from pingsvc import outbox, services, webhooks
 from pingsvc.models import Site, Webhook, WebhookDelivery
-from pingsvc.receive import accept
+from pingsvc.receive.accept import accept
 from tests.conftest import TARGET, make_app
 from tests.support.dashboard import Browser, HookReceiver, add_account, mention_row
 from tests.support.mentions import add_mention
@@ -81,8 +81,7 @@ def _verify_while_the_broker_is_down(app: Flask, source: str) -> int:
     committed, then queueing its notification fails (the broker is unreachable)."""
     from worker import tasks
 
-    with services(app).db.session() as session:
-        mention_id = accept(session, source, TARGET, "webmention", lambda _id: None).mention_id
+    mention_id = accept(services(app).db, source, TARGET, "webmention", lambda _id: None).mention_id
     assert tasks.verify(mention_id) == "approved"
     return mention_id
 

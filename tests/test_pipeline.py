@@ -12,7 +12,7 @@ from flask import Flask
 
 from pingsvc import pipeline, services
 from pingsvc.models import Mention
-from pingsvc.receive import accept
+from pingsvc.receive.accept import accept
 from tests.conftest import TARGET
 from tests.support.pageserver import PageServer
 from tests.support.services import wait_for
@@ -23,8 +23,7 @@ REPLY = """<article class="h-entry"><span class="p-author h-card">Alice</span>
 
 
 def submit(app: Flask, source: str) -> int:
-    with services(app).db.session() as session:
-        return accept(session, source, TARGET, "webmention", lambda _id: None).mention_id
+    return accept(services(app).db, source, TARGET, "webmention", lambda _id: None).mention_id
 
 
 def run(app: Flask, mention_id: int) -> pipeline.Outcome | None:

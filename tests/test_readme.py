@@ -13,7 +13,7 @@ from flask import Flask
 
 from pingsvc import pipeline, services
 from pingsvc.config import SETTINGS
-from pingsvc.receive import accept
+from pingsvc.receive.accept import accept
 from tests.support.pageserver import PageServer
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
@@ -95,7 +95,6 @@ def test_quick_start_local_example_is_verified_and_listed(app: Flask, pages: Pag
 def _send_and_verify(app: Flask, source: str, target: str) -> int:
     """What POST /webmention and the worker do, in this process."""
     shared = services(app)
-    with shared.db.session() as session:
-        mention_id = accept(session, source, target, "webmention", lambda _id: None).mention_id
+    mention_id = accept(shared.db, source, target, "webmention", lambda _id: None).mention_id
     pipeline.process_mention(shared.db, mention_id, shared.pipeline)
     return mention_id

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from pingsvc import pipeline, services
 from pingsvc.extract import MentionData
 from pingsvc.models import Mention, MentionLink
-from pingsvc.receive import accept
+from pingsvc.receive.accept import accept
 from pingsvc.relations import key, self_urls
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
@@ -32,8 +32,7 @@ def reply_to(*urls: str, text: str = "Indeed.", head: str = "") -> str:
 
 
 def submit(app: Flask, source: str, target: str = TARGET) -> int:
-    with services(app).db.session() as session:
-        return accept(session, source, target, "webmention", lambda _id: None).mention_id
+    return accept(services(app).db, source, target, "webmention", lambda _id: None).mention_id
 
 
 def verify(app: Flask, source: str, target: str = TARGET) -> int:

@@ -20,7 +20,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from pingsvc import jf2, services, webhooks
+from pingsvc import services, webhooks
+from pingsvc.api import jf2
 from pingsvc.models import Mention, Site, Webhook, WebhookDelivery
 from pingsvc.notify import SmtpSettings, email_mention
 from pingsvc.pipeline import RetryLater

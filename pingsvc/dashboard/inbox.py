@@ -12,11 +12,11 @@ from sqlalchemy import Select, or_, select
 from werkzeug.wrappers import Response
 
 from pingsvc import db_session, moderation
+from pingsvc.api.jf2 import PROPERTY_TYPES, type_key
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import account
 from pingsvc.dashboard.blueprint import FormError, bp, int_arg, notify_changed
 from pingsvc.errors import PingError
-from pingsvc.jf2 import PROPERTY_TYPES, type_key
 from pingsvc.models import (
     APPROVED,
     STATES,

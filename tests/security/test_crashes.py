@@ -26,7 +26,7 @@ from flask import Flask
 from pingsvc import pipeline, services
 from pingsvc.db import Database
 from pingsvc.models import Mention, Site, utcnow
-from pingsvc.receive import accept
+from pingsvc.receive.accept import accept
 from tests.conftest import POSTGRES_ADMIN_URL, TARGET, make_app
 from tests.support.pageserver import PageServer
 from tests.support.services import free_port, start_serve, start_worker, wait_for
@@ -159,13 +159,12 @@ def test_an_accept_whose_connection_dies_mid_statement_is_sent_again_and_still_e
     db = services(app).db
     source = "https://alice.example/dropped"
     queued: list[int] = []
-    with db.session() as session:
-        first = accept(session, source, TARGET, "webmention", queued.append)
-        again = accept(session, source, TARGET, "webmention", queued.append)
-        assert again.coalesced and queued == [first.mention_id]  # a flood costs one message
-        listener = _terminate_on_next_checkout(db.engine)
-        retried = accept(session, source, TARGET, "webmention", queued.append)
-        sa.event.remove(db.engine, "checkout", listener)
+    first = accept(db, source, TARGET, "webmention", queued.append)
+    again = accept(db, source, TARGET, "webmention", queued.append)
+    assert again.coalesced and queued == [first.mention_id]  # a flood costs one message
+    listener = _terminate_on_next_checkout(db.engine)
+    retried = accept(db, source, TARGET, "webmention", queued.append)
+    sa.event.remove(db.engine, "checkout", listener)
     assert retried.mention_id == first.mention_id and not retried.coalesced
     assert queued == [first.mention_id, first.mention_id]
     db.dispose()
@@ -197,12 +196,10 @@ def _send_same_pair(url: str, barrier: Any, tries: int) -> list[tuple[int, bool]
     results = []
     barrier.wait()
     try:
-        with db.session() as session:
-            for _ in range(tries):
-                count = len(sent)
-                accepted = accept(session, "https://alice.example/reply", TARGET, "webmention",
-                                  sent.append)  # fmt: skip
-                results.append((accepted.mention_id, len(sent) > count))
+        for _ in range(tries):
+            count = len(sent)
+            accepted = accept(db, "https://alice.example/reply", TARGET, "webmention", sent.append)
+            results.append((accepted.mention_id, len(sent) > count))
     finally:
         db.dispose()
     return results

@@ -19,7 +19,7 @@ from pingsvc import metrics, moderation
 from pingsvc.db import Database
 from pingsvc.errors import Blocked, InvalidSource, TargetNotSupported
 from pingsvc.models import Mention, Site, utcnow
-from pingsvc.pacing import Pacing
+from pingsvc.receive.pacing import Pacing
 from pingsvc.urls import host_of, normalize_url, same_document, target_key
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def _upsert(
     A queue mark with attempts == 0 means a verification is queued and not yet started: it
     will read the page after this request, so the mark is kept and nothing is enqueued. Once
     a worker has started (attempts > 0) the mark moves to now and a new message is sent,
-    so pipeline._done keeps the row queued for that message: a re-send mid-verification is
+    so the pipeline keeps the row queued for that message: a re-send mid-verification is
     verified again, never lost.
     """
     now = utcnow()
@@ -151,9 +151,9 @@ def _upsert(
 # PostgreSQL: check() and _upsert() as one statement that commits itself, so an accept is one
 # round trip instead of four (BEGIN, SELECT, INSERT ... RETURNING, COMMIT). Written as
 # SQL rather than built with Core: Core's per-execution cache-key walk over a statement this
-# size cost more CPU than running it (0.26 vs 0.17 ms a statement, in process). It reads the
+# size cost more CPU than running it (bench/README.md has the figures). It reads the
 # site and its block rules as _CHECK does and writes what _upsert_statement writes, Mention's
-# Python-side defaults (changed, extra) included; tests/test_accept_checks.py compares the rows
+# Python-side defaults (changed, extra) included; tests/receive/test_accept.py compares the rows
 # the two paths store. No site: no row; blocked: a row with nothing upserted.
 _ACCEPT_POSTGRESQL = """
 WITH found AS (
@@ -232,7 +232,7 @@ def _defer(session: Session, mention_id: int, delay: float) -> None:
 
 
 def accept(
-    session: Session,
+    database: Database,
     source: str,
     target: str,
     protocol: str,
@@ -241,19 +241,20 @@ def accept(
 ) -> Accepted:
     """Record a mention request and queue its verification, at once or, past the source
     domain's pace, at its turn. Raises PingError subclasses (RateLimited over the domain's
-    cap). On PostgreSQL the row is written by a statement of its own that commits itself;
-    elsewhere in the session, which is committed."""
+    cap). Its writes are its own unit of work, committed before the broker hears of them (the
+    row is the truth; the broker only carries its id), never part of a caller's transaction:
+    on PostgreSQL one statement that commits itself, elsewhere a session of its own."""
     source, target = normal_pair(source, target)
     host = host_of(source)
     if pacing is not None:
         pacing.admit(host)
-    database = session.info.get("database")
-    if database is not None and database.dialect == "postgresql":
+    if database.dialect == "postgresql":
         mention_id, joined = _upsert_in_one_statement(database, source, target, protocol)
     else:
-        source, target, site_id = check(session, source, target)
-        mention_id, joined = _upsert(session, site_id, source, target, protocol)
-        session.commit()  # the row is the truth; the broker only carries its id
+        with database.session() as session:
+            source, target, site_id = check(session, source, target)
+            mention_id, joined = _upsert(session, site_id, source, target, protocol)
+            session.commit()
     metrics.mention_received(protocol)
     if joined is not None:  # a flood of the same ping costs one verification
         wait = max(0.0, (joined - utcnow()).total_seconds())  # a deferred one's turn
@@ -262,7 +263,8 @@ def accept(
         pacing.count(host)
     delay = pacing.delay(host) if pacing is not None else 0.0
     if delay > 0:
-        _defer(session, mention_id, delay)
+        with database.session() as session:
+            _defer(session, mention_id, delay)
         log.info(
             "mention %s from %s verified in %.0f s (its domain's pace)", mention_id, host, delay
         )

@@ -7,14 +7,14 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from pingsvc import db_session
-from pingsvc.apiparams import parse_token
+from pingsvc import db_session, services
+from pingsvc.api.params import parse_token
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import current_account
 from pingsvc.errors import NotFound, PingError, json_error
 from pingsvc.limits import limiter, pacing, per_client
 from pingsvc.models import APPROVED, Mention
-from pingsvc.receive import accept
+from pingsvc.receive.accept import accept
 from pingsvc.tasking import enqueue_verify
 from pingsvc.tokens import site_for_token
 
@@ -38,7 +38,7 @@ def receive() -> tuple[Response, int, dict[str, str]]:
             code="unsupported_content_type",
         )
     accepted = accept(
-        db_session(),
+        services().db,
         request.form.get("source", ""),
         request.form.get("target", ""),
         "webmention",

@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 from flask import render_template
 from markupsafe import escape
 
-from pingsvc.jf2 import real_title, sentence, type_key, utc_stamp
+from pingsvc.api.jf2 import real_title, sentence, type_key, utc_stamp
 from pingsvc.models import HELD, Mention
 from pingsvc.sanitize import clean_html, safe_url
 

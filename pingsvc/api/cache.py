@@ -2,7 +2,7 @@
 process), else an in-process LRU.
 
 Keys are the response's ETag, which includes the version stamp of the rows it was built from
-(apiquery.stamp), so a changed mention makes a new key and the old entry is simply never read
+(api.query.stamp), so a changed mention makes a new key and the old entry is simply never read
 again: nothing has to be invalidated across processes. Entries also expire after
 PINGSVC_API_CACHE_TTL seconds. A cache that fails (Redis down) is skipped, never an error.
 """

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from pingsvc import jf2
+from pingsvc.api import jf2
 from pingsvc.models import APPROVED, HELD, Mention
 from pingsvc.urls import target_key
 

@@ -1,4 +1,4 @@
-"""receive.check reads the site and its block rules in one statement, on SQLite and
+"""receive.accept.check reads the site and its block rules in one statement, on SQLite and
 PostgreSQL alike: nothing is cached, so a rule or a site added a moment ago applies at once."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from pingsvc import receive, services
+from pingsvc import services
 from pingsvc.errors import Blocked, TargetNotSupported
 from pingsvc.models import BlockRule, Mention, Site
-from pingsvc.receive import accept
+from pingsvc.receive.accept import _upsert, accept, check
 from tests.conftest import TARGET, make_app
 
 
@@ -29,8 +29,7 @@ def any_app(
 
 def _accept(app: Flask, source: str, target: str = TARGET) -> list[int]:
     queued: list[int] = []
-    with services(app).db.session() as session:
-        accept(session, source, target, "webmention", queued.append)
+    accept(services(app).db, source, target, "webmention", queued.append)
     return queued
 
 
@@ -90,9 +89,9 @@ def test_the_one_statement_accept_on_postgresql_stores_what_the_session_path_sto
     db = services(app).db
     try:
         with db.session() as session:
-            fast = accept(session, "https://a.example/one", TARGET, "webmention", lambda _: None)
-            source, target, site_id = receive.check(session, "https://a.example/two", TARGET)
-            slow_id, _ = receive._upsert(session, site_id, source, target, "webmention")
+            fast = accept(db, "https://a.example/one", TARGET, "webmention", lambda _: None)
+            source, target, site_id = check(session, "https://a.example/two", TARGET)
+            slow_id, _ = _upsert(session, site_id, source, target, "webmention")
             session.commit()
             rows = {
                 m.id: m
@@ -105,7 +104,7 @@ def test_the_one_statement_accept_on_postgresql_stores_what_the_session_path_sto
             assert {c: getattr(rows[fast.mention_id], c) for c in columns} == {
                 c: getattr(rows[slow_id], c) for c in columns
             }
-            again = accept(session, "https://a.example/one", TARGET, "pingback", lambda _: None)
+            again = accept(db, "https://a.example/one", TARGET, "pingback", lambda _: None)
             assert (again.mention_id, again.coalesced) == (fast.mention_id, True)
             session.rollback()
             assert session.get(Mention, fast.mention_id).protocol == "pingback"  # type: ignore[union-attr]

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 from werkzeug.datastructures import Headers, MultiDict
 
+from pingsvc.api.jf2 import WM_PROPERTIES
 from pingsvc.errors import PingError
-from pingsvc.jf2 import WM_PROPERTIES
 from pingsvc.urls import normalize_url, target_key
 
 DEFAULT_PER_PAGE = 20

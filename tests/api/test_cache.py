@@ -8,7 +8,7 @@ import uuid
 
 import redis
 
-from pingsvc.apicache import MemoryCache, NoCache, RedisCache, from_config
+from pingsvc.api.cache import MemoryCache, NoCache, RedisCache, from_config
 
 
 def test_memory_cache_keeps_recent_entries_within_its_byte_budget() -> None:

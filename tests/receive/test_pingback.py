@@ -25,8 +25,9 @@ from sqlalchemy import select
 
 from pingsvc import errors, services
 from pingsvc.models import BlockRule, Mention, Site, utcnow
-from pingsvc.pingback import MULTICALL_MAX, answer
-from pingsvc.receive import Accepted
+from pingsvc.receive.accept import Accepted
+from pingsvc.receive.pingback import answer
+from pingsvc.receive.xmlrpc import MULTICALL_MAX
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
 from tests.support.services import Process, start_serve, start_worker, wait_for
@@ -462,7 +463,7 @@ def test_an_unexpected_error_is_a_fault_not_a_500(
     def broken(*_args: Any) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("pingsvc.pingback.find_site", broken)
+    monkeypatch.setattr("pingsvc.receive.pingback.find_site", broken)
     fault = fault_of(client, call_xml("pingback.extensions.getPingbacks", TARGET))
     assert fault.faultCode == -32500
     assert "try again later" in fault.faultString

@@ -1,14 +1,15 @@
 """The OpenAPI 3 description of the read API, served at /api/openapi.json. It states what
-apiparams accepts and what api.py answers; tests/test_api.py runs schemathesis against it."""
+api.params accepts and what api.views answers; tests/api/test_openapi.py runs schemathesis
+against it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pingsvc.apiparams import DEFAULT_PER_PAGE, MAX_OFFSET, MAX_PER_PAGE, MAX_TARGETS, SORT_BY
-from pingsvc.jf2 import WM_PROPERTIES
+from pingsvc.api.jf2 import WM_PROPERTIES
+from pingsvc.api.params import DEFAULT_PER_PAGE, MAX_OFFSET, MAX_PER_PAGE, MAX_TARGETS, SORT_BY
 
-# ECMA-262 forms of apiparams' patterns (JSON Schema patterns are ECMA regular expressions).
+# ECMA-262 forms of api.params' patterns (JSON Schema patterns are ECMA regular expressions).
 SINCE_PATTERN = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?"
     r" ?([Zz]|[+\- ][0-9]{2}(:?[0-9]{2})?)?)?$"

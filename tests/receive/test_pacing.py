@@ -16,7 +16,14 @@ from flask import Flask
 from pingsvc import services
 from pingsvc.errors import RateLimited
 from pingsvc.models import APPROVED, Mention
-from pingsvc.pacing import MemorySchedule, Pacing, RedisSchedule, Schedule, next_slot, pace_key
+from pingsvc.receive.pacing import (
+    MemorySchedule,
+    Pacing,
+    RedisSchedule,
+    Schedule,
+    next_slot,
+    pace_key,
+)
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
 from tests.support.services import start_worker, wait_for

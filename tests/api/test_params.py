@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from pingsvc.apiparams import MAX_PER_PAGE, parse_count, parse_mentions, parse_since
+from pingsvc.api.params import MAX_PER_PAGE, parse_count, parse_mentions, parse_since
 from pingsvc.errors import PingError
 
 POST = "https://blog.example/post/1"

@@ -23,7 +23,7 @@ from pingsvc.tokens import rotate
 from tests.support.mentions import BASE_TIME, add, add_many, mention_row, site_id, update
 from tests.support.pageserver import PageServer
 
-EXAMPLES = Path(__file__).resolve().parent / "api_examples"
+EXAMPLES = Path(__file__).resolve().parent.parent / "api_examples"
 POST = "https://blog.example/post/1"
 JF2 = "/api/mentions.jf2"
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -714,8 +714,8 @@ def test_redis_cache_is_shared_and_follows_changes(
     settings: dict[str, str], redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pingsvc import create_app
-    from pingsvc.api import response_cache
-    from pingsvc.apicache import RedisCache
+    from pingsvc.api.cache import RedisCache
+    from pingsvc.api.views import response_cache
     from tests.conftest import make_app
 
     first_app = make_app({**settings, "PINGSVC_REDIS_URL": redis_url}, monkeypatch)
@@ -838,8 +838,8 @@ def test_the_api_on_postgresql_and_redis(
 def test_last_modified_waits_until_the_changes_second_is_over() -> None:
     """HTTP dates have no fractions: a change later in the same second would look unmodified
     to a client that sent this second's date, so the current second is never announced."""
-    from pingsvc.api import _last_modified
-    from pingsvc.apiquery import Stamp
+    from pingsvc.api.query import Stamp
+    from pingsvc.api.views import _last_modified
     from pingsvc.models import utcnow
 
     assert _last_modified(Stamp(1, utcnow() + timedelta(seconds=5), 1)) is None

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from pingsvc.apiparams import Query
+from pingsvc.api.jf2 import published_datetime, type_key_for
+from pingsvc.api.params import Query
 from pingsvc.errors import PingError
-from pingsvc.jf2 import published_datetime, type_key_for
 from pingsvc.models import APPROVED, HELD, Mention, Site
 from pingsvc.tokens import site_for_token
 

@@ -1,0 +1,1 @@
+"""The read stage: the public read API and the documents it answers with."""
