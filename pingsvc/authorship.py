@@ -123,7 +123,7 @@ def find_author(
     """The entry's author by the authorship algorithm, or None when it finds none.
 
     `rel_author` is the page's rel=author links; `fetch_mf2(url)` reads an author page (the
-    pipeline's is cached and goes through fetch.py). Without it, steps 7.1-7.3 are skipped.
+    pipeline's is cached and goes through fetch.client). Without it, steps 7.1-7.3 are skipped.
     """
     value = mf2.first(entry, "author")  # step 3
     if value is None and feed is not None:

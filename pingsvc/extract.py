@@ -25,7 +25,7 @@ from pingsvc import mf2
 from pingsvc.authorship import Author, FetchMf2, find_author, page_author, same_url
 from pingsvc.errors import SourceGone
 from pingsvc.excerpt import PageMeta, excerpt_around_link, plain, read_page, text_excerpt
-from pingsvc.fetch import Page
+from pingsvc.fetch.page import Page
 from pingsvc.sanitize import clean_html, safe_url, text_of
 from pingsvc.urls import target_key
 from pingsvc.verify import html_links

@@ -16,7 +16,10 @@ from pingsvc import lease, metrics, mf2, sandbox, verdicts
 from pingsvc.db import Database
 from pingsvc.errors import FetchError, HostilePage, SourceGone, TransientFetchError
 from pingsvc.extract import SUMMARY_LENGTH, MentionData, extract
-from pingsvc.fetch import FetchPolicy, Page, check_page, fetch, make_session
+from pingsvc.fetch.client import fetch, make_session
+from pingsvc.fetch.hostile import check_page
+from pingsvc.fetch.page import Page
+from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.models import APPROVED, DELETED, HELD, PENDING, REJECTED, Mention, utcnow
 from pingsvc.verdicts import Outcome
 from pingsvc.verify import links_to

@@ -14,10 +14,11 @@ from pingsvc import access, db_session, moderation, webhooks
 from pingsvc.auth import account
 from pingsvc.dashboard import FormError, bp, notify_changed, send_task
 from pingsvc.errors import FetchError, PingError
-from pingsvc.fetch import FetchPolicy, resolve
+from pingsvc.fetch.addresses import resolve
+from pingsvc.fetch.policy import FetchPolicy
+from pingsvc.fetch.sitecheck import CheckResult, check_site
 from pingsvc.home import link_tags
 from pingsvc.models import BlockRule, ModerationAction, Site, Webhook, WebhookDelivery
-from pingsvc.sitecheck import CheckResult, check_site
 from pingsvc.urls import host_of, normalize_url
 
 LOG_ROWS = 50

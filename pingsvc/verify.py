@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from pingsvc.errors import FetchError
-from pingsvc.fetch import Page
+from pingsvc.fetch.page import Page
 from pingsvc.urls import normalize_url, target_key
 
 # Elements whose URL attribute counts as a link; text, comments and scripts never do.

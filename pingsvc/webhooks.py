@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from pingsvc import jf2
 from pingsvc.db import Database
 from pingsvc.errors import FetchError, RefusedAddress
-from pingsvc.fetch import FetchPolicy, make_session
+from pingsvc.fetch.client import make_session
+from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.models import APPROVED, Mention, Webhook, WebhookDelivery, utcnow
 from pingsvc.pipeline import RetryLater
 

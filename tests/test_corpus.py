@@ -3,7 +3,6 @@ extracted by the pipeline's own inspect(), compared with the expectations kept b
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
 from datetime import date, datetime
@@ -17,7 +16,9 @@ import pytest
 from pingsvc import pipeline
 from pingsvc.errors import FetchError, SourceGone
 from pingsvc.extract import MentionData
-from pingsvc.fetch import FetchPolicy, decode_body, fetch
+from pingsvc.fetch.client import fetch
+from pingsvc.fetch.page import decode_body
+from pingsvc.fetch.policy import FetchPolicy
 from tests.conftest import TARGET
 from tests.support.pageserver import PAGES, PageServer
 
@@ -126,51 +127,3 @@ def test_corpus_page_decodes_to_the_same_text_as_its_declared_encoding(
 def test_html_pages_in_the_corpus_are_real_world_sized() -> None:
     sizes = [len(Path(PAGES / source).read_bytes()) for source, _ in CASES]
     assert all(2048 <= size <= 40960 for size in sizes)
-
-
-# Encodings: decode_body reads bytes the way a browser would.
-
-
-@pytest.mark.parametrize(
-    ("body", "charset", "text"),
-    [
-        ("café".encode("latin-1"), "ISO-8859-1", "café"),
-        (b"\x93quoted\x94 \x80", "latin1", "“quoted” €"),  # the Latin-1 label is windows-1252
-        ("①猫".encode("cp932"), "Shift_JIS", "①猫"),  # NEC row 13 exists only in cp932
-        ("猫".encode("cp932"), "windows-31j", "猫"),
-        ("hé".encode("utf-16-le"), "utf-16", "hé"),  # the bare label without a BOM is LE
-        (codecs.BOM_UTF16_BE + "hé".encode("utf-16-be"), "iso-8859-1", "hé"),  # BOM wins
-        (codecs.BOM_UTF8 + "hé".encode(), "windows-1252", "hé"),
-        ("<meta charset='utf-8'>é".encode("latin-1"), "latin-1", "<meta charset='utf-8'>é"),
-    ],
-)
-def test_bom_then_http_charset_decide(body: bytes, charset: str, text: str) -> None:
-    assert decode_body(body, charset) == text
-
-
-@pytest.mark.parametrize(
-    ("body", "text"),
-    [
-        ('<meta charset="shift_jis"><p>猫</p>'.encode("cp932"), "<p>猫</p>"),
-        (
-            "<meta http-equiv='Content-Type' content='text/html; charset=windows-1252'>“”".encode(
-                "cp1252"
-            ),
-            "“”",
-        ),
-        ("<?xml version='1.0' encoding='ISO-8859-1'?><p>é</p>".encode("latin-1"), "<p>é</p>"),
-        ("<meta charset='utf-16'><p>é</p>".encode(), "<p>é</p>"),  # ASCII-readable: not UTF-16
-        ("<meta charset='no-such-codec'><p>é</p>".encode(), "<p>é</p>"),
-        ("<p>é</p>".encode(), "<p>é</p>"),
-        ("<p>café</p>".encode("cp1252"), "<p>café</p>"),  # not UTF-8, nothing declared
-    ],
-)
-def test_without_a_bom_or_http_charset_the_page_declares_its_encoding(
-    body: bytes, text: str
-) -> None:
-    assert decode_body(body, None).endswith(text)
-
-
-def test_undecodable_bytes_become_replacement_characters_not_errors() -> None:
-    assert decode_body(b"ok \xff\xfe\xfd", "utf-8") == "ok \ufffd\ufffd\ufffd"
-    assert decode_body(b"\x82\xa0\x82", "shift_jis") == "あ\ufffd"

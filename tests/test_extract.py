@@ -16,7 +16,7 @@ from pingsvc import mf2
 from pingsvc.errors import SourceGone
 from pingsvc.excerpt import split_title
 from pingsvc.extract import MentionData, extract, iso_date, summarize
-from pingsvc.fetch import Page, decode_body
+from pingsvc.fetch.page import Page, decode_body
 from pingsvc.sanitize import clean_html, safe_url, text_of
 
 TARGET = "https://blog.example/post/1"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from pingsvc.errors import FetchError
-from pingsvc.fetch import Page
+from pingsvc.fetch.page import Page
 from pingsvc.verify import html_links, links_to
 
 TARGET = "https://blog.example/post/1"
@@ -92,7 +92,7 @@ def test_other_media_types_are_refused_with_the_type_named() -> None:
 
 
 def test_plain_text_counts_only_the_whole_target_url_not_a_longer_one() -> None:
-    from pingsvc.fetch import Page
+    from pingsvc.fetch.page import Page
     from pingsvc.verify import links_to
 
     def text_page(body: str) -> Page:
@@ -105,7 +105,7 @@ def test_plain_text_counts_only_the_whole_target_url_not_a_longer_one() -> None:
 
 
 def test_http_https_and_a_trailing_slash_are_the_same_post_as_in_the_read_api() -> None:
-    from pingsvc.fetch import Page
+    from pingsvc.fetch.page import Page
     from pingsvc.verify import links_to
 
     page = Page(

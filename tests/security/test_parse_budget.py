@@ -16,7 +16,8 @@ from flask import Flask
 from pingsvc import pipeline, sandbox
 from pingsvc.errors import FetchError, HostilePage
 from pingsvc.extract import MentionData, extract
-from pingsvc.fetch import FetchPolicy, Page
+from pingsvc.fetch.page import Page
+from pingsvc.fetch.policy import FetchPolicy
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
 

@@ -1,17 +1,14 @@
 """Which addresses and ports a fetch may connect to: the SSRF guard, as pure functions plus
-the one DNS resolution whose answer the connection is pinned to (see fetch.PinnedAddressAdapter).
+the one DNS resolution whose answer the connection is pinned to (see client.PinnedAddressAdapter).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from typing import TYPE_CHECKING
 
 from pingsvc.errors import FetchError, RefusedAddress
-
-if TYPE_CHECKING:
-    from pingsvc.fetch import FetchPolicy
+from pingsvc.fetch.policy import FetchPolicy
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

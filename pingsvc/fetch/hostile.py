@@ -1,8 +1,9 @@
 """Cheap checks that refuse hostile page bodies before any parser reads them.
 
-HTML parsers are not linear in nesting depth: lexbor needs minutes for a 1 MiB page of
-`<div>`s, and mf2py and json recurse until RecursionError. These scans are linear, never
-build a tree, and stop at the first problem.
+HTML parsers are not linear in nesting depth: lexbor's time on a page of nested `<div>`s
+grows far faster than the page (bench/README.md has the figures), and mf2py and json recurse
+until RecursionError. These scans are linear, never build a tree, and stop at the first
+problem.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from collections import Counter
 
 from pingsvc.errors import FetchError, HostilePage
+from pingsvc.fetch.page import Page, choose_codec, find_bom
 
 
 def _names(text: str) -> frozenset[str]:
@@ -145,3 +147,19 @@ def check_structure(text: str, media_type: str, max_depth: int, *, is_json: bool
             f"the source ({media_type}) nests more than {max_depth} levels deep; "
             "pages that deep are refused before parsing"
         )
+
+
+def check_page(page: Page, max_depth: int) -> None:
+    """Refuse bodies no parser should be handed: binary data, undecodable text, and documents
+    nested deeper than `max_depth`. Other media types are refused later by the link check.
+    Linear, but a megabyte of tags still costs noticeable CPU: the pipeline runs it in its
+    sandbox."""
+    if not (page.is_html or page.is_json or page.media_type.startswith("text/")):
+        return
+    codec = choose_codec(page.body, page.charset, html=page.is_html)
+    bom = find_bom(page.body)
+    raw = page.body[len(bom[0]) :] if bom else page.body
+    replaced = replaced_characters(raw, codec) if codec not in ("cp1252",) else 0
+    check_text(page.text, page.media_type, replaced=replaced, codec=codec)
+    if page.is_html or page.is_json:
+        check_structure(page.text, page.media_type, max_depth, is_json=page.is_json)

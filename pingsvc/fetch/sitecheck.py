@@ -1,4 +1,4 @@
-"""Does a site's page advertise this service? Fetches it through pingsvc.fetch and looks for
+"""Does a site's page advertise this service? Fetches it through fetch.client and looks for
 the webmention and pingback endpoints the way a sender discovers them."""
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import requests
 from selectolax.lexbor import LexborHTMLParser
 
 from pingsvc.errors import FetchError
-from pingsvc.fetch import FetchPolicy, Page, fetch
+from pingsvc.fetch.client import fetch
+from pingsvc.fetch.page import Page
+from pingsvc.fetch.policy import FetchPolicy
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 
-from pingsvc.deadline import Deadline
+from pingsvc.fetch.deadline import Deadline
 
 
 def _watchdogs() -> int:

@@ -1,14 +1,13 @@
-"""pingsvc.fetch against a real page server on 127.0.0.1: what a good page gives, how each
-failure is classified (retry, reject, delete), and how bodies are decoded."""
+"""pingsvc.fetch.client against a real page server on 127.0.0.1: what a good page gives and
+how each failure is classified (retry, reject, delete)."""
 
 from __future__ import annotations
-
-import gzip
 
 import pytest
 
 from pingsvc.errors import FetchError, HostilePage, SourceGone, TransientFetchError
-from pingsvc.fetch import FetchPolicy, Page, choose_codec, decode_body, fetch, parse_content_type
+from pingsvc.fetch.client import fetch
+from pingsvc.fetch.policy import FetchPolicy
 from tests.support.pageserver import PageServer
 
 
@@ -79,38 +78,3 @@ def test_a_refused_connection_is_retried_later(policy: FetchPolicy) -> None:
         allowed = FetchPolicy(**{**policy.__dict__, "allow": frozenset({f"127.0.0.1:{port}"})})
         with pytest.raises(TransientFetchError, match="could not connect"):
             fetch(f"http://127.0.0.1:{port}/", allowed)
-
-
-def test_content_type_parsing() -> None:
-    assert parse_content_type('text/HTML; charset="ISO-8859-1"') == ("text/html", "iso-8859-1")
-    assert parse_content_type("") == ("text/html", None)
-    assert parse_content_type("application/json") == ("application/json", None)
-
-
-@pytest.mark.parametrize(
-    ("body", "charset", "expected"),
-    [
-        ("café".encode(), None, "utf-8"),
-        ("café".encode("cp1252"), None, "cp1252"),
-        (b"\xef\xbb\xbfcaf\xc3\xa9", "latin-1", "utf-8"),  # BOM wins over the header
-        ('<meta charset="koi8-r"><p>\xc1</p>'.encode("latin-1"), None, "koi8-r"),
-        ("café".encode("cp1252"), "iso-8859-1", "cp1252"),  # browsers read Latin-1 as cp1252
-        (b"caf\xc3\xa9", "rot13", "utf-8"),  # not a text encoding: ignored
-        (b"caf\xc3\xa9", "base64", "utf-8"),
-        (b"+ADw-script+AD4-", "utf-7", "utf-8"),  # browsers never decode UTF-7
-        (b"caf\xc3\xa9", "no-such-charset", "utf-8"),
-    ],
-)
-def test_the_encoding_is_chosen_like_a_browser(
-    body: bytes, charset: str | None, expected: str
-) -> None:
-    assert choose_codec(body, charset) == expected
-
-
-def test_decoding_never_raises_on_bad_bytes() -> None:
-    assert decode_body(b"caf\xff", "utf-8") == "caf\ufffd"
-    assert decode_body(gzip.compress(b"x"), "utf-16") != ""
-    page = Page(
-        url="http://x.example/", status_code=200, media_type="text/html", body=b"<p>\xe9</p>"
-    )
-    assert page.text == "<p>é</p>"
