@@ -24,7 +24,7 @@ import sqlalchemy as sa  # noqa: E402
 from bench.common import POSTGRES_ADMIN, arguments, database, drop_database, machine  # noqa: E402
 from bench.pages import page, target  # noqa: E402
 from pingsvc import create_app, pipeline, services  # noqa: E402
-from pingsvc.extract import MentionData  # noqa: E402
+from pingsvc.extract.entry import MentionData  # noqa: E402
 from pingsvc.migrate import upgrade  # noqa: E402
 from pingsvc.models import Site  # noqa: E402
 from pingsvc.receive import accept  # noqa: E402

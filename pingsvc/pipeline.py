@@ -12,17 +12,18 @@ from typing import Any
 import requests
 from sqlalchemy import or_, select, update
 
-from pingsvc import lease, metrics, mf2, sandbox, verdicts
+from pingsvc import lease, metrics, sandbox, verdicts
 from pingsvc.db import Database
 from pingsvc.errors import FetchError, HostilePage, SourceGone, TransientFetchError
-from pingsvc.extract import SUMMARY_LENGTH, MentionData, extract
+from pingsvc.extract import mf2
+from pingsvc.extract.entry import SUMMARY_LENGTH, MentionData, extract
+from pingsvc.extract.links import links_to
 from pingsvc.fetch.client import fetch, make_session
 from pingsvc.fetch.hostile import check_page
 from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.models import APPROVED, DELETED, HELD, PENDING, REJECTED, Mention, utcnow
 from pingsvc.verdicts import Outcome
-from pingsvc.verify import links_to
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 
-from pingsvc.extract import MentionData
+from pingsvc.extract.entry import MentionData
 from pingsvc.models import APPROVED, HELD, REJECTED, Mention, MentionLink, utcnow
 from pingsvc.urls import target_key
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
 
 from pingsvc import metrics, moderation, relations
 from pingsvc.db import Database
-from pingsvc.extract import MentionData
+from pingsvc.extract.entry import MentionData
 from pingsvc.models import APPROVED, DELETED, HELD, REJECTED, Mention, Site, Webhook, utcnow
 
 # The verdict lines keep the logger they were always written under (operators filter on it).

@@ -15,7 +15,7 @@ import pytest
 
 from pingsvc import pipeline
 from pingsvc.errors import FetchError, SourceGone
-from pingsvc.extract import MentionData
+from pingsvc.extract.entry import MentionData
 from pingsvc.fetch.client import fetch
 from pingsvc.fetch.page import decode_body
 from pingsvc.fetch.policy import FetchPolicy

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pingsvc"
-DOMAIN = ["fetch/page.py"]
+DOMAIN = [
+    "fetch/page.py",
+    "extract/links.py",
+    "extract/entry.py",
+    "extract/mf2.py",
+    "extract/excerpt.py",
+    "extract/authorship.py",
+]
 FORBIDDEN = {
     "flask",
     "werkzeug",

@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from pingsvc import pipeline, services
-from pingsvc.extract import MentionData
+from pingsvc.extract.entry import MentionData
 from pingsvc.models import Mention, MentionLink
 from pingsvc.receive import accept
 from pingsvc.relations import key, self_urls

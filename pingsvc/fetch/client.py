@@ -219,5 +219,3 @@ def _read_body(response: requests.Response, policy: FetchPolicy, deadline: Deadl
     if deadline.expired:  # the watchdog cut the stream; what arrived is not the whole page
         raise HostilePage(too_slow)
     return bytes(body)
-
-

@@ -15,7 +15,7 @@ from flask import Flask
 
 from pingsvc import pipeline, sandbox
 from pingsvc.errors import FetchError, HostilePage
-from pingsvc.extract import MentionData, extract
+from pingsvc.extract.entry import MentionData, extract
 from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
 from tests.conftest import TARGET, make_app

@@ -1,9 +1,9 @@
 """What a source page says about its link to the target: post type, author, content, dates.
 
-mf2py parses the microformats (pingsvc.mf2), and the one h-entry that links to the target is
+mf2py parses the microformats (extract.mf2), and the one h-entry that links to the target is
 interpreted here with mf2util's helpers (post type discovery, is_name_a_title, parse_author).
-Authorship is pingsvc.authorship; pages without a usable entry get the WordPress treatment
-from pingsvc.excerpt: the page title, the site name and an excerpt around the link. The page
+Authorship is extract.authorship; pages without a usable entry get the WordPress treatment
+from extract.excerpt: the page title, the site name and an excerpt around the link. The page
 is parsed once by lexbor (page facts, excerpt) and at most once by mf2py.
 """
 
@@ -21,14 +21,14 @@ from urllib.parse import urljoin, urlsplit
 import mf2util
 from selectolax.lexbor import LexborHTMLParser
 
-from pingsvc import mf2
-from pingsvc.authorship import Author, FetchMf2, find_author, page_author, same_url
 from pingsvc.errors import SourceGone
-from pingsvc.excerpt import PageMeta, excerpt_around_link, plain, read_page, text_excerpt
+from pingsvc.extract import mf2
+from pingsvc.extract.authorship import Author, FetchMf2, find_author, page_author, same_url
+from pingsvc.extract.excerpt import PageMeta, excerpt_around_link, plain, read_page, text_excerpt
+from pingsvc.extract.links import html_links
 from pingsvc.fetch.page import Page
 from pingsvc.sanitize import clean_html, safe_url, text_of
 from pingsvc.urls import target_key
-from pingsvc.verify import html_links
 
 # Properties that say how an entry relates to the target, strongest first (wm-property).
 RELATION_PROPERTIES = ("in-reply-to", "like-of", "repost-of", "bookmark-of", "mention-of")
@@ -134,7 +134,7 @@ def summarize(text: str | None, length: int = SUMMARY_LENGTH) -> str | None:
     return cut.rstrip(" ,;:.-–—") + "…"
 
 
-# Not str.isalnum(): in str patterns, \w is exactly isalnum() or "_" (a regex is 10x faster
+# Not str.isalnum(): in str patterns, \w is exactly isalnum() or "_" (a regex is much faster
 # than a loop over a post's characters).
 _NOT_ALNUM = re.compile(r"[\W_]+")
 

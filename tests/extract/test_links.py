@@ -7,8 +7,8 @@ import json
 import pytest
 
 from pingsvc.errors import FetchError
+from pingsvc.extract.links import html_links, links_to
 from pingsvc.fetch.page import Page
-from pingsvc.verify import html_links, links_to
 
 TARGET = "https://blog.example/post/1"
 
@@ -92,8 +92,8 @@ def test_other_media_types_are_refused_with_the_type_named() -> None:
 
 
 def test_plain_text_counts_only_the_whole_target_url_not_a_longer_one() -> None:
+    from pingsvc.extract.links import links_to
     from pingsvc.fetch.page import Page
-    from pingsvc.verify import links_to
 
     def text_page(body: str) -> Page:
         return Page("http://127.0.0.1/notes.txt", 200, "text/plain", body.encode())
@@ -105,8 +105,8 @@ def test_plain_text_counts_only_the_whole_target_url_not_a_longer_one() -> None:
 
 
 def test_http_https_and_a_trailing_slash_are_the_same_post_as_in_the_read_api() -> None:
+    from pingsvc.extract.links import links_to
     from pingsvc.fetch.page import Page
-    from pingsvc.verify import links_to
 
     page = Page(
         "http://127.0.0.1/p.html",
@@ -139,7 +139,7 @@ REFERENCES = [
 def test_only_links_that_cannot_name_the_target_are_skipped(page_url: str, target: str) -> None:
     from urllib.parse import urlsplit
 
-    from pingsvc.verify import _comparable
+    from pingsvc.extract.links import _comparable
 
     wanted = _comparable(target)
     for reference in REFERENCES:

@@ -1,15 +1,16 @@
 """Microformats for extraction: mf2py, run at most once per page, and walks over its result.
 
 mf2py does the parsing (mf2 and the mf1 backcompat used by WordPress themes). Its cost is
-BeautifulSoup building a tree of every element, so it is given less to build:
+BeautifulSoup building a tree of every element, so it is given less to build (bench/README.md
+has what each step saved):
 - pages without any microformat root class skip it;
-- the others are cut down to their outline first (lexbor, ~0.1 ms per 10 KB): the root
+- the others are cut down to their outline first (by lexbor, far cheaper than mf2py): the root
   elements with everything inside them, and their ancestors; menus, sidebars, footers and
-  scripts outside every root go, which changes nothing mf2py finds but is most of a page
-  (a 38 KB WordPress page: 13 ms -> 3 ms). rels are read elsewhere (pingsvc.excerpt);
+  scripts outside every root go, which changes nothing mf2py finds but is most of a page.
+  rels are read elsewhere (extract.excerpt);
 - the inside of an e-* property that holds no microformat class (an article's paragraphs,
   usually most of what is left) is kept aside: mf2py sees a placeholder, and the html and
-  text are put back into its result (`Collapsed`), a 45 KB post: 5.4 ms -> ~1.5 ms;
+  text are put back into its result (`Collapsed`);
 - its mf1 backcompat is made linear (see `_classes_rule`).
 """
 
@@ -33,7 +34,7 @@ EMPTY: Parsed = {"items": [], "rels": {}, "rel-urls": {}}
 
 # The roots extraction uses: entries and cards, in mf2 and the mf1 names WordPress still emits.
 # Both page-wide searches start with a literal, so re scans for it at C speed (a leading \b or
-# lookbehind would make it try every position: 1 ms per 45 KB page); what stands before a
+# lookbehind would make it try every position, costly on a long page); what stands before a
 # match is checked in Python (`_starts_word`).
 _ROOTS = re.compile(r"(?:h-entry|h-feed|h-card|h-cite|hentry|hfeed|vcard)\b")
 # Tailwind height utilities look like mf2 roots. mf2py's filter_roots drops some of them at the
@@ -59,9 +60,9 @@ def _classes_rule(old_classes: list[str], new_classes: list[str]) -> Callable[..
     """mf2py's `backcompat._make_classes_rule`, copying the element only when it is needed.
 
     Upstream (mf2py 2.0.2) deep-copies every descendant of an mf1 root once per rule, before
-    checking whether the rule applies: a WordPress `hentry` of 17 KB took ~170 ms to parse.
-    The copy is only kept when an e-* class is added, so it is made only then (from the same
-    state, before the class change), which gives the same result in a few milliseconds.
+    checking whether the rule applies, which makes a WordPress `hentry` slow to parse. The copy
+    is only kept when an e-* class is added, so it is made only then (from the same state,
+    before the class change), which gives the same result far faster.
     """
 
     def rule(child: Any, **_kwargs: Any) -> None:
@@ -351,7 +352,7 @@ def _text(node: Any, base: str) -> str:
     alt text (else their absolute src), whitespace runs as one space. (The outline has taken
     scripts and styles out already; without images, lexbor's own text is the same letters.)"""
     if node.css_first("img") is None:
-        return " ".join(node.text(deep=True, separator=" ").split())  # split: 3x re's speed
+        return " ".join(node.text(deep=True, separator=" ").split())  # split: faster than re
     parts: list[str] = []
     stack = list(reversed(list(node.iter(include_text=True))))
     while stack:

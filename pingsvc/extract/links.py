@@ -26,7 +26,6 @@ LINK_ATTRIBUTES = {
 }
 _SELECTOR = ", ".join(f"{tag}[{attr}]" for tag, attr in LINK_ATTRIBUTES.items())
 _TEXT_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
-JSON_TYPES = {"application/json", "application/ld+json", "application/activity+json"}
 
 
 def _comparable(url: str) -> str | None:
@@ -100,7 +99,7 @@ def links_to(page: Page, target: str) -> bool:
     if page.is_html:
         links = html_links(page.tree, page.url, urlsplit(target).path.rstrip("/"))
         return any(_comparable(link) == wanted for link in links)
-    if page.media_type in JSON_TYPES or page.media_type.endswith("+json"):
+    if page.is_json:  # fetch.page.JSON_TYPES, or any +json type
         try:
             document = json.loads(page.text)
         except ValueError as exc:

@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import mf2util
 
-from pingsvc import mf2
+from pingsvc.extract import mf2
 from pingsvc.sanitize import safe_url
 from pingsvc.urls import target_key
 

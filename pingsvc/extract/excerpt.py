@@ -12,8 +12,8 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from pingsvc.extract.links import LINK_ATTRIBUTES
 from pingsvc.urls import target_key
-from pingsvc.verify import LINK_ATTRIBUTES
 
 EXCERPT_CONTEXT = 100  # characters of text kept on each side of the link, as WordPress does
 LINK_TEXT_MAX = 100
