@@ -12,7 +12,7 @@ from werkzeug.routing import IntegerConverter
 from pingsvc import config as settings
 from pingsvc import errors, metrics, obs
 from pingsvc.db import Database
-from pingsvc.pipeline import PipelineSettings
+from pingsvc.pipeline.steps import PipelineSettings
 
 
 class RowId(IntegerConverter):

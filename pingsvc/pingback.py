@@ -32,8 +32,8 @@ from pingsvc.errors import (
 )
 from pingsvc.limits import limiter, pacing, per_client
 from pingsvc.models import APPROVED, HELD, REJECTED, Mention, utcnow
+from pingsvc.pipeline.relations import DUPLICATE
 from pingsvc.receive import Accepted, accept, find_site
-from pingsvc.relations import DUPLICATE
 from pingsvc.tasking import enqueue_verify
 from pingsvc.urls import host_of, normalize_url, target_key
 from pingsvc.webmention import status_url
@@ -294,7 +294,8 @@ def wait_for_verdict(
 
 def _retrying(mention: Mention, accepted_at: datetime) -> bool:
     """The verification this ping queued failed for a transient reason and will try again.
-    pipeline.py then moves queued_at to the next try's time; accept() had set it to its now."""
+    pipeline.store.note_retry then moves queued_at to the next try's time; accept() had set
+    it to its now."""
     return (
         mention.queued_at is not None
         and mention.error_kind == "upstream"

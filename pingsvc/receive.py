@@ -129,7 +129,7 @@ def _upsert(
     A queue mark with attempts == 0 means a verification is queued and not yet started: it
     will read the page after this request, so the mark is kept and nothing is enqueued. Once
     a worker has started (attempts > 0) the mark moves to now and a new message is sent,
-    so pipeline._done keeps the row queued for that message: a re-send mid-verification is
+    so pipeline.store keeps the row queued for that message: a re-send mid-verification is
     verified again, never lost.
     """
     now = utcnow()

@@ -23,7 +23,7 @@ from pingsvc.errors import FetchError, RefusedAddress
 from pingsvc.fetch.client import make_session
 from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.models import APPROVED, Mention, Webhook, WebhookDelivery, utcnow
-from pingsvc.pipeline import RetryLater
+from pingsvc.pipeline.steps import RetryLater
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from pingsvc.models import (
     WebhookDelivery,
     utcnow,
 )
-from pingsvc.pipeline import process_mention
+from pingsvc.pipeline.steps import process_mention
 from pingsvc.tokens import hash_token
 from tests.conftest import make_app
 from tests.support.dashboard import (

@@ -10,6 +10,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pingsvc"
 DOMAIN = [
+    "pipeline/relations.py",
     "fetch/page.py",
     "extract/links.py",
     "extract/entry.py",

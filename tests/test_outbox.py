@@ -182,7 +182,7 @@ def test_a_shown_copy_replaced_by_its_original_tells_the_webhook_it_is_gone(
 ) -> None:
     """The original's verdict rejects the copy in the same transaction, and leaves the copy's
     own outbox mark, old enough for the sweeper's next pass."""
-    from tests.test_relations import original_and_copy, verify
+    from tests.pipeline.test_relations import original_and_copy, verify
 
     _hook(down_app, receiver.url())
     db = services(down_app).db

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from pingsvc import pipeline, services
+from pingsvc import services
 from pingsvc.config import SETTINGS
+from pingsvc.pipeline import steps
 from pingsvc.receive import accept
 from tests.support.pageserver import PageServer
 
@@ -94,5 +95,5 @@ def _send_and_verify(app: Flask, source: str, target: str) -> int:
     shared = services(app)
     with shared.db.session() as session:
         mention_id = accept(session, source, target, "webmention", lambda _id: None).mention_id
-    pipeline.process_mention(shared.db, mention_id, shared.pipeline)
+    steps.process_mention(shared.db, mention_id, shared.pipeline)
     return mention_id

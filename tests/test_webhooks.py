@@ -23,7 +23,7 @@ from sqlalchemy import select
 from pingsvc import jf2, services, webhooks
 from pingsvc.models import Mention, Site, Webhook, WebhookDelivery
 from pingsvc.notify import SmtpSettings, email_mention
-from pingsvc.pipeline import RetryLater
+from pingsvc.pipeline.steps import RetryLater
 from tests.conftest import make_app
 from tests.support.dashboard import (
     Browser,

@@ -18,7 +18,7 @@ from pingsvc.urls import normalize_url, target_key
 BASE_TIME = datetime(2024, 3, 5, 10, 0, 0)
 _serial = itertools.count(1)
 
-# What extraction stores for the common kinds of post (see pingsvc.verdicts._apply).
+# What extraction stores for the common kinds of post (see pingsvc.pipeline.store._apply).
 KINDS: dict[str, dict[str, Any]] = {
     "reply": {
         "property": "in-reply-to",
@@ -61,7 +61,7 @@ def mention_row(
     source: str | None = None,
     **fields: Any,
 ) -> Mention:
-    """A verified Mention as pipeline._store leaves it; `fields` override any column."""
+    """A verified Mention as pipeline.store.store leaves it; `fields` override any column."""
     n = next(_serial)
     target = normalize_url(target, "target")
     source = source or f"https://alice{n % 7}.example/notes/{n}"

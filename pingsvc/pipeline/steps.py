@@ -6,13 +6,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import or_, select, update
 
-from pingsvc import lease, metrics, sandbox, verdicts
+from pingsvc import metrics
 from pingsvc.db import Database
 from pingsvc.errors import FetchError, HostilePage, SourceGone, TransientFetchError
 from pingsvc.extract import mf2
@@ -22,8 +20,9 @@ from pingsvc.fetch.client import fetch, make_session
 from pingsvc.fetch.hostile import check_page
 from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
-from pingsvc.models import APPROVED, DELETED, HELD, PENDING, REJECTED, Mention, utcnow
-from pingsvc.verdicts import Outcome
+from pingsvc.models import DELETED, PENDING, REJECTED
+from pingsvc.pipeline import lease, sandbox, store
+from pingsvc.pipeline.store import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +93,7 @@ def _author_page_mf2(policy: FetchPolicy) -> Any:
 def inspect(source: str, target: str, settings: PipelineSettings) -> MentionData:
     """Fetch `source` and return what it says about `target`; raise FetchError when it can't
     be used (no link included). The page is read in a child process within the CPU budget
-    (pingsvc.sandbox): no markup can hold the worker longer."""
+    (pipeline.sandbox): no markup can hold the worker longer."""
     started = time.perf_counter()
     try:
         page = fetch(source, settings.policy, _session(settings.policy), check=False)
@@ -127,9 +126,9 @@ def read(page: Page, target: str, policy: FetchPolicy, summary_length: int) -> M
 def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -> Outcome | None:
     """Verify one mention and store the verdict. Returns None when there is nothing to do
     (unknown id, or no verification queued). Raises RetryLater for transient failures."""
-    claim = verdicts.claim(db, mention_id, settings.lease)
+    claim = store.claim(db, mention_id, settings.lease)
     if claim is None:  # unknown id, no verification queued, or one running elsewhere
-        running = verdicts.leased_for(db, mention_id)
+        running = store.leased_for(db, mention_id)
         if running is not None:  # a re-send while it runs: verify again once it is done
             raise RetryLater("the mention is being verified by another worker", running + 1)
         return None
@@ -137,67 +136,23 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
 
     if claim.stops > settings.max_tries:  # a page that kills the worker must not loop forever
         reason = f"verifying the source stopped the worker {claim.stops} times; gave up"
-        return verdicts.finish(db, claim, REJECTED, reason, "hostile")
+        return store.finish(db, claim, REJECTED, reason, "hostile")
     try:
         with lease.held(db, mention_id, settings.lease):  # ended before the try's end is written
             data = inspect(claim.source, claim.target, settings)
     except TransientFetchError as exc:
         if attempts < settings.max_tries:
             countdown = settings.backoff * 2 ** (attempts - 1)
-            verdicts.note_retry(db, mention_id, exc.reason, countdown)
+            store.note_retry(db, mention_id, exc.reason, countdown)
             metrics.retried(claim.protocol)
             raise RetryLater(exc.reason, countdown) from exc
         reason = f"{exc.reason} (gave up after {attempts} tries)"
-        return verdicts.finish(db, claim, REJECTED, reason, exc.kind)
+        return store.finish(db, claim, REJECTED, reason, exc.kind)
     except SourceGone as exc:
-        return verdicts.finish(db, claim, DELETED, exc.reason, exc.kind)
+        return store.finish(db, claim, DELETED, exc.reason, exc.kind)
     except FetchError as exc:
-        return verdicts.finish(db, claim, None, exc.reason, exc.kind)
-    return verdicts.store(db, claim, data)
-
-
-def pending_ids(db: Database, older_than: float, limit: int = 1000) -> list[int]:
-    """Mentions whose queued verification looks lost: queued longer ago than `older_than` s,
-    and not running (a running one's lease holds; a dead worker's runs out)."""
-    now = utcnow()
-    cutoff = now - timedelta(seconds=older_than)
-    query = (
-        select(Mention.id)
-        .where(
-            Mention.queued_at.is_not(None),
-            Mention.queued_at < cutoff,
-            or_(Mention.lease_until.is_(None), Mention.lease_until < now),
-        )
-        .order_by(Mention.queued_at)
-        .limit(limit)
-    )
-    return _mark_queued(db, query)
-
-
-def stale_ids(db: Database, older_than_days: float, limit: int = 100) -> list[int]:
-    """Shown mentions last verified more than `older_than_days` ago, oldest first, marked
-    queued: re-verifying them finds posts that were deleted or lost their link since."""
-    cutoff = utcnow() - timedelta(days=older_than_days)
-    query = (
-        select(Mention.id)
-        .where(
-            Mention.status.in_((APPROVED, HELD)),
-            Mention.queued_at.is_(None),
-            Mention.verified_at < cutoff,
-        )
-        .order_by(Mention.verified_at)
-        .limit(limit)
-    )
-    return _mark_queued(db, query)
-
-
-def _mark_queued(db: Database, query: Any) -> list[int]:
-    with db.session() as session:
-        ids = list(session.scalars(query).all())
-        if ids:
-            session.execute(update(Mention).where(Mention.id.in_(ids)).values(queued_at=utcnow()))
-            session.commit()
-        return ids
+        return store.finish(db, claim, None, exc.reason, exc.kind)
+    return store.store(db, claim, data)
 
 
 __all__ = ["PENDING", "Outcome", "PipelineSettings", "RetryLater", "process_mention"]

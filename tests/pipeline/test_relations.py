@@ -8,11 +8,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from pingsvc import pipeline, services
+from pingsvc import services
 from pingsvc.extract.entry import MentionData
 from pingsvc.models import Mention, MentionLink
+from pingsvc.pipeline import steps, sweep
+from pingsvc.pipeline.relations import key, self_urls
 from pingsvc.receive import accept
-from pingsvc.relations import key, self_urls
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
 
@@ -39,7 +40,7 @@ def submit(app: Flask, source: str, target: str = TARGET) -> int:
 def verify(app: Flask, source: str, target: str = TARGET) -> int:
     mention_id = submit(app, source, target)
     shared = services(app)
-    pipeline.process_mention(shared.db, mention_id, shared.pipeline)
+    steps.process_mention(shared.db, mention_id, shared.pipeline)
     return mention_id
 
 
@@ -170,8 +171,8 @@ def test_when_the_shown_original_is_deleted_its_copy_is_verified_again_and_shown
     assert row(app, kept).status == "deleted"
     assert row(app, duplicate).queued_at is not None  # the sweeper's next pass takes it
     shared = services(app)
-    assert duplicate in pipeline.pending_ids(shared.db, older_than=60)
-    pipeline.process_mention(shared.db, duplicate, shared.pipeline)
+    assert duplicate in sweep.pending_ids(shared.db, older_than=60)
+    steps.process_mention(shared.db, duplicate, shared.pipeline)
     assert [c["wm-id"] for c in shown(app)] == [duplicate]
 
 

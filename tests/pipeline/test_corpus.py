@@ -13,12 +13,12 @@ from urllib.parse import urljoin
 import mf2util
 import pytest
 
-from pingsvc import pipeline
 from pingsvc.errors import FetchError, SourceGone
 from pingsvc.extract.entry import MentionData
 from pingsvc.fetch.client import fetch
 from pingsvc.fetch.page import decode_body
 from pingsvc.fetch.policy import FetchPolicy
+from pingsvc.pipeline import steps
 from tests.conftest import TARGET
 from tests.support.pageserver import PAGES, PageServer
 
@@ -54,8 +54,8 @@ def policy(pages: PageServer) -> FetchPolicy:
 
 
 @pytest.fixture(scope="module")
-def settings(pages: PageServer) -> pipeline.PipelineSettings:
-    return pipeline.PipelineSettings(policy=policy(pages))
+def settings(pages: PageServer) -> steps.PipelineSettings:
+    return steps.PipelineSettings(policy=policy(pages))
 
 
 def moment(value: str) -> date | datetime:
@@ -76,19 +76,19 @@ def test_corpus_page_extracts_as_expected(
     source: str,
     expected: dict[str, Any],
     pages: PageServer,
-    settings: pipeline.PipelineSettings,
+    settings: steps.PipelineSettings,
 ) -> None:
     url = pages.url(source)
     if expected.get("gone"):
         with pytest.raises(SourceGone):
-            pipeline.inspect(url, TARGET, settings)
+            steps.inspect(url, TARGET, settings)
         return
     if not expected["links"]:
         with pytest.raises(FetchError) as refused:
-            pipeline.inspect(url, TARGET, settings)
+            steps.inspect(url, TARGET, settings)
         assert refused.value.kind == "no_link"
         return
-    data = pipeline.inspect(url, TARGET, settings)
+    data = steps.inspect(url, TARGET, settings)
     check(data, expected, url)
 
 

@@ -1,7 +1,7 @@
 """How stored mentions of one post relate: replies to replies (threads) and the same post sent
 from two URLs (an original and its syndicated copy), found through hashed mention_link rows.
 
-pingsvc.verdicts calls `relate` when it stores a verified mention and `release` when one is
+pipeline.store calls `relate` when it stores a verified mention and `release` when one is
 deleted. Everything here stays within one target: the widget and the API show one post's
 mentions, so a parent or an original elsewhere would never be shown next to it.
 """

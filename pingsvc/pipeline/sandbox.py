@@ -25,7 +25,7 @@ from pingsvc.errors import FetchError, HostilePage, TransientFetchError
 
 log = logging.getLogger(__name__)
 
-PRELOAD = ["pingsvc.pipeline"]  # what a child needs, imported once by the forkserver
+PRELOAD = ["pingsvc.pipeline.steps"]  # what a child needs, imported once by the forkserver
 
 
 class OverBudget(HostilePage):

@@ -25,10 +25,11 @@ from sqlalchemy import (
     update,
 )
 
-from pingsvc import metrics, moderation, relations
+from pingsvc import metrics, moderation
 from pingsvc.db import Database
 from pingsvc.extract.entry import MentionData
 from pingsvc.models import APPROVED, DELETED, HELD, REJECTED, Mention, Site, Webhook, utcnow
+from pingsvc.pipeline import relations
 
 # The verdict lines keep the logger they were always written under (operators filter on it).
 log = logging.getLogger("pingsvc.pipeline")

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from pingsvc import lease, pipeline, services
+from pingsvc import services
 from pingsvc.models import Mention, utcnow
+from pingsvc.pipeline import lease, steps, sweep
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
 from tests.support.services import wait_for
@@ -43,9 +44,7 @@ class Running:
 
         def run() -> None:
             try:
-                self.outcome.append(
-                    pipeline.process_mention(shared.db, mention_id, shared.pipeline)
-                )
+                self.outcome.append(steps.process_mention(shared.db, mention_id, shared.pipeline))
             except Exception as exc:  # noqa: BLE001 - the outcome under test
                 self.outcome.append(exc)
 
@@ -70,7 +69,7 @@ def test_the_sweeper_does_not_resend_a_verification_that_is_running(
     running = Running(slow_app, mention_id)
     assert wait_for(lambda: "/lease/slow" in pages.hits, 20)  # claimed, fetching
     db = services(slow_app).db
-    assert pipeline.pending_ids(db, older_than=-1) == []
+    assert sweep.pending_ids(db, older_than=-1) == []
     assert running.result().status == "approved"
     assert _row(slow_app, mention_id).lease_until is None  # the verdict ended the lease
 
@@ -87,8 +86,8 @@ def test_a_second_message_for_a_running_verification_waits_and_counts_no_stop(
     assert wait_for(lambda: "/lease/dup" in pages.hits, 20)
     shared = services(app)
     for _ in range(3):  # the sweeper's or the broker's duplicates of the same message
-        with pytest.raises(pipeline.RetryLater, match="being verified by another worker"):
-            pipeline.process_mention(shared.db, mention_id, shared.pipeline)
+        with pytest.raises(steps.RetryLater, match="being verified by another worker"):
+            steps.process_mention(shared.db, mention_id, shared.pipeline)
     outcome = running.result()
     assert (outcome.status, outcome.error) == ("approved", None)
     row = _row(app, mention_id)
@@ -98,28 +97,28 @@ def test_a_second_message_for_a_running_verification_waits_and_counts_no_stop(
 def test_the_heartbeat_renews_a_lease_while_the_try_runs(app: Flask) -> None:
     mention_id = _send(app, "https://a.example/heartbeat")
     shared = services(app)
-    from pingsvc import verdicts
+    from pingsvc.pipeline import store
 
-    claimed = verdicts.claim(shared.db, mention_id, 3.0)
+    claimed = store.claim(shared.db, mention_id, 3.0)
     assert claimed is not None
     first = _row(app, mention_id).lease_until
     assert first is not None
     with lease.held(shared.db, mention_id, 3.0):
         assert wait_for(lambda: (_row(app, mention_id).lease_until or first) > first, 30)
-        assert pipeline.pending_ids(shared.db, older_than=-1) == []
+        assert sweep.pending_ids(shared.db, older_than=-1) == []
 
 
 def test_a_shorter_lease_is_renewed_in_time_while_a_longer_one_is_held(app: Flask) -> None:
     # The heartbeat had timed its next beat for the 600 s lease (in 200 s); the 3 s lease
     # claimed after it must still be renewed within its own third.
     shared = services(app)
-    from pingsvc import verdicts
+    from pingsvc.pipeline import store
 
     long_id = _send(app, "https://a.example/long")
     short_id = _send(app, "https://a.example/short")
-    assert verdicts.claim(shared.db, long_id, 600.0) is not None
+    assert store.claim(shared.db, long_id, 600.0) is not None
     with lease.held(shared.db, long_id, 600.0):
-        assert verdicts.claim(shared.db, short_id, 3.0) is not None
+        assert store.claim(shared.db, short_id, 3.0) is not None
         first = _row(app, short_id).lease_until
         assert first is not None
         with lease.held(shared.db, short_id, 3.0):
@@ -131,24 +130,24 @@ def test_a_dead_workers_mention_is_resent_once_its_lease_ran_out_and_counts_one_
 ) -> None:
     mention_id = _send(app, pages.add("/lease/dead", REPLY))
     shared = services(app)
-    from pingsvc import verdicts
+    from pingsvc.pipeline import store
 
-    assert verdicts.claim(shared.db, mention_id, 60.0) is not None  # then the worker died
-    assert pipeline.pending_ids(shared.db, older_than=-1) == []  # its lease still holds
+    assert store.claim(shared.db, mention_id, 60.0) is not None  # then the worker died
+    assert sweep.pending_ids(shared.db, older_than=-1) == []  # its lease still holds
     with shared.db.session() as session:  # a minute later
         mention = session.get(Mention, mention_id)
         assert mention is not None
         mention.lease_until = utcnow() - timedelta(seconds=1)
         session.commit()
-    assert pipeline.pending_ids(shared.db, older_than=-1) == [mention_id]
-    claimed = verdicts.claim(shared.db, mention_id, 60.0)
+    assert sweep.pending_ids(shared.db, older_than=-1) == [mention_id]
+    claimed = store.claim(shared.db, mention_id, 60.0)
     assert claimed is not None and (claimed.attempts, claimed.stops) == (2, 1)
 
 
 def test_a_transient_failure_ends_its_lease_without_a_stop(app: Flask, pages: PageServer) -> None:
     mention_id = _send(app, pages.add("/lease/503", "busy", status=503))
     shared = services(app)
-    with pytest.raises(pipeline.RetryLater):
-        pipeline.process_mention(shared.db, mention_id, shared.pipeline)
+    with pytest.raises(steps.RetryLater):
+        steps.process_mention(shared.db, mention_id, shared.pipeline)
     row = _row(app, mention_id)
     assert (row.attempts, row.stops, row.lease_until) == (1, 0, None)

@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from pingsvc import pipeline, services
+from pingsvc import services
 from pingsvc.models import Mention
+from pingsvc.pipeline import steps, sweep
 from pingsvc.receive import accept
 from tests.conftest import TARGET
 from tests.support.pageserver import PageServer
@@ -27,9 +28,9 @@ def submit(app: Flask, source: str) -> int:
         return accept(session, source, TARGET, "webmention", lambda _id: None).mention_id
 
 
-def run(app: Flask, mention_id: int) -> pipeline.Outcome | None:
+def run(app: Flask, mention_id: int) -> steps.Outcome | None:
     shared = services(app)
-    return pipeline.process_mention(shared.db, mention_id, shared.pipeline)
+    return steps.process_mention(shared.db, mention_id, shared.pipeline)
 
 
 def row(app: Flask, mention_id: int) -> Mention:
@@ -112,7 +113,7 @@ def test_server_errors_retry_with_backoff_then_reject(app: Flask, pages: PageSer
     tries = app.config["VERIFY_MAX_TRIES"]
     countdowns = []
     for _ in range(tries - 1):
-        with pytest.raises(pipeline.RetryLater) as retry:
+        with pytest.raises(steps.RetryLater) as retry:
             run(app, mention_id)
         countdowns.append(retry.value.countdown)
         assert row(app, mention_id).status == "pending"
@@ -135,8 +136,8 @@ def test_processing_an_already_verified_mention_again_does_nothing(
 def test_the_sweeper_finds_mentions_whose_message_was_lost(app: Flask) -> None:
     mention_id = submit(app, "https://alice.example/lost")
     shared = services(app)
-    assert pipeline.pending_ids(shared.db, older_than=3600) == []
-    assert pipeline.pending_ids(shared.db, older_than=-1) == [mention_id]
+    assert sweep.pending_ids(shared.db, older_than=3600) == []
+    assert sweep.pending_ids(shared.db, older_than=-1) == [mention_id]
 
 
 def test_shown_mentions_verified_long_ago_are_queued_again(app: Flask, pages: PageServer) -> None:
@@ -149,16 +150,16 @@ def test_shown_mentions_verified_long_ago_are_queued_again(app: Flask, pages: Pa
     rejected = submit(app, pages.add("/p/old-nolink", "<p>nothing</p>"))
     run(app, rejected)
     shared = services(app)
-    assert pipeline.stale_ids(shared.db, older_than_days=30) == []
+    assert sweep.stale_ids(shared.db, older_than_days=30) == []
     with shared.db.session() as session:
         for mention_id in (shown, rejected):
             mention = session.get(Mention, mention_id)
             assert mention is not None
             mention.verified_at = utcnow() - timedelta(days=40)
         session.commit()
-    assert pipeline.stale_ids(shared.db, older_than_days=30) == [shown]
+    assert sweep.stale_ids(shared.db, older_than_days=30) == [shown]
     assert row(app, shown).queued_at is not None
-    assert pipeline.stale_ids(shared.db, older_than_days=30) == []  # already queued
+    assert sweep.stale_ids(shared.db, older_than_days=30) == []  # already queued
     assert run(app, shown) is not None and row(app, shown).status == "approved"
 
 
@@ -228,18 +229,12 @@ def _count_round_trips(app: Flask, pages: PageServer, monkeypatch: pytest.Monkey
 
 
 def test_a_verdict_takes_eight_round_trips_and_an_unchanged_one_seven(
-    app: Flask, pages: PageServer, monkeypatch: pytest.MonkeyPatch
+    either_app: Flask, pages: PageServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """If this fails because a statement was added, the cost per verified mention grew:
-    make sure it pays for itself (bench/store.py measures it) before changing the lists."""
-    _count_round_trips(app, pages, monkeypatch)
-
-
-@pytest.mark.integration
-def test_a_verdict_takes_eight_round_trips_on_postgresql_with_no_pings(
-    production_app: Flask, monkeypatch: pytest.MonkeyPatch, pages: PageServer
-) -> None:
-    _count_round_trips(production_app, pages, monkeypatch)
+    make sure it pays for itself (bench/store.py measures it) before changing the lists.
+    On PostgreSQL too, with no pings."""
+    _count_round_trips(either_app, pages, monkeypatch)
 
 
 def _resend_while_reading(app: Flask, pages: PageServer, path: str) -> None:
@@ -247,7 +242,7 @@ def _resend_while_reading(app: Flask, pages: PageServer, path: str) -> None:
     stored, and the row stays queued for the re-send's own verification."""
     source = pages.add(path, REPLY.format(text="Slow"), delay=1.0)
     mention_id = submit(app, source)
-    outcomes: list[pipeline.Outcome | None] = []
+    outcomes: list[steps.Outcome | None] = []
     worker = threading.Thread(target=lambda: outcomes.append(run(app, mention_id)))
     hits = pages.hits.count(path)
     worker.start()
@@ -265,16 +260,9 @@ def _resend_while_reading(app: Flask, pages: PageServer, path: str) -> None:
 
 
 def test_a_resend_while_the_page_is_read_keeps_the_stored_verdict_queued(
-    app: Flask, pages: PageServer
+    either_app: Flask, pages: PageServer
 ) -> None:
-    _resend_while_reading(app, pages, "/p/resent-while-read")
-
-
-@pytest.mark.integration
-def test_a_resend_while_the_page_is_read_keeps_the_verdict_queued_on_postgresql(
-    production_app: Flask, pages: PageServer
-) -> None:
-    _resend_while_reading(production_app, pages, "/p/resent-while-read-pg")
+    _resend_while_reading(either_app, pages, f"/p/resent-while-read-{_db(either_app)}")
 
 
 def _decide_while_storing(
@@ -282,8 +270,9 @@ def _decide_while_storing(
 ) -> None:
     """The owner rejects a shown mention while its re-verification is storing its verdict:
     the decision stands (the store's write must not be built from a read made before it)."""
-    from pingsvc import moderation, relations
+    from pingsvc import moderation
     from pingsvc.models import Account
+    from pingsvc.pipeline import relations
 
     source = pages.add(path, REPLY.format(text="Decided"))
     mention_id = submit(app, source)
@@ -318,13 +307,11 @@ def _decide_while_storing(
 
 
 def test_an_owners_decision_made_while_a_verdict_is_stored_stands(
-    app: Flask, pages: PageServer, monkeypatch: pytest.MonkeyPatch
+    either_app: Flask, pages: PageServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _decide_while_storing(app, pages, "/p/decided", monkeypatch)
+    _decide_while_storing(either_app, pages, f"/p/decided-{_db(either_app)}", monkeypatch)
 
 
-@pytest.mark.integration
-def test_an_owners_decision_made_while_a_verdict_is_stored_stands_on_postgresql(
-    production_app: Flask, pages: PageServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _decide_while_storing(production_app, pages, "/p/decided-pg", monkeypatch)
+def _db(app: Flask) -> str:
+    """The database's dialect name: the session-wide page server needs a path per run."""
+    return services(app).db.dialect
