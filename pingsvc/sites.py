@@ -10,7 +10,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from pingsvc import access, db_session, moderation, webhooks
+from pingsvc import access, db_session, moderation
 from pingsvc.auth import account
 from pingsvc.dashboard import FormError, bp, notify_changed, send_task
 from pingsvc.errors import FetchError, PingError
@@ -19,6 +19,7 @@ from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.fetch.sitecheck import CheckResult, check_site
 from pingsvc.home import link_tags
 from pingsvc.models import BlockRule, ModerationAction, Site, Webhook, WebhookDelivery
+from pingsvc.notify import webhooks
 from pingsvc.urls import host_of, normalize_url
 
 LOG_ROWS = 50

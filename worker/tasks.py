@@ -8,7 +8,8 @@ import smtplib
 from celery import Task, shared_task
 from flask import current_app
 
-from pingsvc import notify, outbox, services, webhooks
+from pingsvc import services
+from pingsvc.notify import email, outbox, webhooks
 from pingsvc.pipeline import steps
 from pingsvc.pipeline.sweep import pending_ids, stale_ids
 from pingsvc.tasking import REVERIFY_TASK, SWEEP_TASK, VERIFY_TASK
@@ -64,14 +65,14 @@ def deliver_webhook(self: Task, delivery_id: int) -> str | None:
 
 
 @shared_task(
-    name=notify.EMAIL_TASK, acks_late=True, autoretry_for=(smtplib.SMTPException, OSError),
+    name=email.EMAIL_TASK, acks_late=True, autoretry_for=(smtplib.SMTPException, OSError),
     retry_backoff=10, retry_backoff_max=600, max_retries=6,
 )  # fmt: skip
 def email_mention(mention_id: int) -> str | None:
     """E-mail the site's owner about a new mention; SMTP trouble is retried with backoff."""
     config = current_app.config
-    smtp = notify.SmtpSettings.from_config(config)
-    return notify.email_mention(services().db, mention_id, smtp, config["BASE_URL"])
+    smtp = email.SmtpSettings.from_config(config)
+    return email.email_mention(services().db, mention_id, smtp, config["BASE_URL"])
 
 
 @shared_task(name=SWEEP_TASK, acks_late=True)

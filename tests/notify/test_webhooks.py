@@ -20,9 +20,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from pingsvc import jf2, services, webhooks
+from pingsvc import jf2, services
 from pingsvc.models import Mention, Site, Webhook, WebhookDelivery
-from pingsvc.notify import SmtpSettings, email_mention
+from pingsvc.notify import webhooks
+from pingsvc.notify.email import SmtpSettings, email_mention
 from pingsvc.pipeline.steps import RetryLater
 from tests.conftest import make_app
 from tests.support.dashboard import (

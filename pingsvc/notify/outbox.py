@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from pingsvc import notify, webhooks
 from pingsvc.db import Database
 from pingsvc.models import Mention, utcnow
+from pingsvc.notify import email, webhooks
 
 
 def send(
@@ -42,7 +42,7 @@ def send(
             session.rollback()
             return []
         delivery_ids = webhooks.plan(session, mention_id)
-        if email_on and notify.wants_email(session, mention_id):
+        if email_on and email.wants_email(session, mention_id):
             queue_email(mention_id)
         session.commit()
     return delivery_ids

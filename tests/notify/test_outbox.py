@@ -11,8 +11,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from pingsvc import outbox, services, webhooks
+from pingsvc import services
 from pingsvc.models import Site, Webhook, WebhookDelivery
+from pingsvc.notify import outbox, webhooks
 from pingsvc.receive import accept
 from tests.conftest import TARGET, make_app
 from tests.support.dashboard import Browser, HookReceiver, add_account, add_mention, mention_row
