@@ -20,6 +20,7 @@ from pingsvc.fetch.page import decode_body
 from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.pipeline import steps
 from tests.conftest import TARGET
+from tests.support import corpus as saved
 from tests.support.pageserver import PAGES, PageServer
 
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
@@ -127,3 +128,44 @@ def test_corpus_page_decodes_to_the_same_text_as_its_declared_encoding(
 def test_html_pages_in_the_corpus_are_real_world_sized() -> None:
     sizes = [len(Path(PAGES / source).read_bytes()) for source, _ in CASES]
     assert all(2048 <= size <= 40960 for size in sizes)
+
+
+@pytest.mark.parametrize(("source", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_every_page_is_exactly_its_text_in_its_declared_encoding(
+    source: str, expected: dict[str, Any]
+) -> None:
+    """The committed pages are the corpus's one source: a page saved in another encoding than
+    its expectations declare (an editor's UTF-8 over a Shift_JIS page) fails here."""
+    encoding = expected.get("encoding", "utf-8")
+    raw = (PAGES / source).read_bytes()
+    assert saved.encode(saved.decode(raw, encoding), encoding) == raw
+    if encoding != "utf-8":
+        with pytest.raises(UnicodeDecodeError):
+            raw.decode("utf-8")
+
+
+def test_the_re_encoder_refuses_text_its_page_can_not_hold() -> None:
+    with pytest.raises(UnicodeEncodeError):
+        saved.encode("猫", "iso-8859-1")
+    with pytest.raises(ValueError, match="0x80-0x9F"):
+        saved.encode("a C1 control: \x93", "iso-8859-1")
+    with pytest.raises(ValueError, match="0x80-0x9F"):
+        saved.encode("no curly quotes", "windows-1252")
+    assert saved.encode("hé", "utf-16") == b"\xff\xfe" + "hé".encode("utf-16-le")
+
+
+def test_the_re_encoder_writes_an_edited_page_back_in_its_encoding(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("shift-jis.html", "shift-jis.expected.json"):
+        (tmp_path / name).write_bytes((PAGES / name).read_bytes())
+    monkeypatch.setattr(saved, "PAGES", tmp_path)
+    assert saved.main(["edit", "shift-jis.html"]) == 0
+    draft = tmp_path / "shift-jis.html.utf8"
+    draft.write_bytes(draft.read_bytes().replace("日記".encode(), "日誌".encode()))
+    assert saved.main(["save", "shift-jis.html"]) == 0
+    assert not draft.exists()
+    text = (tmp_path / "shift-jis.html").read_bytes().decode("shift_jis")
+    assert text == (PAGES / "shift-jis.html").read_bytes().decode("shift_jis").replace(
+        "日記", "日誌"
+    )
