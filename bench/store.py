@@ -1,5 +1,5 @@
 """Store: what storing one verdict costs, in process: statements, worker CPU ms and
-PostgreSQL backend CPU ms per mention through pipeline.process_mention, with the source
+PostgreSQL backend CPU ms per mention through steps.process_mention, with the source
 pages already fetched and parsed (the parsing is measured by verify.py --profile). Runs N
 new mentions of generated pages, then the same N sent again unchanged (the re-verification
 path). Counts statements, so a busy machine moves the CPU figures but never the counts."""
@@ -23,10 +23,11 @@ import sqlalchemy as sa  # noqa: E402
 
 from bench.common import POSTGRES_ADMIN, arguments, database, drop_database, machine  # noqa: E402
 from bench.pages import page, target  # noqa: E402
-from pingsvc import create_app, pipeline, services  # noqa: E402
-from pingsvc.extract import MentionData  # noqa: E402
+from pingsvc import create_app, services  # noqa: E402
+from pingsvc.extract.entry import MentionData  # noqa: E402
 from pingsvc.migrate import upgrade  # noqa: E402
 from pingsvc.models import Site  # noqa: E402
+from pingsvc.pipeline import steps  # noqa: E402
 from pingsvc.receive.accept import accept  # noqa: E402
 from tests.support.pageserver import PageServer  # noqa: E402
 
@@ -92,7 +93,7 @@ def measure(shared: Any, ids: list[int], profile: bool, pg_cpu: Any) -> str:
         started = time.process_time()
         if profiler:
             profiler.enable()
-        outcomes = [pipeline.process_mention(shared.db, i, shared.pipeline) for i in ids]
+        outcomes = [steps.process_mention(shared.db, i, shared.pipeline) for i in ids]
         cpu = time.process_time() - started
         if profiler:
             profiler.disable()
@@ -118,7 +119,7 @@ def main() -> None:
     name = f"pingsvc_bench_store_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
     url = f"sqlite:////tmp/{name}.db" if args.sqlite else database(name, fresh=True)
-    real_inspect = pipeline.inspect
+    real_inspect = steps.inspect
     try:
         app = create_app(
             {"DATABASE_URL": url, "FETCH_ALLOW": [server.hostport], "LOG_LEVEL": "WARNING",
@@ -134,7 +135,7 @@ def main() -> None:
             source: real_inspect(source, target(i), shared.pipeline)
             for i, source in enumerate(sources)
         }
-        pipeline.inspect = lambda source, _target, _settings: parsed[source]  # type: ignore[assignment]
+        steps.inspect = lambda source, _target, _settings: parsed[source]  # type: ignore[assignment]
         print(machine())
         print(f"{count} mentions on {shared.db.dialect}, pages parsed beforehand")
         for round_name in ("new", "unchanged re-send"):
@@ -146,7 +147,7 @@ def main() -> None:
             print(f"{round_name}: {measure(shared, ids, args.profile, pg_cpu)}")
         shared.db.dispose()
     finally:
-        pipeline.inspect = real_inspect  # type: ignore[assignment]
+        steps.inspect = real_inspect  # type: ignore[assignment]
         server.stop()
         if not args.sqlite:
             drop_database(name)

@@ -197,16 +197,17 @@ def measure(
 
 def profile(base_url: str, count: int) -> str:
     """cProfile of the worker's per-mention work (fetch, verify, extract) on `count` pages."""
-    from pingsvc import config, pipeline
+    from pingsvc import config
+    from pingsvc.pipeline import steps
 
     host = base_url.split("://", 1)[1]
-    settings = pipeline.PipelineSettings.from_config(config.load({"FETCH_ALLOW": [host]}))
+    settings = steps.PipelineSettings.from_config(config.load({"FETCH_ALLOW": [host]}))
     urls = [f"{base_url}/m/profile/{i}/p{i % POOL}.html" for i in range(count)]
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
     for index, url in enumerate(urls):
-        pipeline.inspect(url, target(index % POOL), settings)
+        steps.inspect(url, target(index % POOL), settings)
     profiler.disable()
     each = (time.perf_counter() - started) / count * 1000
     out = io.StringIO()

@@ -14,7 +14,7 @@ from pingsvc import errors, metrics, obs
 from pingsvc.db import Database
 
 if TYPE_CHECKING:  # importing the pipeline loads requests and mf2py; create_app does
-    from pingsvc.pipeline import PipelineSettings
+    from pingsvc.pipeline.steps import PipelineSettings
 
 
 class RowId(IntegerConverter):

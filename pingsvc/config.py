@@ -68,7 +68,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
         str,
     ),
     # Reading a fetched page (link check and extraction) runs in child processes, this many
-    # per worker process, each page within this many seconds of CPU (see pingsvc.sandbox).
+    # per worker process, each page within this many seconds of CPU (see pingsvc.pipeline.sandbox).
     "PARSE_CPU_LIMIT": (1.0, float),
     "PARSE_PROCESSES": (2, _positive_int),
     # Extraction: a post's text longer than this many characters gets a summary cut at a word.

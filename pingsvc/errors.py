@@ -144,7 +144,8 @@ def to_fault(exc: PingError | FetchError) -> Fault:
 
 
 def verdict_fault(kind: str | None, reason: str | None) -> Fault:
-    """The fault for a verification that ended without a post, from what pipeline.py stored."""
+    """The fault for a verification that ended without a post, from what
+    pipeline.store.finish stored."""
     code = FAULT_BY_KIND.get(kind or "", FAULT_GENERIC)
     return Fault(code, _sentence(reason or "the source could not be verified"))
 

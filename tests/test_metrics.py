@@ -11,8 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from pingsvc import pipeline, services
+from pingsvc import services
 from pingsvc.models import Mention, Site, Webhook, WebhookDelivery
+from pingsvc.pipeline import steps
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
 from tests.support.services import start_worker, wait_for
@@ -43,9 +44,9 @@ def post(client: FlaskClient, source: str, target: str = TARGET) -> int:
     return int(answer.headers["Location"].rsplit("/", 1)[1])
 
 
-def verify_now(app: Flask, mention_id: int) -> pipeline.Outcome | None:
+def verify_now(app: Flask, mention_id: int) -> steps.Outcome | None:
     shared = services(app)
-    return pipeline.process_mention(shared.db, mention_id, shared.pipeline)
+    return steps.process_mention(shared.db, mention_id, shared.pipeline)
 
 
 def test_an_accepted_webmention_counts_as_received_and_queued(
@@ -89,7 +90,7 @@ def test_a_transient_failure_counts_a_retry(
 ) -> None:
     before = scrape(client)
     mention_id = post(client, pages.add("/metrics/503.html", "busy", status=503))
-    with pytest.raises(pipeline.RetryLater):
+    with pytest.raises(steps.RetryLater):
         verify_now(app, mention_id)
     after = scrape(client)
     retries = "pingsvc_verify_retries_total"

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from pingsvc import pipeline, services
+from pingsvc import services
 from pingsvc.config import SETTINGS
+from pingsvc.pipeline import steps
 from pingsvc.receive.accept import accept
 from tests.support.pageserver import PageServer
 
@@ -96,5 +97,5 @@ def _send_and_verify(app: Flask, source: str, target: str) -> int:
     """What POST /webmention and the worker do, in this process."""
     shared = services(app)
     mention_id = accept(shared.db, source, target, "webmention", lambda _id: None).mention_id
-    pipeline.process_mention(shared.db, mention_id, shared.pipeline)
+    steps.process_mention(shared.db, mention_id, shared.pipeline)
     return mention_id

@@ -8,7 +8,10 @@ import smtplib
 from celery import Task, shared_task
 from flask import current_app
 
-from pingsvc import notify, outbox, pipeline, services, webhooks
+from pingsvc import services
+from pingsvc.notify import email, outbox, webhooks
+from pingsvc.pipeline import steps
+from pingsvc.pipeline.sweep import pending_ids, stale_ids
 from pingsvc.tasking import REVERIFY_TASK, SWEEP_TASK, VERIFY_TASK
 
 log = logging.getLogger(__name__)
@@ -21,8 +24,8 @@ def verify(self: Task, mention_id: int) -> str | None:
     """Verify one mention; transient failures come back after the pipeline's backoff."""
     shared = services()
     try:
-        outcome = pipeline.process_mention(shared.db, mention_id, shared.pipeline)
-    except pipeline.RetryLater as retry:
+        outcome = steps.process_mention(shared.db, mention_id, shared.pipeline)
+    except steps.RetryLater as retry:
         raise self.retry(countdown=retry.countdown, max_retries=None) from retry
     if outcome is not None and outcome.notify:
         _queue_notification(mention_id)
@@ -57,25 +60,25 @@ def deliver_webhook(self: Task, delivery_id: int) -> str | None:
     settings = webhooks.WebhookSettings.from_config(current_app.config)
     try:
         return webhooks.deliver(services().db, delivery_id, settings)
-    except pipeline.RetryLater as retry:
+    except steps.RetryLater as retry:
         raise self.retry(countdown=retry.countdown, max_retries=None) from retry
 
 
 @shared_task(
-    name=notify.EMAIL_TASK, acks_late=True, autoretry_for=(smtplib.SMTPException, OSError),
+    name=email.EMAIL_TASK, acks_late=True, autoretry_for=(smtplib.SMTPException, OSError),
     retry_backoff=10, retry_backoff_max=600, max_retries=6,
 )  # fmt: skip
 def email_mention(mention_id: int) -> str | None:
     """E-mail the site's owner about a new mention; SMTP trouble is retried with backoff."""
     config = current_app.config
-    smtp = notify.SmtpSettings.from_config(config)
-    return notify.email_mention(services().db, mention_id, smtp, config["BASE_URL"])
+    smtp = email.SmtpSettings.from_config(config)
+    return email.email_mention(services().db, mention_id, smtp, config["BASE_URL"])
 
 
 @shared_task(name=SWEEP_TASK, acks_late=True)
 def sweep() -> int:
     """Queue again the pending mentions whose message the broker lost."""
-    ids = pipeline.pending_ids(services().db, float(current_app.config["SWEEP_AFTER"]))
+    ids = pending_ids(services().db, float(current_app.config["SWEEP_AFTER"]))
     for mention_id in ids:
         verify.delay(mention_id)
     if ids:
@@ -102,7 +105,7 @@ def _sweep_notifications() -> None:
 def reverify() -> int:
     """Queue a batch of mentions verified long ago for a fresh look at their source."""
     config = current_app.config
-    ids = pipeline.stale_ids(
+    ids = stale_ids(
         services().db, float(config["REVERIFY_AFTER_DAYS"]), int(config["REVERIFY_BATCH"])
     )
     for mention_id in ids:

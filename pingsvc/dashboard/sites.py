@@ -10,15 +10,17 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from pingsvc import db_session, moderation, webhooks
+from pingsvc import db_session, moderation
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import account
 from pingsvc.dashboard.blueprint import FormError, bp, notify_changed, send_task
 from pingsvc.errors import FetchError, PingError
-from pingsvc.fetch import FetchPolicy, resolve
+from pingsvc.fetch.addresses import resolve
+from pingsvc.fetch.policy import FetchPolicy
+from pingsvc.fetch.sitecheck import CheckResult, check_site
 from pingsvc.home import link_tags
 from pingsvc.models import BlockRule, ModerationAction, Site, Webhook, WebhookDelivery
-from pingsvc.sitecheck import CheckResult, check_site
+from pingsvc.notify import webhooks
 from pingsvc.urls import host_of, normalize_url
 
 LOG_ROWS = 50

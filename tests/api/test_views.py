@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from pingsvc import services
 from pingsvc.models import DELETED, HELD, PENDING, REJECTED
-from pingsvc.pipeline import process_mention
+from pingsvc.pipeline.steps import process_mention
 from pingsvc.tokens import rotate
 from tests.support.mentions import BASE_TIME, add, add_many, mention_row, site_id, update
 from tests.support.pageserver import PageServer

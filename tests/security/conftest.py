@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from pingsvc import pipeline, services
+from pingsvc import services
 from pingsvc.models import Mention
+from pingsvc.pipeline import steps
 from tests.conftest import TARGET
 
 TRAP_PAGE = (
@@ -104,8 +105,8 @@ def send_and_verify(app: Flask, source: str, target: str = TARGET) -> dict[str, 
     mention_id = int(answer.headers["Location"].rsplit("/", 1)[1])
     shared = services(app)
     # A transient failure leaves it pending; the status page then shows the last error.
-    with contextlib.suppress(pipeline.RetryLater):
-        pipeline.process_mention(shared.db, mention_id, shared.pipeline)
+    with contextlib.suppress(steps.RetryLater):
+        steps.process_mention(shared.db, mention_id, shared.pipeline)
     with shared.db.session() as session:
         mention = session.get(Mention, mention_id)
         assert mention is not None

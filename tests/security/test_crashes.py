@@ -23,9 +23,10 @@ import requests
 import sqlalchemy as sa
 from flask import Flask
 
-from pingsvc import pipeline, services
+from pingsvc import services
 from pingsvc.db import Database
 from pingsvc.models import Mention, Site, utcnow
+from pingsvc.pipeline import steps, sweep
 from pingsvc.receive.accept import accept
 from tests.conftest import POSTGRES_ADMIN_URL, TARGET, make_app
 from tests.support.pageserver import PageServer
@@ -63,7 +64,7 @@ def test_a_verification_that_keeps_killing_the_worker_is_given_up(
         mention.stops = shared.pipeline.max_tries  # counted at the claims after them...
         mention.lease_until = utcnow() - timedelta(seconds=1)  # ...and the last one's ran out
         session.commit()
-    outcome = pipeline.process_mention(shared.db, mention_id, shared.pipeline)
+    outcome = steps.process_mention(shared.db, mention_id, shared.pipeline)
     assert outcome is not None and outcome.status == "rejected"
     body = app.test_client().get(f"/webmention/status/{mention_id}").get_json()
     assert "stopped the worker 6 times" in body["error"]
@@ -81,8 +82,8 @@ def test_the_sweeper_finds_only_verifications_queued_too_long_ago(app: Flask) ->
         session.add_all([old, fresh])
         session.commit()
         old_id = old.id
-    assert pipeline.pending_ids(shared.db, older_than=300) == [old_id]
-    assert pipeline.pending_ids(shared.db, older_than=300) == []  # marked as sent again
+    assert sweep.pending_ids(shared.db, older_than=300) == [old_id]
+    assert sweep.pending_ids(shared.db, older_than=300) == []  # marked as sent again
 
 
 def _drop_connections(engine: sa.Engine) -> int:
@@ -179,10 +180,10 @@ def test_postgres_dropping_every_connection_does_not_fail_the_next_verification(
     shared = services(app)
     first = _send(app, pages.add("/crash/pg-verify-1", REPLY))
     second = _send(app, pages.add("/crash/pg-verify-2", REPLY))
-    outcome = pipeline.process_mention(shared.db, first, shared.pipeline)
+    outcome = steps.process_mention(shared.db, first, shared.pipeline)
     assert outcome is not None and outcome.status == "approved"
     assert _drop_connections(shared.db.engine) >= 1
-    outcome = pipeline.process_mention(shared.db, second, shared.pipeline)
+    outcome = steps.process_mention(shared.db, second, shared.pipeline)
     assert outcome is not None and outcome.status == "approved"
     assert _status(app, second) == "approved"
     shared.db.dispose()

@@ -20,8 +20,9 @@ from flask import Flask
 
 from pingsvc import services
 from pingsvc.errors import FetchError, HostilePage
-from pingsvc.fetch import FetchPolicy, fetch
-from pingsvc.hostile import html_depth, json_depth
+from pingsvc.fetch.client import fetch
+from pingsvc.fetch.hostile import html_depth, json_depth
+from pingsvc.fetch.policy import FetchPolicy
 from tests.conftest import TARGET, make_app
 from tests.security.conftest import send_and_verify
 from tests.support.pageserver import PageServer
@@ -388,7 +389,7 @@ def test_a_real_worker_survives_hostile_pages_and_verifies_the_next_one(
 
 def test_the_depth_check_refuses_one_level_past_the_limit_however_it_counts() -> None:
     from pingsvc.errors import HostilePage
-    from pingsvc.hostile import check_structure
+    from pingsvc.fetch.hostile import check_structure
 
     check_structure("<div>" * 64, "text/html", 64, is_json=False)  # few tags: counted only
     check_structure("<div></div>" * 600, "text/html", 64, is_json=False)  # many, but flat
@@ -404,7 +405,7 @@ def test_the_depth_check_refuses_one_level_past_the_limit_however_it_counts() ->
 )
 def test_markup_inside_an_attribute_of_a_void_tag_hides_no_nesting(opening: str) -> None:
     from pingsvc.errors import HostilePage
-    from pingsvc.hostile import check_structure
+    from pingsvc.fetch.hostile import check_structure
 
     assert html_depth(opening + "<div>" * 5000, 100) == 101
     with pytest.raises(HostilePage):

@@ -18,8 +18,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from pingsvc import pipeline, services
+from pingsvc import services
 from pingsvc.models import Mention, Site
+from pingsvc.pipeline import steps
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
 from tests.support.services import wait_for
@@ -349,7 +350,7 @@ def test_a_resend_during_verification_is_verified_again_not_lost(
     outcomes: list[Any] = []
     worker = threading.Thread(
         target=lambda: outcomes.append(
-            pipeline.process_mention(shared.db, mention_id, shared.pipeline)
+            steps.process_mention(shared.db, mention_id, shared.pipeline)
         )
     )
     hits_before = pages.hits.count(path)
@@ -363,6 +364,6 @@ def test_a_resend_during_verification_is_verified_again_not_lost(
     status = client.get(f"/webmention/status/{mention_id}").get_json()
     assert status["status"] == "pending"  # still queued for the re-send
     assert _queued_messages(app) == 2  # the first send and the re-send: nothing coalesced away
-    outcome = pipeline.process_mention(shared.db, mention_id, shared.pipeline)
+    outcome = steps.process_mention(shared.db, mention_id, shared.pipeline)
     assert outcome is not None and outcome.status == "approved"
     assert client.get(f"/webmention/status/{mention_id}").get_json()["status"] == "approved"

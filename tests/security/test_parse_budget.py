@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from pingsvc import pipeline, sandbox
 from pingsvc.errors import FetchError, HostilePage
-from pingsvc.extract import MentionData, extract
-from pingsvc.fetch import FetchPolicy, Page
+from pingsvc.extract.entry import MentionData, extract
+from pingsvc.fetch.page import Page
+from pingsvc.fetch.policy import FetchPolicy
+from pingsvc.pipeline import sandbox, steps
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
 
@@ -139,9 +140,9 @@ def corpus_pages() -> Any:
     server.stop()
 
 
-def _settings(server: PageServer, budget: float = BUDGET) -> pipeline.PipelineSettings:
+def _settings(server: PageServer, budget: float = BUDGET) -> steps.PipelineSettings:
     policy = FetchPolicy(allow=frozenset({server.hostport}), timeout=10.0)
-    return pipeline.PipelineSettings(policy=policy, parse_cpu_limit=budget)
+    return steps.PipelineSettings(policy=policy, parse_cpu_limit=budget)
 
 
 @pytest.mark.parametrize("name", list(CORPUS))
@@ -150,7 +151,7 @@ def test_every_page_of_the_corpus_ends_within_the_cpu_budget(
 ) -> None:
     settings = _settings(corpus_pages)
     source = corpus_pages.url(f"/corpus/{name}")
-    finished, outcome = _run(lambda: pipeline.inspect(source, TARGET, settings), 60)
+    finished, outcome = _run(lambda: steps.inspect(source, TARGET, settings), 60)
     assert finished, f"{name}: reading the page did not end"
     costly = CORPUS[name][1]
     if isinstance(outcome, HostilePage):
@@ -203,7 +204,7 @@ def test_a_child_that_dies_otherwise_rejects_only_its_own_page() -> None:
 def test_a_page_over_the_default_budget_is_refused_saying_so(corpus_pages: PageServer) -> None:
     settings = _settings(corpus_pages, budget=1.0)
     finished, outcome = _run(
-        lambda: pipeline.inspect(corpus_pages.url("/corpus/rb"), TARGET, settings), 60
+        lambda: steps.inspect(corpus_pages.url("/corpus/rb"), TARGET, settings), 60
     )
     assert finished
     assert isinstance(outcome, sandbox.OverBudget), outcome

@@ -18,9 +18,10 @@ import requests
 from flask import Flask
 
 from pingsvc import services
-from pingsvc.addresses import address_refusal
 from pingsvc.errors import InvalidSource, RefusedAddress
-from pingsvc.fetch import FetchPolicy, fetch, resolve
+from pingsvc.fetch.addresses import address_refusal, resolve
+from pingsvc.fetch.client import fetch
+from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.urls import normalize_url, parse_ipv4
 from tests.conftest import make_app
 from tests.security.conftest import Trap, send_and_verify

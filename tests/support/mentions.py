@@ -22,7 +22,7 @@ BASE_TIME = datetime(2024, 3, 5, 10, 0, 0)
 EPOCH = datetime(2026, 1, 1, 12, 0, 0)
 _serial = itertools.count(1)
 
-# What extraction stores for the common kinds of post (see pingsvc.verdicts._apply).
+# What extraction stores for the common kinds of post (see pingsvc.pipeline.store._apply).
 KINDS: dict[str, dict[str, Any]] = {
     "reply": {
         "property": "in-reply-to",

@@ -1,0 +1,221 @@
+"""The only outbound HTTP in pingsvc: a GET that refuses private addresses and hostile pages.
+
+Written here rather than taken from requests-hardened or advocate (see SECURITY.md for the
+comparison): this module pins the resolved address the way requests-hardened does, but
+neither library can allow one host:port while refusing the rest of loopback, has a port
+policy, or enforces size and total-time budgets across redirects; advocate also needs
+urllib3 < 2, which lacks the fixes for decompression bombs in streamed reads.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
+
+from pingsvc.errors import (
+    FetchError,
+    HostilePage,
+    RefusedAddress,
+    SourceGone,
+    TransientFetchError,
+)
+from pingsvc.fetch.addresses import resolve
+from pingsvc.fetch.deadline import Deadline, WatchedHTTPSPool, WatchedPool
+from pingsvc.fetch.hostile import check_page
+from pingsvc.fetch.page import Page, parse_content_type
+from pingsvc.fetch.policy import FetchPolicy
+
+CHUNK = 16 * 1024
+_REDIRECTS = {301, 302, 303, 307, 308}
+_GONE_META = re.compile(
+    rb"""<meta[^>]+http-equiv\s*=\s*["']?status["']?[^>]+content\s*=\s*["']?\s*410""", re.I
+)
+
+
+class PinnedAddressAdapter(HTTPAdapter):
+    """Connects to the address `resolve` checked, so DNS can't change between check and connect."""
+
+    def __init__(self, policy: FetchPolicy) -> None:
+        super().__init__(max_retries=0, pool_maxsize=4)
+        self.policy = policy
+
+    def build_connection_pool_key_attributes(  # type: ignore[override]
+        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
+        hostname = host_params["host"]
+        port = host_params["port"] or (443 if host_params["scheme"] == "https" else 80)
+        request.headers = CaseInsensitiveDict(request.headers or {})
+        host_header = f"[{hostname}]" if ":" in hostname else hostname
+        if host_params["port"]:
+            host_header += f":{host_params['port']}"
+        request.headers["Host"] = host_header
+        if host_params["scheme"] == "https":
+            pool_kwargs["assert_hostname"] = hostname  # type: ignore[typeddict-unknown-key]
+            pool_kwargs["server_hostname"] = hostname  # type: ignore[typeddict-unknown-key]
+        host_params["host"] = resolve(hostname, port, self.policy).strip("[]")
+        return host_params, pool_kwargs  # type: ignore[return-value]
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {  # sockets the deadline can shut
+            "http": WatchedPool,
+            "https": WatchedHTTPSPool,
+        }
+
+    def get_connection(self, url: Any, proxies: Any = None) -> Any:  # pragma: no cover
+        raise NotImplementedError("use get_connection_with_tls_context")
+
+
+def make_session(policy: FetchPolicy) -> requests.Session:
+    """A requests session whose every connection goes through the address check."""
+    session = requests.Session()
+    session.trust_env = False  # never route source fetches through an environment proxy
+    adapter = PinnedAddressAdapter(policy)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update(
+        {
+            "User-Agent": policy.user_agent,
+            "Accept": "text/html,application/xhtml+xml,application/json;q=0.9,"
+            "text/plain;q=0.8,*/*;q=0.1",
+            "Accept-Encoding": "gzip, deflate",
+        }
+    )
+    return session
+
+
+def fetch(
+    url: str, policy: FetchPolicy, session: requests.Session | None = None, *, check: bool = True
+) -> Page:
+    """GET `url` within the policy's limits; raise a FetchError subclass saying what went wrong.
+    With check=False the body's checks (`check_page`) are left to the caller, which runs them
+    where its parsing runs (the pipeline: in a sandbox child, within the CPU budget)."""
+    own_session = session is None
+    session = session or make_session(policy)
+    try:
+        with Deadline(policy.timeout) as deadline:
+            return _follow(url, session, policy, deadline, check)
+    finally:
+        if own_session:
+            session.close()
+
+
+def _follow(
+    url: str, session: requests.Session, policy: FetchPolicy, deadline: Deadline, check: bool
+) -> Page:
+    current = url
+    for _hop in range(policy.max_redirects + 1):
+        _check_scheme(current)
+        response = _get(session, current, deadline)
+        try:
+            if response.status_code in _REDIRECTS and response.headers.get("Location"):
+                current = urljoin(current, response.headers["Location"])
+                continue
+            return _read_page(current, response, policy, deadline, check)
+        finally:
+            response.close()
+    raise HostilePage(f"the source redirected more than {policy.max_redirects} times")
+
+
+def _check_scheme(url: str) -> None:
+    if urlsplit(url).scheme.lower() not in {"http", "https"}:
+        raise RefusedAddress("the source redirected to a URL that is not http or https")
+
+
+def _get(session: requests.Session, url: str, deadline: Deadline) -> requests.Response:
+    remaining = deadline.remaining()
+    if remaining <= 0 or deadline.expired:
+        raise HostilePage("the source took longer than the time limit to answer")
+    try:
+        return session.get(
+            url, stream=True, allow_redirects=False, timeout=(min(remaining, 5.0), remaining)
+        )
+    except RefusedAddress:
+        raise
+    except requests.exceptions.InvalidURL as exc:
+        raise FetchError(f"the source URL is not valid ({exc})") from exc
+    except requests.exceptions.SSLError as exc:
+        raise FetchError("the source's TLS certificate could not be verified") from exc
+    except requests.exceptions.ConnectionError as exc:
+        if isinstance(exc.__context__, FetchError):
+            raise exc.__context__ from None
+        if deadline.expired or isinstance(exc, requests.exceptions.Timeout):
+            raise TransientFetchError("the source did not answer in time") from exc
+        raise TransientFetchError("could not connect to the source") from exc
+    except requests.exceptions.Timeout as exc:
+        raise TransientFetchError("the source did not answer in time") from exc
+    except FetchError:
+        raise
+    except requests.exceptions.RequestException as exc:
+        if deadline.expired:
+            raise TransientFetchError("the source did not answer in time") from exc
+        raise TransientFetchError(f"fetching the source failed ({type(exc).__name__})") from exc
+
+
+def _read_page(
+    url: str, response: requests.Response, policy: FetchPolicy, deadline: Deadline, check: bool
+) -> Page:
+    status = response.status_code
+    if status == 410:
+        raise SourceGone("the source returned 410 Gone", status_code=410)
+    if status == 429 or status >= 500:
+        raise TransientFetchError(f"the source returned {status}", status_code=status)
+    if status >= 400:
+        raise FetchError(f"the source returned {status}", status_code=status, kind="not_found")
+    if status >= 300:
+        raise FetchError(f"the source returned {status} without a usable redirect")
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > policy.max_bytes:
+        raise HostilePage(f"the source is larger than the {policy.max_bytes} byte limit")
+    body = _read_body(response, policy, deadline)
+    media_type, charset = parse_content_type(response.headers.get("Content-Type", ""))
+    page = Page(
+        url=url,
+        status_code=status,
+        media_type=media_type,
+        body=body,
+        charset=charset,
+        headers=dict(response.headers),
+    )
+    if page.is_html and _GONE_META.search(page.body[:4096]):
+        raise SourceGone("the source page says 410 Gone", status_code=410)
+    if check:
+        check_page(page, policy.max_depth)
+    return page
+
+
+def _read_body(response: requests.Response, policy: FetchPolicy, deadline: Deadline) -> bytes:
+    """The decompressed body, streamed: never more than max_bytes (plus one chunk) in memory."""
+    too_slow = "the source took longer than the time limit to send its page"
+    body = bytearray()
+    try:
+        for chunk in response.raw.stream(CHUNK, decode_content=True):
+            body += chunk
+            if len(body) > policy.max_bytes:
+                raise HostilePage(f"the source is larger than the {policy.max_bytes} byte limit")
+            if deadline.expired or deadline.remaining() <= 0:
+                raise HostilePage(too_slow)
+    except FetchError:
+        raise
+    except (TimeoutError, ReadTimeoutError, requests.exceptions.Timeout) as exc:
+        raise HostilePage(too_slow) from exc
+    except DecodeError as exc:
+        if deadline.expired:
+            raise HostilePage(too_slow) from exc
+        raise FetchError("the source's compressed body could not be decoded") from exc
+    except (ProtocolError, OSError) as exc:
+        if deadline.expired:
+            raise HostilePage(too_slow) from exc
+        raise TransientFetchError("the source closed the connection mid-page") from exc
+    if deadline.expired:  # the watchdog cut the stream; what arrived is not the whole page
+        raise HostilePage(too_slow)
+    return bytes(body)

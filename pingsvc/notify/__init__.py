@@ -1,0 +1,1 @@
+"""Telling the site owner: signed webhooks, e-mail, and the outbox that sends them once."""

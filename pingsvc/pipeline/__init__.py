@@ -1,0 +1,1 @@
+"""Verifying a mention: fetch, read and store its verdict; the sweeps that re-queue the lost."""

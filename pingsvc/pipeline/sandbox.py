@@ -1,0 +1,164 @@
+"""Child processes that read source pages under a CPU budget the kernel enforces.
+
+HTML parsers are superlinear on some markup (lexbor, html5ever and BeautifulSoup on implied
+end tags that nest, attribute floods...), and a parser in C can't be stopped from a Python
+thread. So the parsing runs in a child process whose CPU timer (ITIMER_PROF, no handler: the
+signal's default action ends the process) fires when the budget is spent, whatever the
+parser was doing. Each job gets a child of its own until it ends, so a child that dies takes
+only its own job with it; children are forked from a forkserver (single-threaded, with the
+pipeline imported), never from the threaded worker, and kept for the next job.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from pingsvc.errors import FetchError, HostilePage, TransientFetchError
+
+log = logging.getLogger(__name__)
+
+PRELOAD = ["pingsvc.pipeline.steps"]  # what a child needs, imported once by the forkserver
+
+
+class OverBudget(HostilePage):
+    """The job's CPU time ran out: the page costs more to read than any page may."""
+
+
+def _serve(conn: Connection, cpu_limit: float) -> None:
+    """A child's loop: run each job under a fresh CPU timer, answer with its result."""
+    signal.signal(signal.SIGPROF, signal.SIG_DFL)  # the timer ends the process
+    while True:
+        try:
+            func, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        signal.setitimer(signal.ITIMER_PROF, cpu_limit)
+        try:
+            reply: tuple[Any, ...] = ("ok", func(*args))
+        except FetchError as exc:
+            reply = ("fetch_error", type(exc), exc.reason, exc.kind, exc.status_code)
+        except Exception:  # noqa: BLE001 - a bug: the parent raises it with this traceback
+            reply = ("bug", traceback.format_exc())
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+        conn.send(reply)
+
+
+class _Child:
+    def __init__(self, context: Any, cpu_limit: float) -> None:
+        self.conn, theirs = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(theirs, cpu_limit), name="pingsvc-parse", daemon=True
+        )
+        self.process.start()
+        theirs.close()
+
+    def end(self) -> int | None:
+        """Stop the child (if it still runs) and return how it ended."""
+        self.conn.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        return self.process.exitcode
+
+
+class Pool:
+    """At most `size` children of this process, each running one job at a time."""
+
+    def __init__(self, size: int, cpu_limit: float) -> None:
+        self.size = size
+        self.cpu_limit = cpu_limit
+        self._slots = threading.BoundedSemaphore(size)
+        self._idle: list[_Child] = []
+        self._lock = threading.Lock()
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(PRELOAD)
+
+    def run(self, func: Callable[..., Any], *args: Any, wall_limit: float, what: str) -> Any:
+        """`func(*args)` in a child within the CPU budget. Raises OverBudget when it runs out,
+        HostilePage when the child dies otherwise (a crash in a C parser, out of memory),
+        TransientFetchError when it outlives `wall_limit` seconds (a stalled machine, not
+        the page's CPU), and the child's FetchError as it was raised there."""
+        with self._slots:
+            child = self._take()
+            try:
+                child.conn.send((func, args))
+            except (BrokenPipeError, OSError):  # died while idle: a fresh one takes the job
+                child.end()
+                child = _Child(self._context, self.cpu_limit)
+                child.conn.send((func, args))
+            try:
+                if not child.conn.poll(wall_limit):
+                    child.end()
+                    raise TransientFetchError(
+                        f"reading the source page took longer than {wall_limit:g} s"
+                    )
+                reply = child.conn.recv()
+            except (EOFError, OSError):
+                raise self._ended(child.end(), what) from None
+            with self._lock:
+                self._idle.append(child)
+        return _unwrap(reply)
+
+    def _take(self) -> _Child:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return _Child(self._context, self.cpu_limit)
+
+    def _ended(self, exitcode: int | None, what: str) -> HostilePage:
+        if exitcode == -signal.SIGPROF:
+            return OverBudget(
+                f"the source page's markup took more than {self.cpu_limit:g} s of CPU to parse "
+                f"({what}); pages that costly to read are refused"
+            )
+        log.warning("a page reader ended with exit code %s reading %s", exitcode, what)
+        ending = f"signal {-exitcode}" if exitcode and exitcode < 0 else f"exit code {exitcode}"
+        return HostilePage(f"reading the source page stopped its parser ({ending}; {what})")
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for child in idle:
+            child.end()
+
+
+def _unwrap(reply: tuple[Any, ...]) -> Any:
+    if reply[0] == "ok":
+        return reply[1]
+    if reply[0] == "fetch_error":
+        cls, reason, kind, status_code = reply[1:]
+        raise cls(reason, kind=kind, status_code=status_code)
+    raise RuntimeError(f"reading the source page failed in its child process:\n{reply[1]}")
+
+
+_pools: dict[tuple[int, float], Pool] = {}
+_pools_lock = threading.Lock()
+
+
+def pool(size: int, cpu_limit: float) -> Pool:
+    """This process's pool for these limits, made on first use."""
+    key = (size, cpu_limit)
+    with _pools_lock:
+        found = _pools.get(key)
+        if found is None:
+            found = _pools[key] = Pool(size, cpu_limit)
+        return found
+
+
+def _forget_pools() -> None:
+    """A forked process has none of its parent's children (their pipes are the parent's)."""
+    global _pools_lock
+    _pools.clear()
+    _pools_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pools)

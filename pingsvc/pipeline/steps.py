@@ -1,0 +1,158 @@
+"""process_mention(id): fetch → verify → extract → moderate → store. Idempotent, no Flask."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from pingsvc import metrics
+from pingsvc.db import Database
+from pingsvc.errors import FetchError, HostilePage, SourceGone, TransientFetchError
+from pingsvc.extract import mf2
+from pingsvc.extract.entry import SUMMARY_LENGTH, MentionData, extract
+from pingsvc.extract.links import links_to
+from pingsvc.fetch.client import fetch, make_session
+from pingsvc.fetch.hostile import check_page
+from pingsvc.fetch.page import Page
+from pingsvc.fetch.policy import FetchPolicy
+from pingsvc.models import DELETED, PENDING, REJECTED
+from pingsvc.pipeline import lease, sandbox, store
+from pingsvc.pipeline.store import Outcome
+
+log = logging.getLogger(__name__)
+
+NO_LINK = "the source page does not link to the target"
+
+
+class RetryLater(Exception):  # noqa: N818 - it is an instruction, not an error
+    """A transient failure: try again in `countdown` seconds (the mention stays pending)."""
+
+    def __init__(self, reason: str, countdown: float) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.countdown = countdown
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    policy: FetchPolicy
+    max_tries: int = 5
+    backoff: float = 3.0
+    summary_length: int = SUMMARY_LENGTH
+    parse_cpu_limit: float = 1.0  # CPU seconds for reading one source page (see sandbox)
+    parse_processes: int = 2
+    lease: float = 60.0  # seconds a running verification's claim holds between renewals
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> PipelineSettings:
+        return cls(
+            policy=FetchPolicy.from_config(config),
+            max_tries=int(config["VERIFY_MAX_TRIES"]),
+            backoff=float(config["VERIFY_BACKOFF"]),
+            summary_length=int(config.get("SUMMARY_LENGTH", SUMMARY_LENGTH)),
+            parse_cpu_limit=float(config.get("PARSE_CPU_LIMIT", 1.0)),
+            parse_processes=int(config.get("PARSE_PROCESSES", 2)),
+            lease=float(config.get("VERIFY_LEASE", 60.0)),
+        )
+
+
+_local = threading.local()
+_author_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+_AUTHOR_TTL = 3600.0
+
+
+def _session(policy: FetchPolicy) -> requests.Session:
+    """One keep-alive session per worker thread and policy."""
+    cached = getattr(_local, "session", None)
+    if cached is None or cached[0] != policy:
+        cached = (policy, make_session(policy))
+        _local.session = cached
+    return cached[1]
+
+
+def _author_page_mf2(policy: FetchPolicy) -> Any:
+    def fetch_mf2(url: str) -> dict[str, Any]:
+        hit = _author_cache.get(url)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        page = fetch(url, policy, _session(policy))
+        parsed = mf2.parse(page.text, page.url)
+        if len(_author_cache) > 1000:
+            _author_cache.clear()
+        _author_cache[url] = (time.monotonic() + _AUTHOR_TTL, parsed)
+        return parsed
+
+    return fetch_mf2
+
+
+def inspect(source: str, target: str, settings: PipelineSettings) -> MentionData:
+    """Fetch `source` and return what it says about `target`; raise FetchError when it can't
+    be used (no link included). The page is read in a child process within the CPU budget
+    (pipeline.sandbox): no markup can hold the worker longer."""
+    started = time.perf_counter()
+    try:
+        page = fetch(source, settings.policy, _session(settings.policy), check=False)
+    except FetchError as exc:
+        metrics.fetched(time.perf_counter() - started, exc.kind)
+        raise
+    metrics.fetched(time.perf_counter() - started, "ok")
+    readers = sandbox.pool(settings.parse_processes, settings.parse_cpu_limit)
+    what = f"{page.media_type}, {len(page.body)} bytes"
+    # The wall-clock limit is a net for a stalled machine; an author page's fetch is in it.
+    wall = 60 * settings.parse_cpu_limit + settings.policy.timeout
+    result: MentionData = readers.run(
+        read, page, target, settings.policy, settings.summary_length, wall_limit=wall, what=what
+    )
+    return result
+
+
+def read(page: Page, target: str, policy: FetchPolicy, summary_length: int) -> MentionData:
+    """What a fetched page says about `target` (run in a sandbox child); FetchError when it
+    does not link to it or can't be read."""
+    check_page(page, policy.max_depth)  # binary, undecodable and deep pages: before parsing
+    try:  # check_page refuses deep pages; this is the net should a parser recurse too far
+        if not links_to(page, target):
+            raise FetchError(NO_LINK, kind="no_link")
+        return extract(page, target, _author_page_mf2(policy), summary_length=summary_length)
+    except RecursionError as exc:
+        raise HostilePage("the source page is nested too deeply to read") from exc
+
+
+def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -> Outcome | None:
+    """Verify one mention and store the verdict. Returns None when there is nothing to do
+    (unknown id, or no verification queued). Raises RetryLater for transient failures."""
+    claim = store.claim(db, mention_id, settings.lease)
+    if claim is None:  # unknown id, no verification queued, or one running elsewhere
+        running = store.leased_for(db, mention_id)
+        if running is not None:  # a re-send while it runs: verify again once it is done
+            raise RetryLater("the mention is being verified by another worker", running + 1)
+        return None
+    attempts = claim.attempts
+
+    if claim.stops > settings.max_tries:  # a page that kills the worker must not loop forever
+        reason = f"verifying the source stopped the worker {claim.stops} times; gave up"
+        return store.finish(db, claim, REJECTED, reason, "hostile")
+    try:
+        with lease.held(db, mention_id, settings.lease):  # ended before the try's end is written
+            data = inspect(claim.source, claim.target, settings)
+    except TransientFetchError as exc:
+        if attempts < settings.max_tries:
+            countdown = settings.backoff * 2 ** (attempts - 1)
+            store.note_retry(db, mention_id, exc.reason, countdown)
+            metrics.retried(claim.protocol)
+            raise RetryLater(exc.reason, countdown) from exc
+        reason = f"{exc.reason} (gave up after {attempts} tries)"
+        return store.finish(db, claim, REJECTED, reason, exc.kind)
+    except SourceGone as exc:
+        return store.finish(db, claim, DELETED, exc.reason, exc.kind)
+    except FetchError as exc:
+        return store.finish(db, claim, None, exc.reason, exc.kind)
+    return store.store(db, claim, data)
+
+
+__all__ = ["PENDING", "Outcome", "PipelineSettings", "RetryLater", "process_mention"]
