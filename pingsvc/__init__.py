@@ -52,7 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     obs.configure_logging(config["LOG_LEVEL"])
 
-    from pingsvc.pipeline import PipelineSettings
+    from pingsvc.pipeline.steps import PipelineSettings
 
     app.extensions["pingsvc"] = Services(
         db=Database(config["DATABASE_URL"]), pipeline=PipelineSettings.from_config(config)

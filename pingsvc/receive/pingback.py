@@ -24,6 +24,7 @@ from pingsvc.errors import (
 )
 from pingsvc.limits import limiter, pacing, per_client
 from pingsvc.models import APPROVED, HELD, REJECTED, Mention, utcnow
+from pingsvc.pipeline.relations import DUPLICATE
 from pingsvc.receive.accept import Accepted, accept, find_site
 from pingsvc.receive.webmention import status_url
 from pingsvc.receive.xmlrpc import (
@@ -39,7 +40,6 @@ from pingsvc.receive.xmlrpc import (
     request_cost,
     respond,
 )
-from pingsvc.relations import DUPLICATE
 from pingsvc.tasking import enqueue_verify
 from pingsvc.urls import host_of, normalize_url, target_key
 
