@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Flask, Response, g
 from werkzeug.routing import IntegerConverter
 
 from pingsvc import config as settings
 from pingsvc import errors, metrics, obs
-from pingsvc.db import Database
+from pingsvc.db import Database, Services, db_session, services
 
-if TYPE_CHECKING:  # importing the pipeline loads requests and mf2py; create_app does
-    from pingsvc.pipeline.steps import PipelineSettings
+__all__ = ["Services", "create_app", "db_session", "services"]  # the last three: pingsvc.db's
 
 
 class RowId(IntegerConverter):
@@ -23,20 +21,6 @@ class RowId(IntegerConverter):
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
         super().__init__(map, min=0, max=2**31 - 1)
-
-
-@dataclass
-class Services:
-    """What views, tasks and commands share: the database and the verification settings."""
-
-    db: Database
-    pipeline: PipelineSettings
-
-
-def services(app: Flask | None = None) -> Services:
-    from flask import current_app
-
-    return (app or current_app).extensions["pingsvc"]
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -98,10 +82,3 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         return response
 
     return app
-
-
-def db_session() -> Any:
-    """The request's SQLAlchemy session (opened on first use, closed at teardown)."""
-    if "db_session" not in g:
-        g.db_session = services().db.sessionmaker()
-    return g.db_session

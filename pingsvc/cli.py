@@ -13,8 +13,8 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from pingsvc import create_app, metrics, services
-from pingsvc.db import display_url, sqlite_file
+from pingsvc import create_app, metrics
+from pingsvc.db import display_url, services, sqlite_file
 from pingsvc.home import link_tags
 from pingsvc.migrate import upgrade
 from pingsvc.models import Account, Site

@@ -1,17 +1,22 @@
-"""Database engine and sessions, usable with or without Flask (the worker and CLI share it)."""
+"""Database engine and sessions, usable with or without Flask (the worker and CLI share it),
+and what an app's views, tasks and commands share: services() and the request's db_session()."""
 
 from __future__ import annotations
 
 import select
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -147,3 +152,28 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@dataclass
+class Services:
+    """What views, tasks and commands share: the database and the verification settings."""
+
+    db: Database
+    # pingsvc.pipeline.steps.PipelineSettings; not named here, so the database layer imports
+    # nothing of the pipeline (which imports it).
+    pipeline: Any
+
+
+def services(app: Flask | None = None) -> Services:
+    from flask import current_app
+
+    return (app or current_app).extensions["pingsvc"]
+
+
+def db_session() -> Any:
+    """The request's SQLAlchemy session (opened on first use, closed at teardown)."""
+    from flask import g
+
+    if "db_session" not in g:
+        g.db_session = services().db.sessionmaker()
+    return g.db_session

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template
 from sqlalchemy import select, text
 
-from pingsvc import db_session
+from pingsvc.db import db_session
 from pingsvc.models import Site
 
 bp = Blueprint("home", __name__)

@@ -120,7 +120,7 @@ class DatabaseCollector(Collector):
         self.app = app
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from pingsvc import services
+        from pingsvc.db import services
         from pingsvc.models import Mention, WebhookDelivery
 
         queued = GaugeMetricFamily(

@@ -20,11 +20,12 @@ from flask import (
     send_from_directory,
 )
 
-from pingsvc import db_session, demo
+from pingsvc import demo
 from pingsvc.api import jf2
 from pingsvc.api import query as apiquery
 from pingsvc.api.params import Query
 from pingsvc.api.views import response_cache
+from pingsvc.db import db_session
 from pingsvc.errors import PingError
 from pingsvc.sanitize import safe_url
 from pingsvc.urls import normalize_url, target_key

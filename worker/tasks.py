@@ -8,7 +8,7 @@ import smtplib
 from celery import Task, shared_task
 from flask import current_app
 
-from pingsvc import services
+from pingsvc.db import services
 from pingsvc.notify import email, outbox, webhooks
 from pingsvc.pipeline import steps
 from pingsvc.pipeline.sweep import pending_ids, stale_ids

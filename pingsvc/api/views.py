@@ -19,13 +19,13 @@ from flask.blueprints import BlueprintSetupState
 from sqlalchemy.orm import Session
 from werkzeug.http import http_date
 
-from pingsvc import db_session
 from pingsvc.api import cache as apicache
 from pingsvc.api import feeds, jf2, openapi
 from pingsvc.api import params as apiparams
 from pingsvc.api import query as apiquery
 from pingsvc.api.params import Query
 from pingsvc.api.query import Scope, Stamp
+from pingsvc.db import db_session
 from pingsvc.errors import PingError, json_error
 from pingsvc.models import utcnow
 from pingsvc.urls import target_key

@@ -28,7 +28,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response as BaseResponse
 
-from pingsvc import db_session
+from pingsvc.db import db_session
 from pingsvc.limits import limiter
 from pingsvc.models import Account
 

@@ -11,11 +11,12 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import Select, or_, select
 from werkzeug.wrappers import Response
 
-from pingsvc import db_session, moderation
+from pingsvc import moderation
 from pingsvc.api.jf2 import PROPERTY_TYPES, type_key
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import account
 from pingsvc.dashboard.blueprint import FormError, bp, int_arg, notify_changed
+from pingsvc.db import db_session
 from pingsvc.errors import PingError
 from pingsvc.models import (
     APPROVED,

@@ -10,10 +10,10 @@ from typing import Any
 from flask import render_template
 from sqlalchemy import func, select
 
-from pingsvc import db_session
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import account
 from pingsvc.dashboard.blueprint import bp
+from pingsvc.db import db_session
 from pingsvc.models import HELD, PENDING, Mention, Site, utcnow
 
 DAYS = 30

@@ -10,10 +10,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from pingsvc import db_session, moderation
+from pingsvc import moderation
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import account
 from pingsvc.dashboard.blueprint import FormError, bp, notify_changed, send_task
+from pingsvc.db import db_session
 from pingsvc.errors import FetchError, PingError
 from pingsvc.fetch.addresses import resolve
 from pingsvc.fetch.policy import FetchPolicy

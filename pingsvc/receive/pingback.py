@@ -13,7 +13,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 from werkzeug.exceptions import TooManyRequests
 
-from pingsvc import db_session, services
+from pingsvc.db import db_session, services
 from pingsvc.errors import (
     FAULT_ALREADY_REGISTERED,
     FAULT_UPSTREAM,

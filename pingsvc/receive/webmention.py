@@ -7,10 +7,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from pingsvc import db_session, services
 from pingsvc.api.params import parse_token
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import current_account
+from pingsvc.db import db_session, services
 from pingsvc.errors import NotFound, PingError, json_error
 from pingsvc.limits import limiter, pacing, per_client
 from pingsvc.models import APPROVED, Mention

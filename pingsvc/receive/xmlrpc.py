@@ -16,7 +16,7 @@ from defusedxml.xmlrpc import DefusedExpatParser
 from flask import Response, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from pingsvc import db_session
+from pingsvc.db import db_session
 from pingsvc.errors import (
     DATABASE_UNAVAILABLE,
     FAULT_GENERIC,
