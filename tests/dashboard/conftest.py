@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from pingsvc import services
 from pingsvc.models import BlockRule, Webhook, WebhookDelivery
-from pingsvc.pipeline import process_mention
+from pingsvc.pipeline.steps import process_mention
 from tests.support.dashboard import Browser, add_account, add_site
 from tests.support.mentions import add_mention
 from tests.support.pageserver import PageServer

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from pingsvc import services
 from pingsvc.models import BlockRule, Mention, ModerationAction, utcnow
-from pingsvc.pipeline import process_mention
+from pingsvc.pipeline.steps import process_mention
 from tests.dashboard.conftest import ALICE_POST, World, receive_and_verify, reply_page
 from tests.support.dashboard import Browser, mention_row
 from tests.support.mentions import add_mention
