@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 
 from pingsvc import pipeline, sandbox
-from pingsvc.errors import FetchError, HostilePage
+from pingsvc.errors import FetchError, HostilePage, TransientFetchError
 from pingsvc.extract import MentionData, extract
 from pingsvc.fetch import FetchPolicy, Page
 from tests.conftest import TARGET, make_app
@@ -198,6 +198,39 @@ def test_a_child_that_dies_otherwise_rejects_only_its_own_page() -> None:
         assert readers.run(_answer, 41, wall_limit=30, what="a test") == 42
     finally:
         readers.close()
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_a_child_ignores_the_shutdown_signals_and_finishes_its_page(name: str) -> None:
+    """Ctrl-C on the worker and systemd's SIGTERM to the group reach the children too: on
+    main the child died and its page was rejected as hostile ("exit code 1", "signal 15")
+    while Celery's warm shutdown waited for it."""
+    readers = sandbox.Pool(1, 5.0)
+    try:
+        assert readers.run(_signalled, name, wall_limit=30, what="a test") == name
+    finally:
+        readers.close()
+
+
+def test_a_child_killed_otherwise_is_retried_not_rejected() -> None:
+    """SIGKILL (the OOM killer, an operator) is not the page's fault: TransientFetchError."""
+    readers = sandbox.Pool(1, 5.0)
+    try:
+        with pytest.raises(TransientFetchError, match=r"was stopped \(signal 9; a test\)"):
+            readers.run(_signalled, "SIGKILL", wall_limit=30, what="a test")
+        assert readers.run(_answer, 1, wall_limit=30, what="a test") == 2
+    finally:
+        readers.close()
+
+
+def _signalled(name: str) -> str:
+    import os
+    import signal
+    import time
+
+    os.kill(os.getpid(), getattr(signal, name))
+    time.sleep(0.2)  # a signal's default action (or Python's handler) acts by now
+    return name
 
 
 def test_a_page_over_the_default_budget_is_refused_saying_so(corpus_pages: PageServer) -> None:
