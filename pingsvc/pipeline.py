@@ -135,21 +135,37 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
         reason = f"verifying the source stopped the worker {claim.stops} times; gave up"
         return verdicts.finish(db, claim, REJECTED, reason, "hostile")
     try:
-        with lease.held(db, mention_id, settings.lease):  # ended before the try's end is written
-            data = inspect(claim.source, claim.target, settings)
-    except TransientFetchError as exc:
-        if attempts < settings.max_tries:
-            countdown = settings.backoff * 2 ** (attempts - 1)
-            verdicts.note_retry(db, mention_id, exc.reason, countdown)
-            metrics.retried(claim.protocol)
-            raise RetryLater(exc.reason, countdown) from exc
-        reason = f"{exc.reason} (gave up after {attempts} tries)"
-        return verdicts.finish(db, claim, REJECTED, reason, exc.kind)
-    except SourceGone as exc:
-        return verdicts.finish(db, claim, DELETED, exc.reason, exc.kind)
-    except FetchError as exc:
-        return verdicts.finish(db, claim, None, exc.reason, exc.kind)
-    return verdicts.store(db, claim, data)
+        try:
+            # The lease's renewals end before the try's end is written.
+            with lease.held(db, mention_id, settings.lease):
+                data = inspect(claim.source, claim.target, settings)
+        except TransientFetchError as exc:
+            if attempts < settings.max_tries:
+                countdown = settings.backoff * 2 ** (attempts - 1)
+                verdicts.note_retry(db, mention_id, exc.reason, countdown)
+                metrics.retried(claim.protocol)
+                raise RetryLater(exc.reason, countdown) from exc
+            reason = f"{exc.reason} (gave up after {attempts} tries)"
+            return verdicts.finish(db, claim, REJECTED, reason, exc.kind)
+        except SourceGone as exc:
+            return verdicts.finish(db, claim, DELETED, exc.reason, exc.kind)
+        except FetchError as exc:
+            return verdicts.finish(db, claim, None, exc.reason, exc.kind)
+        return verdicts.store(db, claim, data)
+    except RetryLater:
+        raise
+    except Exception:
+        # Not the page's doing and not a stop (a bug, the database, a child that would not
+        # start): end the lease so that the next claim counts an attempt, not a stop.
+        _release(db, mention_id)
+        raise
+
+
+def _release(db: Database, mention_id: int) -> None:
+    try:
+        verdicts.release(db, mention_id)
+    except Exception:  # noqa: BLE001 - the database is gone too: the lease runs out
+        log.warning("could not end the lease of mention %s", mention_id, exc_info=True)
 
 
 def pending_ids(db: Database, older_than: float, limit: int = 1000) -> list[int]:

@@ -193,6 +193,16 @@ _RETRY = (
 )
 
 
+# A try that ended in an error of ours (a bug, the database, a child that would not start):
+# it counted as an attempt, and it did not stop the worker, so its lease must not read as
+# a stop at the next claim. The queue mark stays: the sweeper sends it again.
+_RELEASE = (
+    update(_mention)
+    .where(_mention.c.id == bindparam("mention_id"), _mention.c.lease_until.is_not(None))
+    .values(lease_until=None)
+)
+
+
 @dataclass(frozen=True)
 class Claim:
     """The try this worker claimed, and what the row said when it did."""
@@ -233,6 +243,12 @@ def note_retry(db: Database, mention_id: int, reason: str, countdown: float) -> 
     queued_at = utcnow() + timedelta(seconds=countdown)
     with db.autocommit.connect() as conn:  # one statement: no BEGIN and COMMIT
         conn.execute(_RETRY, {"mention_id": mention_id, "error": reason, "queued_at": queued_at})
+
+
+def release(db: Database, mention_id: int) -> None:
+    """End a try's lease without a verdict (it failed with an error that is not the page's)."""
+    with db.autocommit.connect() as conn:
+        conn.execute(_RELEASE, {"mention_id": mention_id})
 
 
 def finish(
