@@ -328,3 +328,32 @@ def test_an_owners_decision_made_while_a_verdict_is_stored_stands_on_postgresql(
     production_app: Flask, pages: PageServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _decide_while_storing(production_app, pages, "/p/decided-pg", monkeypatch)
+
+
+def test_the_page_checks_run_in_the_sandbox_never_in_the_worker(
+    app: Flask, pages: PageServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks (binary, undecodable, the nesting scan) cost up to a second of CPU on a
+    large page: they must run under the sandbox's budget, not in the worker's process. Any
+    of them called here (a fetch with check=True, check_page, hostile's scans) fails this,
+    for the source page and for its author's page."""
+    from pingsvc import fetch, hostile
+
+    def in_the_parent(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("a page check ran in the worker's process")
+
+    author = pages.add(
+        "/p/checks-author", "<div class='h-card'><a class='u-url p-name' href=''>Ann</a></div>"
+    )
+    source = pages.add(
+        "/p/checks",
+        f"<article class='h-entry'><a class='u-author' href='{author}'></a>"
+        f"<a class='u-in-reply-to' href='{TARGET}'>re</a><p class='e-content'>Hi</p></article>",
+    )
+    for module, name in [(fetch, "check_page"), (pipeline, "check_page"),
+                         (hostile, "check_text"), (hostile, "check_structure")]:  # fmt: skip
+        monkeypatch.setattr(module, name, in_the_parent)
+    mention_id = submit(app, source)
+    outcome = run(app, mention_id)
+    assert outcome is not None and outcome.status == "approved", outcome
+    assert "/p/checks-author" in pages.hits
