@@ -149,6 +149,11 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
             return verdicts.finish(db, claim, REJECTED, reason, exc.kind)
         except SourceGone as exc:
             return verdicts.finish(db, claim, DELETED, exc.reason, exc.kind)
+        except sandbox.OverBudget as exc:
+            # A shown mention whose page grew costlier to read (comments added) keeps its
+            # verdict: the page did not change its mind about the target.
+            reason = f"{exc.reason}; a shown mention keeps its last verdict"
+            return verdicts.finish(db, claim, None, reason, exc.kind, keep_shown=True)
         except FetchError as exc:
             return verdicts.finish(db, claim, None, exc.reason, exc.kind)
         return verdicts.store(db, claim, data)

@@ -151,8 +151,13 @@ _SAVE = (
 
 # A verification that ended without a post: rejected, or deleted when it had been shown.
 # SET sees the row as it was, so `changed` compares the old state with the new one.
+# A shown mention's ending None keeps its status (a re-verification that could not read the
+# page, through no change of the sender's: nothing shown is lost).
 _ENDING = case(
-    (_mention.c.status.in_((APPROVED, HELD, DELETED)), bindparam("if_shown", type_=String())),
+    (
+        _mention.c.status.in_((APPROVED, HELD, DELETED)),
+        func.coalesce(bindparam("if_shown", type_=String()), _mention.c.status),
+    ),
     else_=bindparam("if_not_shown", type_=String()),
 )
 _END = (
@@ -252,13 +257,20 @@ def release(db: Database, mention_id: int) -> None:
 
 
 def finish(
-    db: Database, claim: Claim, status: str | None, reason: str, kind: str
+    db: Database,
+    claim: Claim,
+    status: str | None,
+    reason: str,
+    kind: str,
+    *,
+    keep_shown: bool = False,
 ) -> Outcome | None:
     """End a verification without a post: `status`, or when None, rejected, or deleted when
-    it had been shown. One UPDATE; a deletion also re-queues the mention's copies."""
+    it had been shown (kept as it is with `keep_shown`, the reason recorded). One UPDATE; a
+    deletion also re-queues the mention's copies."""
     params = {
         "mention_id": claim.mention_id,
-        "if_shown": status or DELETED,
+        "if_shown": None if keep_shown else status or DELETED,
         "if_not_shown": status or REJECTED,
         "error": reason,
         "error_kind": kind,

@@ -357,3 +357,30 @@ def test_the_page_checks_run_in_the_sandbox_never_in_the_worker(
     outcome = run(app, mention_id)
     assert outcome is not None and outcome.status == "approved", outcome
     assert "/p/checks-author" in pages.hits
+
+
+def test_a_shown_mention_whose_page_went_over_budget_is_kept(
+    settings: dict[str, str], pages: PageServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On main a re-verification over the CPU budget deleted a shown mention (a popular post
+    whose comments made it costlier to read); now it keeps its verdict, the reason noted.
+    A new mention over budget is still rejected."""
+    from tests.conftest import make_app
+
+    app = make_app({**settings, "PINGSVC_PARSE_CPU_LIMIT": "0.25"}, monkeypatch)
+    costly = REPLY.format(text="<rb>" * 250_000)  # 1 MB of nesting ruby: seconds of CPU
+    url = pages.add("/p/grown", REPLY.format(text="Short"))
+    mention_id = submit(app, url)
+    assert (outcome := run(app, mention_id)) is not None and outcome.status == "approved"
+    pages.add("/p/grown", costly)
+    submit(app, url)
+    outcome = run(app, mention_id)
+    assert outcome is not None and (outcome.status, outcome.changed) == ("approved", False)
+    stored = row(app, mention_id)
+    assert (stored.status, stored.content_text, stored.error_kind) == (
+        "approved", "Short", "hostile"
+    )
+    assert "s of CPU to parse" in (stored.error or "")
+    assert "keeps its last verdict" in (stored.error or "")
+    fresh = submit(app, pages.add("/p/costly-new", costly))
+    assert (outcome := run(app, fresh)) is not None and outcome.status == "rejected"
