@@ -42,6 +42,7 @@ class PipelineSettings:
     backoff: float = 3.0
     summary_length: int = SUMMARY_LENGTH
     parse_cpu_limit: float = 1.0  # CPU seconds for reading one source page (see sandbox)
+    parse_cpu_per_mib: float = 10.0  # ...or this many a MiB of the page, whichever is more
     parse_processes: int = 2
     lease: float = 60.0  # seconds a running verification's claim holds between renewals
 
@@ -53,6 +54,7 @@ class PipelineSettings:
             backoff=float(config["VERIFY_BACKOFF"]),
             summary_length=int(config.get("SUMMARY_LENGTH", SUMMARY_LENGTH)),
             parse_cpu_limit=float(config.get("PARSE_CPU_LIMIT", 1.0)),
+            parse_cpu_per_mib=float(config.get("PARSE_CPU_PER_MIB", 10.0)),
             parse_processes=int(config.get("PARSE_PROCESSES", 2)),
             lease=float(config.get("VERIFY_LEASE", 60.0)),
         )
@@ -100,11 +102,15 @@ def inspect(source: str, target: str, settings: PipelineSettings) -> MentionData
     metrics.fetched(time.perf_counter() - started, "ok")
     readers = sandbox.pool(settings.parse_processes, settings.parse_cpu_limit)
     what = f"{page.media_type}, {len(page.body)} bytes"
+    # Legitimate pages cost CPU in proportion to their size (comment-heavy markup ~5 s a MiB,
+    # bench/README.md); hostile markup is superlinear, so a linear budget still bounds it.
+    budget = max(settings.parse_cpu_limit, settings.parse_cpu_per_mib * len(page.body) / 2**20)
     # The wall-clock limit is a net for a stalled machine; an author page's fetch is in it.
-    wall = 60 * settings.parse_cpu_limit + settings.policy.timeout
+    wall = 60 * budget + settings.policy.timeout
     result: MentionData = readers.run(
-        read, page, target, settings.policy, settings.summary_length, wall_limit=wall, what=what
-    )
+        read, page, target, settings.policy, settings.summary_length,
+        wall_limit=wall, what=what, cpu_limit=budget,
+    )  # fmt: skip
     return result
 
 

@@ -48,10 +48,10 @@ def _serve(conn: Connection, cpu_limit: float) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     while True:
         try:
-            func, args = conn.recv()
+            func, args, limit = conn.recv()
         except (EOFError, OSError):
             return
-        signal.setitimer(signal.ITIMER_PROF, cpu_limit)
+        signal.setitimer(signal.ITIMER_PROF, limit or cpu_limit)
         try:
             reply: tuple[Any, ...] = ("ok", func(*args))
         except FetchError as exc:
@@ -97,20 +97,29 @@ class Pool:
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(PRELOAD)
 
-    def run(self, func: Callable[..., Any], *args: Any, wall_limit: float, what: str) -> Any:
+    def run(
+        self,
+        func: Callable[..., Any],
+        *args: Any,
+        wall_limit: float,
+        what: str,
+        cpu_limit: float | None = None,
+    ) -> Any:
         """`func(*args)` in a child within the CPU budget. Raises OverBudget when it runs out,
         HostilePage when the child crashes (SIGSEGV and the like in a C parser),
         TransientFetchError when it dies otherwise (SIGKILL: out of memory, an operator) or
         outlives `wall_limit` seconds (a stalled machine, not the page's CPU), and the
-        child's FetchError as it was raised there."""
+        child's FetchError as it was raised there. `cpu_limit` overrides the pool's budget
+        for this job (a larger page gets more)."""
+        limit = cpu_limit or self.cpu_limit
         with self._slots:
             child = self._take()
             try:
-                child.conn.send((func, args))
+                child.conn.send((func, args, limit))
             except (BrokenPipeError, OSError):  # died while idle: a fresh one takes the job
                 child.end()
                 child = _Child(self._context, self.cpu_limit)
-                child.conn.send((func, args))
+                child.conn.send((func, args, limit))
             try:
                 if not child.conn.poll(wall_limit):
                     child.end()
@@ -119,7 +128,7 @@ class Pool:
                     )
                 reply = child.conn.recv()
             except (EOFError, OSError):
-                raise self._ended(child.end(), what) from None
+                raise self._ended(child.end(), what, limit) from None
             with self._lock:
                 self._idle.append(child)
         return _unwrap(reply)
@@ -130,12 +139,12 @@ class Pool:
                 return self._idle.pop()
         return _Child(self._context, self.cpu_limit)
 
-    def _ended(self, exitcode: int | None, what: str) -> FetchError:
+    def _ended(self, exitcode: int | None, what: str, limit: float) -> FetchError:
         """Why the child died: the budget (OverBudget) and a parser's crash (HostilePage) are
         the page's fault; anything else is retried (TransientFetchError)."""
         if exitcode == -signal.SIGPROF:
             return OverBudget(
-                f"the source page's markup took more than {self.cpu_limit:g} s of CPU to parse "
+                f"the source page's markup took more than {limit:g} s of CPU to parse "
                 f"({what}); pages that costly to read are refused"
             )
         log.warning("a page reader ended with exit code %s reading %s", exitcode, what)

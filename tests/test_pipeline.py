@@ -367,7 +367,10 @@ def test_a_shown_mention_whose_page_went_over_budget_is_kept(
     A new mention over budget is still rejected."""
     from tests.conftest import make_app
 
-    app = make_app({**settings, "PINGSVC_PARSE_CPU_LIMIT": "0.25"}, monkeypatch)
+    app = make_app(
+        {**settings, "PINGSVC_PARSE_CPU_LIMIT": "0.25", "PINGSVC_PARSE_CPU_PER_MIB": "0"},
+        monkeypatch,
+    )
     costly = REPLY.format(text="<rb>" * 250_000)  # 1 MB of nesting ruby: seconds of CPU
     url = pages.add("/p/grown", REPLY.format(text="Short"))
     mention_id = submit(app, url)
@@ -378,7 +381,9 @@ def test_a_shown_mention_whose_page_went_over_budget_is_kept(
     assert outcome is not None and (outcome.status, outcome.changed) == ("approved", False)
     stored = row(app, mention_id)
     assert (stored.status, stored.content_text, stored.error_kind) == (
-        "approved", "Short", "hostile"
+        "approved",
+        "Short",
+        "hostile",
     )
     assert "s of CPU to parse" in (stored.error or "")
     assert "keeps its last verdict" in (stored.error or "")

@@ -141,7 +141,8 @@ def corpus_pages() -> Any:
 
 def _settings(server: PageServer, budget: float = BUDGET) -> pipeline.PipelineSettings:
     policy = FetchPolicy(allow=frozenset({server.hostport}), timeout=10.0)
-    return pipeline.PipelineSettings(policy=policy, parse_cpu_limit=budget)
+    # The budget's size scaling off: the corpus is about the mechanism, at a fixed budget.
+    return pipeline.PipelineSettings(policy=policy, parse_cpu_limit=budget, parse_cpu_per_mib=0)
 
 
 @pytest.mark.parametrize("name", list(CORPUS))
@@ -264,7 +265,7 @@ def test_a_real_worker_refuses_costly_markup_and_verifies_the_next_page(
 ) -> None:
     from tests.support.services import start_worker, wait_for
 
-    budget = {"PINGSVC_PARSE_CPU_LIMIT": str(BUDGET)}
+    budget = {"PINGSVC_PARSE_CPU_LIMIT": str(BUDGET), "PINGSVC_PARSE_CPU_PER_MIB": "0"}
     app: Flask = make_app({**settings, **budget}, monkeypatch)
     costly = {name: pages.add(f"/worker/{name}", CORPUS[name][0]())
               for name in ("rb", "li-in-dd", "attributes-100k", "adoption-b-div")}  # fmt: skip
@@ -287,3 +288,30 @@ def test_a_real_worker_refuses_costly_markup_and_verifies_the_next_page(
         assert worker.proc.poll() is None  # the worker itself never stopped
     finally:
         assert worker.stop() == 0
+
+
+def _comment_heavy(size: int) -> str:
+    """tests/pages/wp-classic-pingback.html with its comments repeated to about `size` bytes."""
+    html = (
+        Path(__file__).resolve().parent.parent / "pages" / "wp-classic-pingback.html"
+    ).read_text()
+    start = html.index('<li class="comment even thread-even depth-1"')
+    end = html.index("</ol>", start)
+    comments = html[start:end]
+    return html[:start] + comments * max(1, (size - len(html)) // len(comments)) + html[end:]
+
+
+def test_a_large_comment_heavy_page_verifies_at_the_default_budget(
+    corpus_pages: PageServer,
+) -> None:
+    """On main a popular WordPress post near the byte limit (~5 s of CPU a MiB, mostly mf2py)
+    was refused by the fixed 1 s budget; the budget now grows with the page's size."""
+    body = _comment_heavy(LIMIT - 30_000)
+    assert LIMIT - 60_000 < len(body.encode()) <= LIMIT
+    source = corpus_pages.add("/legit/comment-heavy", body)
+    policy = FetchPolicy(allow=frozenset({corpus_pages.hostport}), timeout=10.0)
+    finished, outcome = _run(
+        lambda: pipeline.inspect(source, TARGET, pipeline.PipelineSettings(policy=policy)), 120
+    )
+    assert finished
+    assert isinstance(outcome, MentionData), outcome
