@@ -70,6 +70,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Reading a fetched page (link check and extraction) runs in child processes, this many
     # per worker process, each page within this many seconds of CPU (see pingsvc.pipeline.sandbox).
     "PARSE_CPU_LIMIT": (1.0, float),
+    "PARSE_CPU_PER_MIB": (10.0, float),
     "PARSE_PROCESSES": (2, _positive_int),
     # Extraction: a post's text longer than this many characters gets a summary cut at a word.
     "SUMMARY_LENGTH": (300, _positive_int),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.process
 import os
 import signal
 import threading
@@ -32,15 +33,25 @@ class OverBudget(HostilePage):
     """The job's CPU time ran out: the page costs more to read than any page may."""
 
 
+# The signals that end a child because of what it was reading: a C parser's crash. Any other
+# death (SIGKILL from the OOM killer or an operator, an exit) is not the page's fault.
+_CRASHES = frozenset({signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE})
+
+
 def _serve(conn: Connection, cpu_limit: float) -> None:
     """A child's loop: run each job under a fresh CPU timer, answer with its result."""
     signal.signal(signal.SIGPROF, signal.SIG_DFL)  # the timer ends the process
+    # Ctrl-C on the worker and systemd's SIGTERM to the whole group reach the children too:
+    # they ignore both, so the job in hand ends while the worker's warm shutdown waits for
+    # it (the parent ends a child with SIGKILL, which no handler can ignore).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     while True:
         try:
-            func, args = conn.recv()
+            func, args, limit = conn.recv()
         except (EOFError, OSError):
             return
-        signal.setitimer(signal.ITIMER_PROF, cpu_limit)
+        signal.setitimer(signal.ITIMER_PROF, limit or cpu_limit)
         try:
             reply: tuple[Any, ...] = ("ok", func(*args))
         except FetchError as exc:
@@ -60,6 +71,10 @@ class _Child:
         )
         self.process.start()
         theirs.close()
+        # Not one of multiprocessing's children: its exit handler would end them with SIGTERM,
+        # which they ignore, and wait for them forever (billiard moves that handler to run
+        # first). A child ends by itself when this process's end of the pipe closes.
+        multiprocessing.process._children.discard(self.process)  # type: ignore[attr-defined]
 
     def end(self) -> int | None:
         """Stop the child (if it still runs) and return how it ended."""
@@ -82,19 +97,29 @@ class Pool:
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(PRELOAD)
 
-    def run(self, func: Callable[..., Any], *args: Any, wall_limit: float, what: str) -> Any:
+    def run(
+        self,
+        func: Callable[..., Any],
+        *args: Any,
+        wall_limit: float,
+        what: str,
+        cpu_limit: float | None = None,
+    ) -> Any:
         """`func(*args)` in a child within the CPU budget. Raises OverBudget when it runs out,
-        HostilePage when the child dies otherwise (a crash in a C parser, out of memory),
-        TransientFetchError when it outlives `wall_limit` seconds (a stalled machine, not
-        the page's CPU), and the child's FetchError as it was raised there."""
+        HostilePage when the child crashes (SIGSEGV and the like in a C parser),
+        TransientFetchError when it dies otherwise (SIGKILL: out of memory, an operator) or
+        outlives `wall_limit` seconds (a stalled machine, not the page's CPU), and the
+        child's FetchError as it was raised there. `cpu_limit` overrides the pool's budget
+        for this job (a larger page gets more)."""
+        limit = cpu_limit or self.cpu_limit
         with self._slots:
             child = self._take()
             try:
-                child.conn.send((func, args))
+                child.conn.send((func, args, limit))
             except (BrokenPipeError, OSError):  # died while idle: a fresh one takes the job
                 child.end()
                 child = _Child(self._context, self.cpu_limit)
-                child.conn.send((func, args))
+                child.conn.send((func, args, limit))
             try:
                 if not child.conn.poll(wall_limit):
                     child.end()
@@ -103,7 +128,7 @@ class Pool:
                     )
                 reply = child.conn.recv()
             except (EOFError, OSError):
-                raise self._ended(child.end(), what) from None
+                raise self._ended(child.end(), what, limit) from None
             with self._lock:
                 self._idle.append(child)
         return _unwrap(reply)
@@ -114,15 +139,21 @@ class Pool:
                 return self._idle.pop()
         return _Child(self._context, self.cpu_limit)
 
-    def _ended(self, exitcode: int | None, what: str) -> HostilePage:
+    def _ended(self, exitcode: int | None, what: str, limit: float) -> FetchError:
+        """Why the child died: the budget (OverBudget) and a parser's crash (HostilePage) are
+        the page's fault; anything else is retried (TransientFetchError)."""
         if exitcode == -signal.SIGPROF:
             return OverBudget(
-                f"the source page's markup took more than {self.cpu_limit:g} s of CPU to parse "
+                f"the source page's markup took more than {limit:g} s of CPU to parse "
                 f"({what}); pages that costly to read are refused"
             )
         log.warning("a page reader ended with exit code %s reading %s", exitcode, what)
         ending = f"signal {-exitcode}" if exitcode and exitcode < 0 else f"exit code {exitcode}"
-        return HostilePage(f"reading the source page stopped its parser ({ending}; {what})")
+        if exitcode is not None and -exitcode in _CRASHES:
+            return HostilePage(f"reading the source page stopped its parser ({ending}; {what})")
+        return TransientFetchError(
+            f"the process reading the source page was stopped ({ending}; {what})"
+        )
 
     def close(self) -> None:
         with self._lock:

@@ -45,6 +45,7 @@ class PipelineSettings:
     backoff: float = 3.0
     summary_length: int = SUMMARY_LENGTH
     parse_cpu_limit: float = 1.0  # CPU seconds for reading one source page (see sandbox)
+    parse_cpu_per_mib: float = 10.0  # ...or this many a MiB of the page, whichever is more
     parse_processes: int = 2
     lease: float = 60.0  # seconds a running verification's claim holds between renewals
 
@@ -56,6 +57,7 @@ class PipelineSettings:
             backoff=float(config["VERIFY_BACKOFF"]),
             summary_length=int(config.get("SUMMARY_LENGTH", SUMMARY_LENGTH)),
             parse_cpu_limit=float(config.get("PARSE_CPU_LIMIT", 1.0)),
+            parse_cpu_per_mib=float(config.get("PARSE_CPU_PER_MIB", 10.0)),
             parse_processes=int(config.get("PARSE_PROCESSES", 2)),
             lease=float(config.get("VERIFY_LEASE", 60.0)),
         )
@@ -103,11 +105,15 @@ def inspect(source: str, target: str, settings: PipelineSettings) -> MentionData
     metrics.fetched(time.perf_counter() - started, "ok")
     readers = sandbox.pool(settings.parse_processes, settings.parse_cpu_limit)
     what = f"{page.media_type}, {len(page.body)} bytes"
+    # Legitimate pages cost CPU in proportion to their size (comment-heavy markup ~5 s a MiB,
+    # bench/README.md); hostile markup is superlinear, so a linear budget still bounds it.
+    budget = max(settings.parse_cpu_limit, settings.parse_cpu_per_mib * len(page.body) / 2**20)
     # The wall-clock limit is a net for a stalled machine; an author page's fetch is in it.
-    wall = 60 * settings.parse_cpu_limit + settings.policy.timeout
+    wall = 60 * budget + settings.policy.timeout
     result: MentionData = readers.run(
-        read, page, target, settings.policy, settings.summary_length, wall_limit=wall, what=what
-    )
+        read, page, target, settings.policy, settings.summary_length,
+        wall_limit=wall, what=what, cpu_limit=budget,
+    )  # fmt: skip
     return result
 
 
@@ -138,21 +144,42 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
         reason = f"verifying the source stopped the worker {claim.stops} times; gave up"
         return store.finish(db, claim, REJECTED, reason, "hostile")
     try:
-        with lease.held(db, mention_id, settings.lease):  # ended before the try's end is written
-            data = inspect(claim.source, claim.target, settings)
-    except TransientFetchError as exc:
-        if attempts < settings.max_tries:
-            countdown = settings.backoff * 2 ** (attempts - 1)
-            store.note_retry(db, mention_id, exc.reason, countdown)
-            metrics.retried(claim.protocol)
-            raise RetryLater(exc.reason, countdown) from exc
-        reason = f"{exc.reason} (gave up after {attempts} tries)"
-        return store.finish(db, claim, REJECTED, reason, exc.kind)
-    except SourceGone as exc:
-        return store.finish(db, claim, DELETED, exc.reason, exc.kind)
-    except FetchError as exc:
-        return store.finish(db, claim, None, exc.reason, exc.kind)
-    return store.store(db, claim, data)
+        try:
+            # The lease's renewals end before the try's end is written.
+            with lease.held(db, mention_id, settings.lease):
+                data = inspect(claim.source, claim.target, settings)
+        except TransientFetchError as exc:
+            if attempts < settings.max_tries:
+                countdown = settings.backoff * 2 ** (attempts - 1)
+                store.note_retry(db, mention_id, exc.reason, countdown)
+                metrics.retried(claim.protocol)
+                raise RetryLater(exc.reason, countdown) from exc
+            reason = f"{exc.reason} (gave up after {attempts} tries)"
+            return store.finish(db, claim, REJECTED, reason, exc.kind)
+        except SourceGone as exc:
+            return store.finish(db, claim, DELETED, exc.reason, exc.kind)
+        except sandbox.OverBudget as exc:
+            # A shown mention whose page grew costlier to read (comments added) keeps its
+            # verdict: the page did not change its mind about the target.
+            reason = f"{exc.reason}; a shown mention keeps its last verdict"
+            return store.finish(db, claim, None, reason, exc.kind, keep_shown=True)
+        except FetchError as exc:
+            return store.finish(db, claim, None, exc.reason, exc.kind)
+        return store.store(db, claim, data)
+    except RetryLater:
+        raise
+    except Exception:
+        # Not the page's doing and not a stop (a bug, the database, a child that would not
+        # start): end the lease so that the next claim counts an attempt, not a stop.
+        _release(db, mention_id)
+        raise
+
+
+def _release(db: Database, mention_id: int) -> None:
+    try:
+        store.release(db, mention_id)
+    except Exception:  # noqa: BLE001 - the database is gone too: the lease runs out
+        log.warning("could not end the lease of mention %s", mention_id, exc_info=True)
 
 
 __all__ = ["PENDING", "Outcome", "PipelineSettings", "RetryLater", "process_mention"]

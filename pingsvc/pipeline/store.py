@@ -152,8 +152,13 @@ _SAVE = (
 
 # A verification that ended without a post: rejected, or deleted when it had been shown.
 # SET sees the row as it was, so `changed` compares the old state with the new one.
+# A shown mention's ending None keeps its status (a re-verification that could not read the
+# page, through no change of the sender's: nothing shown is lost).
 _ENDING = case(
-    (_mention.c.status.in_((APPROVED, HELD, DELETED)), bindparam("if_shown", type_=String())),
+    (
+        _mention.c.status.in_((APPROVED, HELD, DELETED)),
+        func.coalesce(bindparam("if_shown", type_=String()), _mention.c.status),
+    ),
     else_=bindparam("if_not_shown", type_=String()),
 )
 _END = (
@@ -191,6 +196,16 @@ _RETRY = (
         queued_at=bindparam("queued_at"),
         lease_until=None,  # the try ended (it did not stop): the retry takes a lease anew
     )
+)
+
+
+# A try that ended in an error of ours (a bug, the database, a child that would not start):
+# it counted as an attempt, and it did not stop the worker, so its lease must not read as
+# a stop at the next claim. The queue mark stays: the sweeper sends it again.
+_RELEASE = (
+    update(_mention)
+    .where(_mention.c.id == bindparam("mention_id"), _mention.c.lease_until.is_not(None))
+    .values(lease_until=None)
 )
 
 
@@ -236,14 +251,27 @@ def note_retry(db: Database, mention_id: int, reason: str, countdown: float) -> 
         conn.execute(_RETRY, {"mention_id": mention_id, "error": reason, "queued_at": queued_at})
 
 
+def release(db: Database, mention_id: int) -> None:
+    """End a try's lease without a verdict (it failed with an error that is not the page's)."""
+    with db.autocommit.connect() as conn:
+        conn.execute(_RELEASE, {"mention_id": mention_id})
+
+
 def finish(
-    db: Database, claim: Claim, status: str | None, reason: str, kind: str
+    db: Database,
+    claim: Claim,
+    status: str | None,
+    reason: str,
+    kind: str,
+    *,
+    keep_shown: bool = False,
 ) -> Outcome | None:
     """End a verification without a post: `status`, or when None, rejected, or deleted when
-    it had been shown. One UPDATE; a deletion also re-queues the mention's copies."""
+    it had been shown (kept as it is with `keep_shown`, the reason recorded). One UPDATE; a
+    deletion also re-queues the mention's copies."""
     params = {
         "mention_id": claim.mention_id,
-        "if_shown": status or DELETED,
+        "if_shown": None if keep_shown else status or DELETED,
         "if_not_shown": status or REJECTED,
         "error": reason,
         "error_kind": kind,

@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 
 from pingsvc import services
+from pingsvc.extract.entry import MentionData
 from pingsvc.models import Mention, utcnow
 from pingsvc.pipeline import lease, steps, sweep
 from tests.conftest import TARGET, make_app
@@ -151,3 +152,31 @@ def test_a_transient_failure_ends_its_lease_without_a_stop(app: Flask, pages: Pa
         steps.process_mention(shared.db, mention_id, shared.pipeline)
     row = _row(app, mention_id)
     assert (row.attempts, row.stops, row.lease_until) == (1, 0, None)
+
+
+@pytest.mark.parametrize("where", ["inspect", "store"])
+def test_an_error_of_ours_ends_its_lease_and_counts_no_stop(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A bug in a child, a database error in store, a child that would not start: on main
+    the lease stayed set, the next claim counted a stop, and after max_tries + 1 of them the
+    mention was rejected "stopped the worker N times" (deleted had it been shown)."""
+    from pingsvc.pipeline import store
+
+    mention_id = _send(app, "https://a.example/bug")
+    shared = services(app)
+
+    def bug(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("reading the source page failed in its child process: a bug")
+
+    if where == "store":
+        monkeypatch.setattr(steps, "inspect", lambda *_a: MentionData())
+    monkeypatch.setattr(steps if where == "inspect" else store, where, bug)
+    with pytest.raises(RuntimeError, match="a bug"):
+        steps.process_mention(shared.db, mention_id, shared.pipeline)
+    row = _row(app, mention_id)
+    assert (row.attempts, row.stops, row.lease_until) == (1, 0, None)
+    assert row.queued_at is not None  # still queued: the sweeper sends it again
+    assert sweep.pending_ids(shared.db, older_than=-1) == [mention_id]
+    claimed = store.claim(shared.db, mention_id, 60.0)
+    assert claimed is not None and (claimed.attempts, claimed.stops) == (2, 0)

@@ -314,3 +314,71 @@ def test_an_owners_decision_made_while_a_verdict_is_stored_stands(
 def _db(app: Flask) -> str:
     """The database's dialect name: the session-wide page server needs a path per run."""
     return services(app).db.dialect
+
+
+@pytest.mark.integration
+def test_an_owners_decision_made_while_a_verdict_is_stored_stands_on_postgresql(
+    production_app: Flask, pages: PageServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _decide_while_storing(production_app, pages, "/p/decided-pg", monkeypatch)
+
+
+def test_the_page_checks_run_in_the_sandbox_never_in_the_worker(
+    app: Flask, pages: PageServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks (binary, undecodable, the nesting scan) cost up to a second of CPU on a
+    large page: they must run under the sandbox's budget, not in the worker's process. Any
+    of them called here (a fetch with check=True, check_page, hostile's scans) fails this,
+    for the source page and for its author's page."""
+    from pingsvc.fetch import client, hostile
+
+    def in_the_parent(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("a page check ran in the worker's process")
+
+    author = pages.add(
+        "/p/checks-author", "<div class='h-card'><a class='u-url p-name' href=''>Ann</a></div>"
+    )
+    source = pages.add(
+        "/p/checks",
+        f"<article class='h-entry'><a class='u-author' href='{author}'></a>"
+        f"<a class='u-in-reply-to' href='{TARGET}'>re</a><p class='e-content'>Hi</p></article>",
+    )
+    for module, name in [(client, "check_page"), (steps, "check_page"), (hostile, "check_page"),
+                         (hostile, "check_text"), (hostile, "check_structure")]:  # fmt: skip
+        monkeypatch.setattr(module, name, in_the_parent)
+    mention_id = submit(app, source)
+    outcome = run(app, mention_id)
+    assert outcome is not None and outcome.status == "approved", outcome
+    assert "/p/checks-author" in pages.hits
+
+
+def test_a_shown_mention_whose_page_went_over_budget_is_kept(
+    settings: dict[str, str], pages: PageServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On main a re-verification over the CPU budget deleted a shown mention (a popular post
+    whose comments made it costlier to read); now it keeps its verdict, the reason noted.
+    A new mention over budget is still rejected."""
+    from tests.conftest import make_app
+
+    app = make_app(
+        {**settings, "PINGSVC_PARSE_CPU_LIMIT": "0.25", "PINGSVC_PARSE_CPU_PER_MIB": "0"},
+        monkeypatch,
+    )
+    costly = REPLY.format(text="<rb>" * 250_000)  # 1 MB of nesting ruby: seconds of CPU
+    url = pages.add("/p/grown", REPLY.format(text="Short"))
+    mention_id = submit(app, url)
+    assert (outcome := run(app, mention_id)) is not None and outcome.status == "approved"
+    pages.add("/p/grown", costly)
+    submit(app, url)
+    outcome = run(app, mention_id)
+    assert outcome is not None and (outcome.status, outcome.changed) == ("approved", False)
+    stored = row(app, mention_id)
+    assert (stored.status, stored.content_text, stored.error_kind) == (
+        "approved",
+        "Short",
+        "hostile",
+    )
+    assert "s of CPU to parse" in (stored.error or "")
+    assert "keeps its last verdict" in (stored.error or "")
+    fresh = submit(app, pages.add("/p/costly-new", costly))
+    assert (outcome := run(app, fresh)) is not None and outcome.status == "rejected"

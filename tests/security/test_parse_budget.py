@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from pingsvc.errors import FetchError, HostilePage
+from pingsvc.errors import FetchError, HostilePage, TransientFetchError
 from pingsvc.extract.entry import MentionData, extract
 from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
@@ -142,7 +142,8 @@ def corpus_pages() -> Any:
 
 def _settings(server: PageServer, budget: float = BUDGET) -> steps.PipelineSettings:
     policy = FetchPolicy(allow=frozenset({server.hostport}), timeout=10.0)
-    return steps.PipelineSettings(policy=policy, parse_cpu_limit=budget)
+    # The budget's size scaling off: the corpus is about the mechanism, at a fixed budget.
+    return steps.PipelineSettings(policy=policy, parse_cpu_limit=budget, parse_cpu_per_mib=0)
 
 
 @pytest.mark.parametrize("name", list(CORPUS))
@@ -201,6 +202,39 @@ def test_a_child_that_dies_otherwise_rejects_only_its_own_page() -> None:
         readers.close()
 
 
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_a_child_ignores_the_shutdown_signals_and_finishes_its_page(name: str) -> None:
+    """Ctrl-C on the worker and systemd's SIGTERM to the group reach the children too: on
+    main the child died and its page was rejected as hostile ("exit code 1", "signal 15")
+    while Celery's warm shutdown waited for it."""
+    readers = sandbox.Pool(1, 5.0)
+    try:
+        assert readers.run(_signalled, name, wall_limit=30, what="a test") == name
+    finally:
+        readers.close()
+
+
+def test_a_child_killed_otherwise_is_retried_not_rejected() -> None:
+    """SIGKILL (the OOM killer, an operator) is not the page's fault: TransientFetchError."""
+    readers = sandbox.Pool(1, 5.0)
+    try:
+        with pytest.raises(TransientFetchError, match=r"was stopped \(signal 9; a test\)"):
+            readers.run(_signalled, "SIGKILL", wall_limit=30, what="a test")
+        assert readers.run(_answer, 1, wall_limit=30, what="a test") == 2
+    finally:
+        readers.close()
+
+
+def _signalled(name: str) -> str:
+    import os
+    import signal
+    import time
+
+    os.kill(os.getpid(), getattr(signal, name))
+    time.sleep(0.2)  # a signal's default action (or Python's handler) acts by now
+    return name
+
+
 def test_a_page_over_the_default_budget_is_refused_saying_so(corpus_pages: PageServer) -> None:
     settings = _settings(corpus_pages, budget=1.0)
     finished, outcome = _run(
@@ -232,7 +266,7 @@ def test_a_real_worker_refuses_costly_markup_and_verifies_the_next_page(
 ) -> None:
     from tests.support.services import start_worker, wait_for
 
-    budget = {"PINGSVC_PARSE_CPU_LIMIT": str(BUDGET)}
+    budget = {"PINGSVC_PARSE_CPU_LIMIT": str(BUDGET), "PINGSVC_PARSE_CPU_PER_MIB": "0"}
     app: Flask = make_app({**settings, **budget}, monkeypatch)
     costly = {name: pages.add(f"/worker/{name}", CORPUS[name][0]())
               for name in ("rb", "li-in-dd", "attributes-100k", "adoption-b-div")}  # fmt: skip
@@ -255,3 +289,30 @@ def test_a_real_worker_refuses_costly_markup_and_verifies_the_next_page(
         assert worker.proc.poll() is None  # the worker itself never stopped
     finally:
         assert worker.stop() == 0
+
+
+def _comment_heavy(size: int) -> str:
+    """tests/pages/wp-classic-pingback.html with its comments repeated to about `size` bytes."""
+    html = (
+        Path(__file__).resolve().parent.parent / "pages" / "wp-classic-pingback.html"
+    ).read_text()
+    start = html.index('<li class="comment even thread-even depth-1"')
+    end = html.index("</ol>", start)
+    comments = html[start:end]
+    return html[:start] + comments * max(1, (size - len(html)) // len(comments)) + html[end:]
+
+
+def test_a_large_comment_heavy_page_verifies_at_the_default_budget(
+    corpus_pages: PageServer,
+) -> None:
+    """On main a popular WordPress post near the byte limit (~5 s of CPU a MiB, mostly mf2py)
+    was refused by the fixed 1 s budget; the budget now grows with the page's size."""
+    body = _comment_heavy(LIMIT - 30_000)
+    assert LIMIT - 60_000 < len(body.encode()) <= LIMIT
+    source = corpus_pages.add("/legit/comment-heavy", body)
+    policy = FetchPolicy(allow=frozenset({corpus_pages.hostport}), timeout=10.0)
+    finished, outcome = _run(
+        lambda: steps.inspect(source, TARGET, steps.PipelineSettings(policy=policy)), 120
+    )
+    assert finished
+    assert isinstance(outcome, MentionData), outcome
