@@ -20,6 +20,9 @@ from pingsvc import obs
 VERIFY_TASK = "pingsvc.verify"
 SWEEP_TASK = "pingsvc.sweep"
 REVERIFY_TASK = "pingsvc.reverify"
+NOTIFY_TASK = "pingsvc.notify"  # a mention's outbox mark: write its deliveries, queue e-mail
+WEBHOOK_TASK = "pingsvc.webhook"  # one webhook delivery
+EMAIL_TASK = "pingsvc.email"  # one mention's notification e-mail
 
 
 class RedisChannel(redis_transport.Channel):

@@ -12,7 +12,14 @@ from pingsvc.db import services
 from pingsvc.notify import email, outbox, webhooks
 from pingsvc.pipeline import steps
 from pingsvc.pipeline.sweep import pending_ids, stale_ids
-from pingsvc.tasking import REVERIFY_TASK, SWEEP_TASK, VERIFY_TASK
+from pingsvc.tasking import (
+    EMAIL_TASK,
+    NOTIFY_TASK,
+    REVERIFY_TASK,
+    SWEEP_TASK,
+    VERIFY_TASK,
+    WEBHOOK_TASK,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +46,7 @@ def _queue_notification(mention_id: int) -> None:
         log.warning("could not queue the notification of mention %s: %s", mention_id, exc)
 
 
-@shared_task(name=webhooks.NOTIFY_TASK, acks_late=True)
+@shared_task(name=NOTIFY_TASK, acks_late=True)
 def notify_mention(mention_id: int) -> int:
     """Turn the mention's outbox mark into webhook deliveries (and its e-mail), then queue them."""
     email_on = bool(current_app.config.get("SMTP_HOST"))
@@ -52,7 +59,7 @@ def notify_mention(mention_id: int) -> int:
 
 
 @shared_task(
-    name=webhooks.WEBHOOK_TASK, bind=True, acks_late=True, reject_on_worker_lost=True,
+    name=WEBHOOK_TASK, bind=True, acks_late=True, reject_on_worker_lost=True,
     max_retries=None,
 )  # fmt: skip
 def deliver_webhook(self: Task, delivery_id: int) -> str | None:
@@ -65,7 +72,7 @@ def deliver_webhook(self: Task, delivery_id: int) -> str | None:
 
 
 @shared_task(
-    name=email.EMAIL_TASK, acks_late=True, autoretry_for=(smtplib.SMTPException, OSError),
+    name=EMAIL_TASK, acks_late=True, autoretry_for=(smtplib.SMTPException, OSError),
     retry_backoff=10, retry_backoff_max=600, max_retries=6,
 )  # fmt: skip
 def email_mention(mention_id: int) -> str | None:

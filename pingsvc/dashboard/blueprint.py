@@ -82,7 +82,7 @@ def notify_changed(mention_ids: list[int]) -> None:
     """Tell the worker these mentions changed (webhooks, e-mail), after the commit that left
     their outbox marks (moderation.decide and block): if the broker is down, the sweeper
     sends them."""
-    from pingsvc.notify.webhooks import NOTIFY_TASK
+    from pingsvc.tasking import NOTIFY_TASK
 
     for mention_id in mention_ids:
         send_task(NOTIFY_TASK, mention_id)

@@ -22,6 +22,7 @@ from pingsvc.fetch.sitecheck import CheckResult, check_site
 from pingsvc.home import link_tags
 from pingsvc.models import BlockRule, ModerationAction, Site, Webhook, WebhookDelivery
 from pingsvc.notify import webhooks
+from pingsvc.tasking import WEBHOOK_TASK
 from pingsvc.urls import host_of, normalize_url
 
 LOG_ROWS = 50
@@ -246,7 +247,7 @@ def test_webhook(webhook_id: int) -> Response:
     hook = access.webhook(db, me, webhook_id)
     delivery = webhooks.queue(db, hook, webhooks.test_payload(hook), webhooks.TEST, None)
     db.commit()
-    send_task(webhooks.WEBHOOK_TASK, delivery.id)
+    send_task(WEBHOOK_TASK, delivery.id)
     flash("A test call is on its way; reload to see how it went.")
     return redirect(url_for("dashboard.webhook", webhook_id=hook.id), code=303)
 
@@ -274,6 +275,6 @@ def resend(delivery_id: int) -> Response:
         detail=f"delivery {delivery.id} sent again as {again.id}",
     )  # fmt: skip
     db.commit()
-    send_task(webhooks.WEBHOOK_TASK, again.id)
+    send_task(WEBHOOK_TASK, again.id)
     flash(f"Delivery {delivery.id} is being sent again (as {again.id}).")
     return redirect(url_for("dashboard.webhook", webhook_id=hook.id), code=303)

@@ -19,7 +19,6 @@ from pingsvc.models import APPROVED, HELD, Mention, Site, utcnow
 
 log = logging.getLogger(__name__)
 
-EMAIL_TASK = "pingsvc.email"
 SECURITY = ("none", "starttls", "ssl")
 _EXCERPT = 500
 

@@ -27,10 +27,6 @@ from pingsvc.pipeline.steps import RetryLater
 
 log = logging.getLogger(__name__)
 
-# Task names: pingsvc enqueues by name, the worker package implements them.
-NOTIFY_TASK = "pingsvc.notify"
-WEBHOOK_TASK = "pingsvc.webhook"
-
 SIGNATURE_HEADER = "X-Pingsvc-Signature"
 EVENT_HEADER = "X-Pingsvc-Event"
 DELIVERY_HEADER = "X-Pingsvc-Delivery"
