@@ -101,7 +101,22 @@ def _card_with_url(parsed: mf2.Parsed, url: str) -> mf2.Item | None:
     return None
 
 
-def _fetch_card(author_page: str, fetch_mf2: FetchMf2 | None) -> mf2.Item | None:
+def author_of_author_page(parsed: mf2.Parsed, author_page: str) -> Author | None:
+    """Steps 7.1-7.3 on a fetched author page (its mf2): the named author of its
+    representative h-card, or None when it has none."""
+    return _named(_card_on_author_page(parsed, author_page), author_page)
+
+
+def _named(card: mf2.Item | None, author_page: str) -> Author | None:
+    """The author an h-card names, its url defaulting to the author page; None if nameless."""
+    if card is None:
+        return None
+    author = card_author(card, author_page)
+    author.url = author.url or author_page
+    return author if author.name else None
+
+
+def _fetched_author(author_page: str, fetch_mf2: FetchMf2 | None) -> Author | None:
     if fetch_mf2 is None:
         return None
     try:
@@ -109,7 +124,7 @@ def _fetch_card(author_page: str, fetch_mf2: FetchMf2 | None) -> mf2.Item | None
     except Exception as exc:  # noqa: BLE001 - an unreadable author page just means step 7.4
         log.info("author page %s not usable: %s", author_page, exc)
         return None
-    return _card_on_author_page(parsed, author_page)
+    return author_of_author_page(parsed, author_page)
 
 
 def find_author(
@@ -143,13 +158,12 @@ def find_author(
         author_page = _absolute(rel_author[0], page_url)  # 6.1
     if author_page is None:
         return None
-    card = _fetch_card(author_page, fetch_mf2) or _card_with_url(parsed, author_page)
-    if card is not None:
-        author = card_author(card, author_page)
-        author.url = author.url or author_page
-        if author.name:
-            return author
-    return Author(url=author_page)
+    # 7.1-7.3 on the fetched author page, else 7.4 on this page; else only the url is known.
+    return (
+        _fetched_author(author_page, fetch_mf2)
+        or _named(_card_with_url(parsed, author_page), author_page)
+        or Author(url=author_page)
+    )
 
 
 def page_author(parsed: mf2.Parsed, page_url: str) -> Author | None:

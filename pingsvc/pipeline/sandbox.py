@@ -104,13 +104,14 @@ class Pool:
         wall_limit: float,
         what: str,
         cpu_limit: float | None = None,
+        subject: str = "the source page",
     ) -> Any:
         """`func(*args)` in a child within the CPU budget. Raises OverBudget when it runs out,
         HostilePage when the child crashes (SIGSEGV and the like in a C parser),
         TransientFetchError when it dies otherwise (SIGKILL: out of memory, an operator) or
         outlives `wall_limit` seconds (a stalled machine, not the page's CPU), and the
         child's FetchError as it was raised there. `cpu_limit` overrides the pool's budget
-        for this job (a larger page gets more)."""
+        for this job (a larger page gets more); `subject` names the page in the reasons."""
         limit = cpu_limit or self.cpu_limit
         with self._slots:
             child = self._take()
@@ -124,11 +125,11 @@ class Pool:
                 if not child.conn.poll(wall_limit):
                     child.end()
                     raise TransientFetchError(
-                        f"reading the source page took longer than {wall_limit:g} s"
+                        f"reading {subject} took longer than {wall_limit:g} s"
                     )
                 reply = child.conn.recv()
             except (EOFError, OSError):
-                raise self._ended(child.end(), what, limit) from None
+                raise self._ended(child.end(), what, limit, subject) from None
             with self._lock:
                 self._idle.append(child)
         return _unwrap(reply)
@@ -139,21 +140,19 @@ class Pool:
                 return self._idle.pop()
         return _Child(self._context, self.cpu_limit)
 
-    def _ended(self, exitcode: int | None, what: str, limit: float) -> FetchError:
+    def _ended(self, exitcode: int | None, what: str, limit: float, subject: str) -> FetchError:
         """Why the child died: the budget (OverBudget) and a parser's crash (HostilePage) are
         the page's fault; anything else is retried (TransientFetchError)."""
         if exitcode == -signal.SIGPROF:
             return OverBudget(
-                f"the source page's markup took more than {limit:g} s of CPU to parse "
+                f"{subject}'s markup took more than {limit:g} s of CPU to parse "
                 f"({what}); pages that costly to read are refused"
             )
         log.warning("a page reader ended with exit code %s reading %s", exitcode, what)
         ending = f"signal {-exitcode}" if exitcode and exitcode < 0 else f"exit code {exitcode}"
         if exitcode is not None and -exitcode in _CRASHES:
-            return HostilePage(f"reading the source page stopped its parser ({ending}; {what})")
-        return TransientFetchError(
-            f"the process reading the source page was stopped ({ending}; {what})"
-        )
+            return HostilePage(f"reading {subject} stopped its parser ({ending}; {what})")
+        return TransientFetchError(f"the process reading {subject} was stopped ({ending}; {what})")
 
     def close(self) -> None:
         with self._lock:

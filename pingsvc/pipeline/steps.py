@@ -13,7 +13,6 @@ import requests
 from pingsvc import metrics
 from pingsvc.db import Database
 from pingsvc.errors import FetchError, HostilePage, SourceGone, TransientFetchError
-from pingsvc.extract import mf2
 from pingsvc.extract.entry import SUMMARY_LENGTH, MentionData, extract
 from pingsvc.extract.links import links_to
 from pingsvc.fetch.client import fetch, make_session
@@ -21,7 +20,7 @@ from pingsvc.fetch.hostile import check_page
 from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.models import DELETED, PENDING, REJECTED
-from pingsvc.pipeline import lease, sandbox, store
+from pingsvc.pipeline import author_pages, lease, sandbox, store
 from pingsvc.pipeline.store import Outcome
 
 log = logging.getLogger(__name__)
@@ -64,8 +63,6 @@ class PipelineSettings:
 
 
 _local = threading.local()
-_author_cache: dict[str, tuple[float, dict[str, Any]]] = {}
-_AUTHOR_TTL = 3600.0
 
 
 def _session(policy: FetchPolicy) -> requests.Session:
@@ -77,19 +74,13 @@ def _session(policy: FetchPolicy) -> requests.Session:
     return cached[1]
 
 
-def _author_page_mf2(policy: FetchPolicy) -> Any:
-    def fetch_mf2(url: str) -> dict[str, Any]:
-        hit = _author_cache.get(url)
-        if hit and hit[0] > time.monotonic():
-            return hit[1]
-        page = fetch(url, policy, _session(policy))
-        parsed = mf2.parse(page.text, page.url)
-        if len(_author_cache) > 1000:
-            _author_cache.clear()
-        _author_cache[url] = (time.monotonic() + _AUTHOR_TTL, parsed)
-        return parsed
+@dataclass(frozen=True)
+class Reading:
+    """What a sandbox child read on the source page: the post, and the author page the
+    authorship algorithm asked for, which the child does not fetch (pipeline.author_pages)."""
 
-    return fetch_mf2
+    data: MentionData
+    author_page: str | None = None
 
 
 def inspect(source: str, target: str, settings: PipelineSettings) -> MentionData:
@@ -97,8 +88,9 @@ def inspect(source: str, target: str, settings: PipelineSettings) -> MentionData
     be used (no link included). The page is read in a child process within the CPU budget
     (pipeline.sandbox): no markup can hold the worker longer."""
     started = time.perf_counter()
+    session = _session(settings.policy)
     try:
-        page = fetch(source, settings.policy, _session(settings.policy), check=False)
+        page = fetch(source, settings.policy, session, check=False)
     except FetchError as exc:
         metrics.fetched(time.perf_counter() - started, exc.kind)
         raise
@@ -108,25 +100,38 @@ def inspect(source: str, target: str, settings: PipelineSettings) -> MentionData
     # Legitimate pages cost CPU in proportion to their size (comment-heavy markup ~5 s a MiB,
     # bench/README.md); hostile markup is superlinear, so a linear budget still bounds it.
     budget = max(settings.parse_cpu_limit, settings.parse_cpu_per_mib * len(page.body) / 2**20)
-    # The wall-clock limit is a net for a stalled machine; an author page's fetch is in it.
-    wall = 60 * budget + settings.policy.timeout
-    result: MentionData = readers.run(
+    # The wall-clock limit is a net for a stalled machine, not the page's CPU.
+    reading: Reading = readers.run(
         read, page, target, settings.policy, settings.summary_length,
-        wall_limit=wall, what=what, cpu_limit=budget,
+        wall_limit=60 * budget, what=what, cpu_limit=budget,
     )  # fmt: skip
-    return result
+    if reading.author_page is None:
+        return reading.data
+    author = author_pages.author_of(
+        reading.author_page, settings.policy, session, readers,
+        settings.parse_cpu_limit, settings.parse_cpu_per_mib,
+    )  # fmt: skip
+    return author_pages.with_author(reading.data, author)
 
 
-def read(page: Page, target: str, policy: FetchPolicy, summary_length: int) -> MentionData:
+def read(page: Page, target: str, policy: FetchPolicy, summary_length: int) -> Reading:
     """What a fetched page says about `target` (run in a sandbox child); FetchError when it
-    does not link to it or can't be read."""
+    does not link to it or can't be read. An author page the authorship algorithm asks for
+    is not fetched here but named in the reading: the worker fetches it (inspect)."""
     check_page(page, policy.max_depth)  # binary, undecodable and deep pages: before parsing
+    asked: list[str] = []
+
+    def not_fetched_here(url: str) -> dict[str, Any]:
+        asked.append(url)
+        return {"items": [], "rels": {}}  # no card yet: the fallbacks give the author for now
+
     try:  # check_page refuses deep pages; this is the net should a parser recurse too far
         if not links_to(page, target):
             raise FetchError(NO_LINK, kind="no_link")
-        return extract(page, target, _author_page_mf2(policy), summary_length=summary_length)
+        data = extract(page, target, not_fetched_here, summary_length=summary_length)
     except RecursionError as exc:
         raise HostilePage("the source page is nested too deeply to read") from exc
+    return Reading(data, asked[0] if asked else None)
 
 
 def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -> Outcome | None:
