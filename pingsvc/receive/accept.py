@@ -214,14 +214,12 @@ def _upsert_in_one_statement(
 
 # A deferred verification's queue mark is its turn: the sweeper re-sends what is queued longer
 # than PINGSVC_SWEEP_AFTER ago, so it waits for the turn too, and still sends it should the
-# broker lose the delayed message. Only a mark no worker has claimed yet is moved.
+# broker lose the delayed message. The mark moved is the one this request just set (it
+# queued a new message), also when a worker is mid-try (attempts > 0): that try keeps a mark
+# later than the one it claimed, so the pair stays queued for its turn.
 _DEFER = (
     update(Mention)
-    .where(
-        Mention.id == bindparam("mention_id"),
-        Mention.attempts == 0,
-        Mention.queued_at.is_not(None),
-    )
+    .where(Mention.id == bindparam("mention_id"), Mention.queued_at.is_not(None))
     .values(queued_at=bindparam("due"))
 )
 

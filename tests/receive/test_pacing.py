@@ -147,6 +147,30 @@ def test_only_a_stored_new_mention_spends_the_cap(
     services(app).db.dispose()
 
 
+def test_a_resend_while_a_worker_verifies_waits_for_its_domains_turn(
+    settings: dict[str, str], pages: PageServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-send mid-verification queues another try; past the domain's pace, that try's
+    queue mark is its turn, so the sweeper doesn't send it early. On main only a mark no
+    worker had claimed was moved: this one stayed at the time of the request."""
+    app = make_app(_paced_settings(settings, every=60), monkeypatch)
+    client = app.test_client()
+    source = pages.add("/pace/resend.html", PAGE.format(target=TARGET))
+    first = client.post("/webmention", data={"source": source, "target": TARGET})
+    mention_id = int(first.headers["Location"].rsplit("/", 1)[1])
+    with services(app).db.session() as session:  # a worker has claimed it and is reading
+        row = session.get(Mention, mention_id)
+        assert row is not None and row.queued_at is not None
+        row.attempts, row.lease_until = 1, row.queued_at + timedelta(seconds=60)
+        session.commit()
+    again = client.post("/webmention", data={"source": source, "target": TARGET})
+    assert again.status_code == 201, again.get_json()
+    (row,) = _rows(app, [mention_id])
+    assert row.queued_at is not None and row.updated_at is not None
+    assert row.queued_at >= row.updated_at + timedelta(seconds=50)  # its turn, a minute on
+    services(app).db.dispose()
+
+
 def test_a_store_that_is_down_defers_and_refuses_nothing() -> None:
     pacing = _pacing(
         {
