@@ -175,9 +175,25 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
         raise
     except Exception:
         # Not the page's doing and not a stop (a bug, the database, a child that would not
-        # start): end the lease so that the next claim counts an attempt, not a stop.
-        _release(db, mention_id)
-        raise
+        # start): end the lease so that the next claim counts an attempt, not a stop. The
+        # sweeper sends it again; after max_tries of them it ends, so a bug that recurs on
+        # this page doesn't cost a try every sweep forever.
+        if attempts < settings.max_tries:
+            _release(db, mention_id)
+            raise
+        log.exception("verifying mention %s failed %s times; giving up", mention_id, attempts)
+        reason = INTERNAL_ERROR.format(attempts=attempts)
+        try:  # rejected; a shown mention is kept as it was, the reason noted
+            return store.finish(db, claim, None, reason, "error", keep_shown=True)
+        except Exception:
+            _release(db, mention_id)  # the database is gone too: a later sweep tries again
+            raise
+
+
+INTERNAL_ERROR = (
+    "verifying the source failed {attempts} times on an error of this service (logged for "
+    "its operator); gave up"
+)
 
 
 def _release(db: Database, mention_id: int) -> None:

@@ -180,3 +180,35 @@ def test_an_error_of_ours_ends_its_lease_and_counts_no_stop(
     assert sweep.pending_ids(shared.db, older_than=-1) == [mention_id]
     claimed = store.claim(shared.db, mention_id, 60.0)
     assert claimed is not None and (claimed.attempts, claimed.stops) == (2, 0)
+
+
+@pytest.mark.parametrize("shown", [False, True])
+def test_an_error_of_ours_that_recurs_ends_after_max_tries(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, shown: bool
+) -> None:
+    """On main a bug that recurred on one page was swept and tried again forever (only
+    stops were capped). After max_tries a new mention is rejected saying it was our error;
+    a shown one keeps its verdict, the reason noted."""
+    from tests.support.mentions import update
+
+    mention_id = _send(app, f"https://a.example/recurring-{shown}")
+    if shown:
+        update(app, mention_id, status="approved")
+    shared = services(app)
+
+    def bug(*_args: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(steps, "inspect", bug)
+    tries = shared.pipeline.max_tries
+    for _ in range(tries - 1):
+        with pytest.raises(RuntimeError, match="a bug"):
+            steps.process_mention(shared.db, mention_id, shared.pipeline)
+        assert sweep.pending_ids(shared.db, older_than=-1) == [mention_id]
+    outcome = steps.process_mention(shared.db, mention_id, shared.pipeline)
+    row = _row(app, mention_id)
+    assert outcome is not None and outcome.status == row.status
+    assert row.status == ("approved" if shown else "rejected")
+    assert row.error == steps.INTERNAL_ERROR.format(attempts=tries)
+    assert (row.queued_at, row.lease_until, row.error_kind) == (None, None, "error")
+    assert sweep.pending_ids(shared.db, older_than=-1) == []
