@@ -18,7 +18,8 @@ import os
 import signal
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -63,13 +64,38 @@ def _serve(conn: Connection, cpu_limit: float) -> None:
         conn.send(reply)
 
 
+_start_lock = threading.Lock()
+
+
+@contextmanager
+def _as_parent() -> Iterator[None]:
+    """Let a process of Celery's prefork pool start a reader, as its threads pool can. Its
+    pool processes are daemonic, and multiprocessing forbids those children lest they
+    outlive their parent: a reader ends by itself when its parent's end of the pipe closes,
+    so the rule does not apply to it. And their key is billiard's type, which multiprocessing
+    refuses to send to the forkserver: a copy of multiprocessing's type is sent instead (the
+    key authenticates nothing here). Both are changed only while the reader starts."""
+    config = multiprocessing.process.current_process()._config  # type: ignore[attr-defined]
+    with _start_lock:
+        saved = dict(config)
+        config.pop("daemon", None)
+        key = multiprocessing.process.AuthenticationString  # type: ignore[attr-defined]
+        config["authkey"] = key(config["authkey"])
+        try:
+            yield
+        finally:
+            config.clear()
+            config.update(saved)
+
+
 class _Child:
     def __init__(self, context: Any, cpu_limit: float) -> None:
         self.conn, theirs = context.Pipe()
-        self.process = context.Process(
-            target=_serve, args=(theirs, cpu_limit), name="pingsvc-parse", daemon=True
-        )
-        self.process.start()
+        with _as_parent():  # the process copies its parent's config when made
+            self.process = context.Process(
+                target=_serve, args=(theirs, cpu_limit), name="pingsvc-parse", daemon=True
+            )
+            self.process.start()
         theirs.close()
         # Not one of multiprocessing's children: its exit handler would end them with SIGTERM,
         # which they ignore, and wait for them forever (billiard moves that handler to run
