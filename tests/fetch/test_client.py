@@ -78,3 +78,22 @@ def test_a_refused_connection_is_retried_later(policy: FetchPolicy) -> None:
         allowed = FetchPolicy(**{**policy.__dict__, "allow": frozenset({f"127.0.0.1:{port}"})})
         with pytest.raises(TransientFetchError, match="could not connect"):
             fetch(f"http://127.0.0.1:{port}/", allowed)
+
+
+def test_a_conditional_get_answered_304_returns_an_empty_page(
+    pages: PageServer, policy: FetchPolicy
+) -> None:
+    url = pages.add("/fetch/etag", "<p>feed</p>", headers={"ETag": '"v1"'})
+    assert fetch(url, policy).headers["ETag"] == '"v1"'
+    page = fetch(url, policy, headers={"If-None-Match": '"v1"'})
+    assert (page.status_code, page.body) == (304, b"")
+    assert pages.last_headers["/fetch/etag"]["If-None-Match"] == '"v1"'
+    assert fetch(url, policy, headers={"If-None-Match": '"v0"'}).text == "<p>feed</p>"
+
+
+def test_a_304_to_an_unconditional_get_is_still_an_error(
+    pages: PageServer, policy: FetchPolicy
+) -> None:
+    url = pages.add("/fetch/bare-304", status=304)
+    with pytest.raises(FetchError, match="304"):
+        fetch(url, policy)

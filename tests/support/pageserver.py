@@ -39,12 +39,26 @@ class Route:
     delay: float = 0.0
 
 
+def not_modified(served: dict[str, str], asked: Any) -> bool:
+    """Whether a conditional GET matches the route's ETag or Last-Modified, as a server that
+    answers 304 decides (If-None-Match wins over If-Modified-Since, RFC 9110 §13.2.2)."""
+    etag, match = served.get("ETag"), asked.get("If-None-Match")
+    if match is not None:
+        return etag is not None and (
+            match.strip() == "*" or etag in (m.strip() for m in match.split(","))
+        )
+    since, modified = asked.get("If-Modified-Since"), served.get("Last-Modified")
+    return since is not None and modified is not None and since.strip() == modified
+
+
 class PageServer:
     """Serves files from tests/pages (with their own charsets) plus routes a test adds."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.hits: list[str] = []
+        # The request headers of the last GET of each path (a feed poll's conditional GET).
+        self.last_headers: dict[str, dict[str, str]] = {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -55,11 +69,20 @@ class PageServer:
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 server.hits.append(self.path)
+                server.last_headers[self.path] = dict(self.headers.items())
                 route = server.routes.get(self.path) or server.file_route(self.path)
                 if route is None:
                     route = Route(404, b"<h1>Not found</h1>", {"Content-Type": "text/html"})
                 if route.delay:
                     time.sleep(route.delay)
+                if route.status == 200 and not_modified(route.headers, self.headers):
+                    self.send_response(304)
+                    for name in ("ETag", "Last-Modified"):
+                        if name in route.headers:
+                            self.send_header(name, route.headers[name])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self.send_response(route.status)
                 headers = {"Content-Type": "text/html; charset=utf-8", **route.headers}
                 if callable(route.body):
