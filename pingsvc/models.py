@@ -238,3 +238,49 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     webhook: Mapped[Webhook] = relationship()
+
+
+class Feed(Base):
+    """A feed of the author's own posts that pingsvc watches: its new and changed entries
+    are sent (see pingsvc.send.feedpoll)."""
+
+    __tablename__ = "feed"
+    __table_args__ = (UniqueConstraint("site_id", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(URL_MAX))
+    # The validators of the last 200 answer, sent back as If-None-Match / If-Modified-Since.
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    # Until the first poll: whether it sends the entries already there (feed add
+    # --send-existing) or only records them.
+    send_existing: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When a poll first read the feed (null: never; the next poll is the first).
+    primed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    polled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # What the last poll found wrong (null when it went well).
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    site: Mapped[Site] = relationship()
+
+
+class FeedEntry(Base):
+    """One post a watched feed listed, by URL, with the fingerprint of its content: an entry
+    is due to be sent while `fingerprint` differs from `sent_fingerprint`."""
+
+    __tablename__ = "feed_entry"
+    __table_args__ = (UniqueConstraint("feed_id", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feed.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(URL_MAX))
+    # sha256 of what the feed says of the entry (title, content, dates), 64 hex.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # The fingerprint last queued to send (or recorded unsent by a first poll); null: never.
+    sent_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # When the entry's send was last queued (null: never sent).
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
