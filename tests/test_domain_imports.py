@@ -17,6 +17,7 @@ DOMAIN = [
     "extract/mf2.py",
     "extract/excerpt.py",
     "extract/authorship.py",
+    "send/discovery.py",
 ]
 FORBIDDEN = {
     "flask",
@@ -34,6 +35,7 @@ FORBIDDEN = {
     "pingsvc.fetch.addresses",
     "pingsvc.fetch.deadline",
     "pingsvc.fetch.sitecheck",
+    "pingsvc.send.deliver",
     "pingsvc.tasking",
 }
 

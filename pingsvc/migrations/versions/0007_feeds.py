@@ -2,7 +2,7 @@
 the fingerprint of their content, so new and changed entries are sent
 
 Revision ID: 0007_feeds
-Revises: 0005_lease
+Revises: 0006_outgoing
 Create Date: 2026-12-02 12:00:00
 """
 
@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_feeds"
-# 0006_outgoing once the sending branch (send-store) is merged.
-down_revision = "0005_lease"
+down_revision = "0006_outgoing"
 branch_labels = None
 depends_on = None
 
