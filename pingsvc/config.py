@@ -86,6 +86,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Shown mentions are verified again after this many days (0: never), this many an hour.
     "REVERIFY_AFTER_DAYS": (30.0, float),
     "REVERIFY_BATCH": (100, int),
+    # Watched feeds (pingsvc feed add) are polled every this many seconds (0: never).
+    "FEED_INTERVAL": (900.0, float),
     # Redis: seconds before a message taken by a worker that died is delivered again. Must
     # be longer than a verification plus its longest retry or deferral countdown (else it
     # runs twice).

@@ -25,6 +25,7 @@ WEBHOOK_TASK = "pingsvc.webhook"  # one webhook delivery
 EMAIL_TASK = "pingsvc.email"  # one mention's notification e-mail
 SEND_POST_TASK = "pingsvc.send_post"  # plan and queue the sends of one of our posts (by URL)
 DELIVER_TASK = "pingsvc.send_deliver"  # one Outgoing row's delivery
+FEED_POLL_TASK = "pingsvc.feed_poll"  # poll the watched feeds, queue new and changed entries
 
 
 class RedisChannel(redis_transport.Channel):

@@ -12,13 +12,16 @@ from pingsvc.db import services
 from pingsvc.notify import email, outbox, webhooks
 from pingsvc.pipeline import steps
 from pingsvc.pipeline.sweep import pending_ids, stale_ids
+from pingsvc.send import feedpoll
 from pingsvc.tasking import (
     EMAIL_TASK,
+    FEED_POLL_TASK,
     NOTIFY_TASK,
     REVERIFY_TASK,
     SWEEP_TASK,
     VERIFY_TASK,
     WEBHOOK_TASK,
+    enqueue_send_post,
 )
 
 log = logging.getLogger(__name__)
@@ -120,3 +123,17 @@ def reverify() -> int:
     if ids:
         log.info("re-verifying %d mentions verified long ago", len(ids))
     return len(ids)
+
+
+@shared_task(name=FEED_POLL_TASK, acks_late=True)
+def poll_feeds() -> int:
+    """Poll the watched feeds and queue the sends of their new and changed entries; a feed
+    polled within the last half interval (by `pingsvc feed poll`) waits for the next one."""
+    shared = services()
+    interval = float(current_app.config["FEED_INTERVAL"])
+    results = feedpoll.poll_all(
+        shared.db, shared.pipeline, enqueue_send_post, older_than=interval / 2
+    )
+    for result in results:
+        log.info("feed poll: %s", result.describe())
+    return sum(len(result.queued) for result in results)
