@@ -353,3 +353,38 @@ def test_feed_add_refuses_a_page_that_is_not_a_feed(app: Flask, pages: PageServe
     assert result.exit_code == 1
     assert "can't be watched" in result.output and "without an h-feed" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.integration
+def test_the_worker_task_polls_the_feeds_and_queues_the_sends(
+    settings: dict[str, str], pages: PageServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pingsvc.models import Site
+    from pingsvc.tasking import FEED_POLL_TASK, publish
+    from tests.conftest import make_app
+    from tests.support.services import start_worker, wait_for
+
+    settings = {**settings, "PINGSVC_FEED_INTERVAL": "1"}
+    app = make_app(settings, monkeypatch)
+    with services(app).db.session() as session:  # posts on the page server: never a DNS lookup
+        session.add(Site(host="127.0.0.1"))
+        session.commit()
+    first, second = pages.add("/feeds/w/1", "<p>one</p>"), pages.add("/feeds/w/2", "<p>two</p>")
+    url = serve(pages, "/feeds/worker", "json", [(first, "one")], ETag='"w1"')
+    shared = services(app)
+    feedpoll.add_feed(shared.db, "127.0.0.1", url, shared.pipeline, Queue())
+    serve(pages, "/feeds/worker", "json", [(second, "two"), (first, "one")], ETag='"w2"')
+    worker = start_worker(settings, tmp_path / "worker.log")
+    try:
+        with app.app_context():
+            publish(app.extensions["celery"], FEED_POLL_TASK)
+
+        def sent() -> bool:
+            entry = entries(app).get(second)
+            return entry is not None and entry.sent_at is not None
+
+        assert wait_for(sent, 30), worker.output()
+        assert entries(app)[first].sent_at is None  # recorded by the first poll, never sent
+    finally:
+        worker.stop()
+    services(app).db.dispose()
