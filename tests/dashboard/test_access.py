@@ -41,6 +41,9 @@ FOREIGN_GETS = [
     "/dashboard/webhooks/{bob_hook}",
     "/dashboard/post?target=" + BOB_POST,
     "/dashboard/inbox?site={bob_site}",
+    "/dashboard/sites/{bob_site}/sent",
+    "/dashboard/sites/{orphan_site}/sent",
+    "/dashboard/sent/post?source=" + BOB_POST,
 ]
 FOREIGN_POSTS = [
     ("/dashboard/mentions/{bob_mention}/moderate", {"action": "approve"}),
@@ -59,6 +62,7 @@ FOREIGN_POSTS = [
     ("/dashboard/webhooks/{bob_hook}/test", {}),
     ("/dashboard/webhooks/{bob_hook}/delete", {}),
     ("/dashboard/deliveries/{bob_delivery}/resend", {}),
+    ("/dashboard/send", {"url": BOB_POST}),
 ]
 
 
