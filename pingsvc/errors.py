@@ -79,6 +79,21 @@ class NotFound(PingError):
     code = "not_found"
 
 
+class SendRefused(PingError):
+    """A send pingsvc refuses to queue; the codes are Telegraph's (missing_parameters,
+    invalid_parameter, no_link_found, source_not_html), so its clients read them."""
+
+    code = "invalid_parameter"
+
+
+class NotOurPost(SendRefused):
+    """The source is not a post of a registered site (or not of the token's site): pingsvc
+    sends only for its own sites, so it is no open relay."""
+
+    status = 403
+    code = "forbidden"
+
+
 class FetchError(Exception):
     """The source could not be fetched, for good: the mention ends rejected with this reason."""
 
