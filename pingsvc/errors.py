@@ -101,13 +101,29 @@ class FetchError(Exception):
     kind = "unreadable"
 
     def __init__(
-        self, reason: str, *, status_code: int | None = None, kind: str | None = None
+        self,
+        reason: str,
+        *,
+        status_code: int | None = None,
+        kind: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status_code = status_code
+        self.retry_after = retry_after  # seconds the server asked for (429/503 Retry-After)
         if kind:
             self.kind = kind
+
+    def about(self, what: str) -> FetchError:
+        """The same failure told of `what` ("the target", "the endpoint"): fetch.client's
+        reasons speak of the source, which is what it fetches most."""
+        return type(self)(
+            self.reason.replace("the source", what),
+            status_code=self.status_code,
+            kind=self.kind,
+            retry_after=self.retry_after,
+        )
 
 
 class SourceGone(FetchError):

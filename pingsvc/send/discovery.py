@@ -69,7 +69,8 @@ def _headers(page: Page, name: str) -> list[str]:
     return [value for key, value in page.headers.items() if key.lower() == name]
 
 
-def _header_endpoint(page: Page) -> str | None:
+def header_endpoint(page: Page) -> str | None:
+    """The first Link header's rel=webmention URL, resolved: found without parsing the body."""
     for value in _headers(page, "link"):
         for url, params in header_links(value):
             if _has_rel(params.get("rel"), "webmention"):
@@ -103,7 +104,7 @@ def webmention_endpoint(page: Page) -> str | None:
     """The webmention endpoint, exactly as §3.1.2 says: the first Link header with
     rel=webmention, else the first such <link> or <a> of an HTML page, resolved against the
     final URL."""
-    found = _header_endpoint(page)
+    found = header_endpoint(page)
     if found is None and page.is_html:
         found = _html_endpoint(page)
     return found
