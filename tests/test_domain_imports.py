@@ -18,6 +18,7 @@ DOMAIN = [
     "extract/excerpt.py",
     "extract/authorship.py",
     "send/discovery.py",
+    "send/links.py",
 ]
 FORBIDDEN = {
     "flask",

@@ -175,6 +175,10 @@ def _request(
         if deadline.expired:
             raise TransientFetchError("the source did not answer in time") from exc
         raise TransientFetchError(f"fetching the source failed ({type(exc).__name__})") from exc
+    except ValueError as exc:
+        # requests parses a redirect's Location even when it is not to follow it, and
+        # urllib's parser raises on some ("http://[oops"): the server sent a bad URL.
+        raise FetchError(f"the source redirected to an invalid URL ({exc})") from exc
 
 
 def _read_page(
@@ -299,7 +303,7 @@ def post(
                 try:
                     location = response.headers.get("Location")
                     if response.status_code in _POST_REDIRECTS and location:
-                        current = urljoin(current, location)
+                        current = _redirected(current, location)
                         continue
                     body, truncated = _read_answer(response, max_bytes, deadline)
                     return Answer(
@@ -313,6 +317,15 @@ def post(
     finally:
         if own_session:
             session.close()
+
+
+def _redirected(url: str, location: str) -> str:
+    try:
+        joined = urljoin(url, location.strip())
+        urlsplit(joined)  # "http://[oops" is refused here, not deep inside requests
+        return joined
+    except ValueError as exc:
+        raise FetchError(f"the source redirected to an invalid URL ({location[:200]!r})") from exc
 
 
 def _read_answer(

@@ -3,16 +3,18 @@ and say what came of it (a Delivery). No database: the caller stores the result.
 
 Both the target page and the endpoint it names are chosen by strangers, so both go through
 fetch.client's address guard; the target page is read in the parse sandbox (its markup is a
-stranger's too), and only when its Link header has not already named an endpoint.
+stranger's too), and only when its Link header has not already named an endpoint. A post's
+links are read in the sandbox too (`links_of`): send.links and send.discovery stay pure.
 """
 
 from __future__ import annotations
 
 import json
 import xmlrpc.client
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 from xml.parsers.expat import ExpatError
 from xmlrpc.client import Fault
 
@@ -26,7 +28,8 @@ from pingsvc.fetch.hostile import check_page
 from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.pipeline import sandbox
-from pingsvc.send.discovery import Endpoint, endpoint_of, header_endpoint
+from pingsvc.send.discovery import Endpoint, endpoint_of, header_endpoint, resolve
+from pingsvc.send.links import post_links
 
 Status = Literal["accepted", "not_supported", "error", "retry"]
 
@@ -75,6 +78,44 @@ def read_endpoint(page: Page, max_depth: int) -> Endpoint | None:
     return endpoint_of(page)
 
 
+def read_links(page: Page, max_depth: int, include_own_host: bool) -> list[str]:
+    """A fetched post's links, after the checks every parsed page gets (in a sandbox child)."""
+    check_page(page, max_depth)
+    return post_links(page, include_own_host=include_own_host)
+
+
+def _in_sandbox(
+    read: Callable[..., Any], page: Page, *args: Any, limits: ParseLimits | None, what: str
+) -> Any:
+    """`read(page, *args)` in a sandbox child, within a CPU budget that grows with the
+    page's size as the pipeline's does; its FetchErrors are told of `what`."""
+    limits = limits or ParseLimits()
+    budget = max(limits.cpu_limit, limits.cpu_per_mib * len(page.body) / 2**20)
+    readers = sandbox.pool(limits.processes, limits.cpu_limit)
+    try:
+        return readers.run(
+            read, page, *args,
+            wall_limit=60 * budget, what=f"{what}, {len(page.body)} bytes", cpu_limit=budget,
+        )  # fmt: skip
+    except FetchError as exc:
+        raise exc.about(what) from exc
+
+
+def links_of(
+    page: Page,
+    policy: FetchPolicy,
+    *,
+    include_own_host: bool = False,
+    limits: ParseLimits | None = None,
+) -> list[str]:
+    """send.links.post_links of a fetched post, read in the parse sandbox; raise a FetchError
+    (told of "the post") for a page no parser should be handed."""
+    found: list[str] = _in_sandbox(
+        read_links, page, policy.max_depth, include_own_host, limits=limits, what="the post"
+    )
+    return found
+
+
 def discover(
     target: str,
     policy: FetchPolicy,
@@ -91,17 +132,9 @@ def discover(
         raise exc.about("the target") from exc
     if not page.is_html or header_endpoint(page) is not None:
         return endpoint_of(page)  # read from the headers alone: nothing to parse
-    limits = limits or ParseLimits()
-    budget = max(limits.cpu_limit, limits.cpu_per_mib * len(page.body) / 2**20)
-    readers = sandbox.pool(limits.processes, limits.cpu_limit)
-    try:
-        found: Endpoint | None = readers.run(
-            read_endpoint, page, policy.max_depth,
-            wall_limit=60 * budget, what=f"a target page, {len(page.body)} bytes",
-            cpu_limit=budget,
-        )  # fmt: skip
-    except FetchError as exc:
-        raise exc.about("the target") from exc
+    found: Endpoint | None = _in_sandbox(
+        read_endpoint, page, policy.max_depth, limits=limits, what="the target"
+    )
     return found
 
 
@@ -171,7 +204,7 @@ def _webmention(
         return Delivery(
             "accepted", "webmention", endpoint.url, code,
             f"the endpoint accepted the webmention ({code}){said}",
-            location=urljoin(answer.url, location.strip()) if location else None,
+            location=resolve(answer.url, location) if location else None,
         )  # fmt: skip
     return _refused(endpoint, answer, f"the endpoint answered {code}{said}")
 

@@ -119,3 +119,11 @@ def test_a_busy_source_says_when_to_come_back(pages: PageServer, policy: FetchPo
     with pytest.raises(TransientFetchError) as caught:
         fetch(busy, policy)
     assert caught.value.retry_after == 42.0
+
+
+def test_a_redirect_to_an_invalid_url_is_a_clear_failure(
+    pages: PageServer, policy: FetchPolicy
+) -> None:
+    bad = pages.add("/fetch/bad-location", status=302, headers={"Location": "http://[oops/"})
+    with pytest.raises(FetchError, match="the source redirected to an invalid URL"):
+        fetch(bad, policy)

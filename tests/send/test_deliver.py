@@ -11,8 +11,10 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from pingsvc.errors import HostilePage
+from pingsvc.fetch.client import fetch
 from pingsvc.fetch.policy import FetchPolicy
-from pingsvc.send.deliver import Delivery, deliver, read_response
+from pingsvc.send.deliver import Delivery, deliver, links_of, read_response
 from tests.send.rocks import CASES, Case
 from tests.support.dashboard import Trap
 from tests.support.pageserver import PageServer
@@ -376,3 +378,23 @@ def test_a_target_page_gets_the_checks_of_a_hostile_page(pages: PageServer) -> N
     assert delivery.status == "error"
     assert delivery.summary.startswith("the target (text/html) nests more than 20 levels deep")
     assert pages.posted("/send/deep/wm") == []
+
+
+def test_an_endpoint_redirecting_to_an_invalid_url_is_an_error(
+    pages: PageServer, policy: FetchPolicy
+) -> None:
+    target = target_with(pages, "/send/r-bad", '<link rel="webmention" href="/send/r-bad/wm">')
+    pages.add("/send/r-bad/wm", status=307, headers={"Location": "http://[oops/"})
+    delivery = deliver(SOURCE, target, policy)
+    assert delivery.status == "error"
+    assert delivery.summary.startswith("the endpoint redirected to an invalid URL")
+
+
+def test_a_posts_links_are_read_in_the_sandbox(pages: PageServer, policy: FetchPolicy) -> None:
+    post = fetch(
+        pages.add("/send/post", "<main><a href='https://t.example/1'>t</a></main>"), policy
+    )
+    assert links_of(post, policy) == ["https://t.example/1"]
+    deep = fetch(pages.add("/send/deep-post", "<div>" * 50), policy)
+    with pytest.raises(HostilePage, match="the post .* nests more than 20 levels"):
+        links_of(deep, FetchPolicy(**{**policy.__dict__, "max_depth": 20}))
