@@ -331,6 +331,25 @@ def site_token(host: str) -> None:
     )
 
 
+@main.command()
+@click.argument("url")
+@click.option("--dry-run", is_flag=True, help="Discover each target's endpoint; send nothing.")
+@click.option("--wait", is_flag=True, help="Wait until every target has a final status.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def send(url: str, dry_run: bool, wait: bool, as_json: bool) -> None:
+    """Send webmentions (or pingbacks) for URL, a post of a registered site: to its links,
+    to links it had before and no longer has, or, when it is gone, to every earlier target.
+    The worker (`pingsvc serve`) delivers them. Exits 1 when any ended in error."""
+    from pingsvc.send import command
+
+    app = _app()
+    _open_database(app)
+    with app.app_context():
+        status = command.run(app, url, dry_run=dry_run, wait=wait, as_json=as_json)
+    if status:
+        raise SystemExit(status)
+
+
 @main.group()
 def feed() -> None:
     """Feeds of your posts: pingsvc sends each new or changed entry."""

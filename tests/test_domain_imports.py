@@ -19,6 +19,7 @@ DOMAIN = [
     "extract/authorship.py",
     "send/discovery.py",
     "send/feeds.py",
+    "send/links.py",
 ]
 FORBIDDEN = {
     "flask",

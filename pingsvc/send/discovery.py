@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from pingsvc.fetch.page import Page
 
@@ -58,6 +58,17 @@ def header_links(value: str) -> Iterator[tuple[str, dict[str, str]]]:
         position = length if comma < 0 else comma + 1
 
 
+def resolve(base: str, reference: str) -> str | None:
+    """`reference` made absolute against `base`, or None when it is not a URL at all
+    ("http://[oops"): a malformed endpoint is skipped like a missing one."""
+    try:
+        url = urljoin(base, reference.strip(_ASCII_SPACE))
+        urlsplit(url)
+    except ValueError:
+        return None
+    return url
+
+
 def _has_rel(rel: str | None, wanted: str) -> bool:
     """rel values are a space-separated set, compared ASCII case-insensitively."""
     return wanted in (rel or "").lower().split()
@@ -69,11 +80,13 @@ def _headers(page: Page, name: str) -> list[str]:
     return [value for key, value in page.headers.items() if key.lower() == name]
 
 
-def _header_endpoint(page: Page) -> str | None:
+def header_endpoint(page: Page) -> str | None:
+    """The first Link header's rel=webmention URL, resolved: found without parsing the body."""
     for value in _headers(page, "link"):
         for url, params in header_links(value):
-            if _has_rel(params.get("rel"), "webmention"):
-                return urljoin(page.url, url)
+            found = resolve(page.url, url) if _has_rel(params.get("rel"), "webmention") else None
+            if found is not None:
+                return found
     return None
 
 
@@ -81,9 +94,8 @@ def _document_base(page: Page) -> str:
     """The URL relative hrefs in the document resolve against: <base href>, else the page's
     final URL (after redirects)."""
     base = page.tree.css_first("base[href]")
-    if base is None:
-        return page.url
-    return urljoin(page.url, (base.attributes.get("href") or "").strip(_ASCII_SPACE))
+    href = (base.attributes.get("href") or "") if base is not None else ""
+    return resolve(page.url, href) or page.url
 
 
 def _html_endpoint(page: Page) -> str | None:
@@ -95,7 +107,9 @@ def _html_endpoint(page: Page) -> str | None:
         href = node.attributes.get("href")
         if href is None:  # `<link rel=webmention>` without an href advertises nothing
             continue
-        return urljoin(_document_base(page), href.strip(_ASCII_SPACE))
+        found = resolve(_document_base(page), href)
+        if found is not None:
+            return found
     return None
 
 
@@ -103,7 +117,7 @@ def webmention_endpoint(page: Page) -> str | None:
     """The webmention endpoint, exactly as §3.1.2 says: the first Link header with
     rel=webmention, else the first such <link> or <a> of an HTML page, resolved against the
     final URL."""
-    found = _header_endpoint(page)
+    found = header_endpoint(page)
     if found is None and page.is_html:
         found = _html_endpoint(page)
     return found
@@ -113,13 +127,16 @@ def pingback_endpoint(page: Page) -> str | None:
     """The pingback server (Pingback 1.0): the X-Pingback header, else the first
     <link rel="pingback" href="..."> of an HTML page."""
     for value in _headers(page, "x-pingback"):
-        if value.strip(_ASCII_SPACE):
-            return urljoin(page.url, value.strip(_ASCII_SPACE))
+        found = resolve(page.url, value) if value.strip(_ASCII_SPACE) else None
+        if found is not None:
+            return found
     if page.is_html:
         for node in page.tree.css("link[rel]"):
             href = (node.attributes.get("href") or "").strip(_ASCII_SPACE)
             if href and _has_rel(node.attributes.get("rel"), "pingback"):
-                return urljoin(_document_base(page), href)
+                found = resolve(_document_base(page), href)
+                if found is not None:
+                    return found
     return None
 
 

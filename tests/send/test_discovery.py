@@ -101,3 +101,10 @@ def test_pingback_is_the_fallback_only() -> None:
 
 def test_an_empty_pingback_href_is_no_endpoint() -> None:
     assert pingback_endpoint(page('<link rel="pingback" href="">', {"X-Pingback": " "})) is None
+
+
+def test_a_malformed_endpoint_is_skipped_like_a_missing_one() -> None:
+    header = {"Link": '<http://[oops/>; rel="webmention"'}
+    html = '<link rel="webmention" href="http://[bad/"><a rel="webmention" href="/wm">e</a>'
+    assert webmention_endpoint(page(html, header)) == "https://target.example/wm"
+    assert pingback_endpoint(page(headers={"X-Pingback": "http://[x"})) is None
