@@ -15,7 +15,7 @@ from pingsvc.db import db_session
 from pingsvc.errors import PingError
 from pingsvc.models import Outgoing, Site
 from pingsvc.send import store
-from pingsvc.tasking import SEND_POST_TASK
+from pingsvc.tasking import DELIVER_TASK, SEND_POST_TASK
 from pingsvc.urls import host_of, normalize_url
 
 SITE_ROWS = 200  # sends shown on a site's page, the most recently changed first
@@ -66,6 +66,10 @@ def sent_post() -> str:
     )
 
 
+def _to_post(url: str) -> Response:
+    return redirect(url_for("dashboard.sent_post") + "?" + urlencode({"source": url}), code=303)
+
+
 @bp.post("/send")
 def send_now() -> Response:
     """Queue the sending of one of the caller's posts (a new one, or the same again): the
@@ -79,4 +83,21 @@ def send_now() -> Response:
             status=503,
         )
     flash(f"Sending {url}: its targets appear below as the worker reaches them.")
-    return redirect(url_for("dashboard.sent_post") + "?" + urlencode({"source": url}), code=303)
+    return _to_post(url)
+
+
+@bp.post("/sends/<id:send_id>/resend")
+def resend_send(send_id: int) -> Response:
+    """Deliver to one target again (its endpoint discovered again), without planning the
+    whole post: for a target that failed, or whose receiver lost the mention."""
+    db = db_session()
+    row = access.outgoing(db, account(), send_id)
+    store.upsert(  # queued again, its last result readable until the new one
+        db, row.site_id, row.source, row.target, linked=row.linked, callback=row.callback
+    )
+    db.commit()
+    if send_task(DELIVER_TASK, row.id):
+        flash(f"Sending {row.source} to {row.target} again.")
+    else:  # the row is queued: the sweeper sends it once the queue answers again
+        flash(f"The worker's queue is not answering; {row.target} will be sent to later.")
+    return _to_post(row.source)

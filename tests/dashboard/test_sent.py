@@ -22,6 +22,13 @@ from tests.support.dashboard import Browser
 OTHER_POST = "https://blog.example/post/2"
 
 
+def row(app: Flask, row_id: int) -> Outgoing:
+    with services(app).db.session() as session:
+        found = session.get(Outgoing, row_id)
+        assert found is not None
+        return found
+
+
 def add_send(app: Flask, site_id: int, source: str, target: str, **fields: Any) -> int:
     """An Outgoing row as the worker leaves it after a delivery."""
     with services(app).db.session() as session:
@@ -51,15 +58,19 @@ def sends(world: World) -> World:
     return world
 
 
-def queued_posts(settings: dict[str, str]) -> list[str]:
-    """The post URLs of the send_post messages waiting in the embedded broker's folder."""
-    urls = []
+def queued(settings: dict[str, str], task: str) -> list[Any]:
+    """The first argument of each `task` message waiting in the embedded broker's folder."""
+    found = []
     for file in sorted((Path(settings["PINGSVC_VAR_DIR"]) / "queue").glob("*")):
         message = json.loads(file.read_bytes())
-        if message["headers"].get("task") == "pingsvc.send_post":
+        if message["headers"].get("task") == task:
             args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-            urls.append(args[0])
-    return urls
+            found.append(args[0])
+    return found
+
+
+def queued_posts(settings: dict[str, str]) -> list[str]:
+    return [str(url) for url in queued(settings, "pingsvc.send_post")]
 
 
 def test_the_site_page_shows_each_target_with_its_status_endpoint_and_error(
@@ -74,7 +85,8 @@ def test_the_site_page_shows_each_target_with_its_status_endpoint_and_error(
         assert shown in text, shown
     assert "pingback fault 17: &lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "<script>alert(1)" not in text
-    assert text.count(">Send again</button>") == 2  # one per post
+    assert text.count(">Send the post again</button>") == 2  # one per post
+    assert text.count(">Send again</button>") == 3  # one per target
     assert "bobs-friend" not in text and "secret-endpoint" not in text
 
 
@@ -156,3 +168,30 @@ def test_the_pages_need_a_login(sends: World, client: FlaskClient) -> None:
 def test_the_site_page_links_to_its_sent_page(world: World, alice: Browser) -> None:
     text = alice.text(f"/dashboard/sites/{world.alice_site}")
     assert f'href="/dashboard/sites/{world.alice_site}/sent"' in text
+
+
+def test_send_again_on_a_target_queues_its_delivery_only(
+    world: World, alice: Browser, settings: dict[str, str]
+) -> None:
+    failed = add_send(world.app, world.alice_site, ALICE_POST, "https://flaky.example/p",
+                      status="error", protocol="webmention", endpoint="https://flaky.example/wm",
+                      http_code=500, attempts=5, last_error="gave up after 5 tries",
+                      callback="https://hooks.example/cb", linked=False)  # fmt: skip
+    answer = alice.post(f"/dashboard/sends/{failed}/resend")
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith("?source=https%3A%2F%2Fblog.example%2Fpost%2F1")
+    again = row(world.app, failed)
+    assert (again.status, again.attempts, again.last_error) == ("queued", 0, None)
+    assert (again.linked, again.callback) == (False, "https://hooks.example/cb")  # kept
+    assert again.endpoint == "https://flaky.example/wm"  # the last result, until the new one
+    assert queued(settings, "pingsvc.send_deliver") == [failed]
+    assert queued_posts(settings) == []  # the post is not planned again
+
+
+def test_send_again_on_another_owners_target_changes_nothing(
+    world: World, alice: Browser, settings: dict[str, str]
+) -> None:
+    before = row(world.app, world.bob_send)
+    assert alice.post(f"/dashboard/sends/{world.bob_send}/resend").status_code == 404
+    assert row(world.app, world.bob_send).queued_at == before.queued_at
+    assert queued(settings, "pingsvc.send_deliver") == []
