@@ -356,15 +356,21 @@ def test_feed_add_refuses_a_page_that_is_not_a_feed(app: Flask, pages: PageServe
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize("install", ["settings", "production_settings"])
 def test_the_worker_task_polls_the_feeds_and_queues_the_sends(
-    settings: dict[str, str], pages: PageServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    install: str,
+    request: pytest.FixtureRequest,
+    pages: PageServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
+    """Embedded (SQLite, broker folder), then PostgreSQL + Redis."""
     from pingsvc.models import Site
     from pingsvc.tasking import FEED_POLL_TASK, publish
     from tests.conftest import make_app
     from tests.support.services import start_worker, wait_for
 
-    settings = {**settings, "PINGSVC_FEED_INTERVAL": "1"}
+    settings = {**request.getfixturevalue(install), "PINGSVC_FEED_INTERVAL": "1"}
     app = make_app(settings, monkeypatch)
     with services(app).db.session() as session:  # posts on the page server: never a DNS lookup
         session.add(Site(host="127.0.0.1"))
