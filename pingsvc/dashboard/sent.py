@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from pingsvc.dashboard import access
@@ -13,7 +14,7 @@ from pingsvc.dashboard.auth import account
 from pingsvc.dashboard.blueprint import FormError, bp, send_task
 from pingsvc.db import db_session
 from pingsvc.errors import PingError
-from pingsvc.models import Outgoing, Site
+from pingsvc.models import Feed, Outgoing, Site
 from pingsvc.send import store
 from pingsvc.tasking import DELIVER_TASK, SEND_POST_TASK
 from pingsvc.urls import host_of, normalize_url
@@ -45,14 +46,18 @@ def _post_site(url: str) -> Site:
 
 @bp.get("/sites/<id:site_id>/sent")
 def sent(site_id: int) -> str:
-    """The site's sends, grouped by post, the most recently changed post first."""
-    site = access.site(db_session(), account(), site_id)
+    """The site's sends, grouped by post, the most recently changed post first, and the
+    feeds watched for it (pingsvc feed add) with how their last poll went."""
+    db = db_session()
+    site = access.site(db, account(), site_id)
     posts: dict[str, list[Outgoing]] = {}
-    for row in store.for_site(db_session(), site.id, limit=SITE_ROWS):
+    for row in store.for_site(db, site.id, limit=SITE_ROWS):
         posts.setdefault(row.source, []).append(row)
+    feeds = db.scalars(select(Feed).where(Feed.site_id == site.id).order_by(Feed.url)).all()
     return render_template(
-        "dashboard/sent.html", site=site, posts=list(posts.items()), post=None, meanings=MEANINGS
-    )
+        "dashboard/sent.html", site=site, posts=list(posts.items()), post=None,
+        meanings=MEANINGS, feeds=feeds,
+    )  # fmt: skip
 
 
 @bp.get("/sent/post")
@@ -62,8 +67,9 @@ def sent_post() -> str:
     site = _post_site(url)
     rows: list[Outgoing] = [r for r in store.for_source(db_session(), url) if r.site_id == site.id]
     return render_template(
-        "dashboard/sent.html", site=site, posts=[(url, rows)], post=url, meanings=MEANINGS
-    )
+        "dashboard/sent.html", site=site, posts=[(url, rows)], post=url, meanings=MEANINGS,
+        feeds=[],
+    )  # fmt: skip
 
 
 def _to_post(url: str) -> Response:

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from pingsvc import services
-from pingsvc.models import Outgoing
+from pingsvc.models import Feed, Outgoing
 from pingsvc.send import store
 from tests.dashboard.conftest import ALICE_POST, BOB_POST, World
 from tests.support.dashboard import Browser
@@ -195,3 +195,18 @@ def test_send_again_on_another_owners_target_changes_nothing(
     assert alice.post(f"/dashboard/sends/{world.bob_send}/resend").status_code == 404
     assert row(world.app, world.bob_send).queued_at == before.queued_at
     assert queued(settings, "pingsvc.send_deliver") == []
+
+
+def test_the_site_page_lists_its_watched_feeds_and_their_last_error(
+    world: World, alice: Browser
+) -> None:
+    with services(world.app).db.session() as session:
+        session.add_all([
+            Feed(site_id=world.alice_site, url="https://blog.example/feed.xml",
+                 last_error="the feed returned 503"),
+            Feed(site_id=world.bob_site, url="https://bob.example/secret-feed.xml"),
+        ])  # fmt: skip
+        session.commit()
+    text = alice.text(f"/dashboard/sites/{world.alice_site}/sent")
+    assert "https://blog.example/feed.xml" in text and "the feed returned 503" in text
+    assert "secret-feed" not in text
