@@ -43,6 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     from pingsvc import home, limits, widget
+    from pingsvc.api import send as send_api
     from pingsvc.api import views as api
     from pingsvc.receive import pingback, webmention
     from pingsvc.tasking import init_celery
@@ -54,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(home.bp)
     app.register_blueprint(webmention.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(send_api.bp)
     app.register_blueprint(widget.bp)
     app.register_blueprint(pingback.bp)
 

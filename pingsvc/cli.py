@@ -331,6 +331,98 @@ def site_token(host: str) -> None:
     )
 
 
+@main.command()
+@click.argument("url")
+@click.option("--dry-run", is_flag=True, help="Discover each target's endpoint; send nothing.")
+@click.option("--wait", is_flag=True, help="Wait until every target has a final status.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def send(url: str, dry_run: bool, wait: bool, as_json: bool) -> None:
+    """Send webmentions (or pingbacks) for URL, a post of a registered site: to its links,
+    to links it had before and no longer has, or, when it is gone, to every earlier target.
+    The worker (`pingsvc serve`) delivers them. Exits 1 when any ended in error."""
+    from pingsvc.send import command
+
+    app = _app()
+    _open_database(app)
+    with app.app_context():
+        status = command.run(app, url, dry_run=dry_run, wait=wait, as_json=as_json)
+    if status:
+        raise SystemExit(status)
+
+
+@main.group()
+def feed() -> None:
+    """Feeds of your posts: pingsvc sends each new or changed entry."""
+
+
+@feed.command("add")
+@click.argument("host")
+@click.argument("feed_url")
+@click.option(
+    "--send-existing",
+    is_flag=True,
+    help="Send the entries the feed holds now too (by default they are only recorded).",
+)
+def feed_add(host: str, feed_url: str, send_existing: bool) -> None:
+    """Watch FEED_URL (RSS, Atom, JSON Feed or an h-feed page) of the registered site HOST."""
+    from pingsvc.send import feedpoll
+    from pingsvc.tasking import enqueue_send_post
+
+    host = host.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
+    app = _app()
+    _open_database(app)
+    shared = services(app)
+    with app.app_context():  # enqueue_send_post publishes through the app's Celery
+        try:
+            result = feedpoll.add_feed(
+                shared.db, host, feed_url, shared.pipeline, enqueue_send_post,
+                send_existing=send_existing,
+            )  # fmt: skip
+        except feedpoll.FeedError as exc:
+            raise click.ClickException(exc.description) from exc
+    click.echo(f"watching {result.url} for {host}")
+    click.echo(result.describe())
+    if not send_existing:
+        click.echo("Its new and changed entries will be sent from now on.", err=True)
+
+
+@feed.command("list")
+def feed_list() -> None:
+    """List the watched feeds: host, URL, entries, last poll and its error."""
+    from pingsvc.send import feedpoll
+
+    app = _app()
+    _open_database(app)
+    rows = feedpoll.list_feeds(services(app).db)
+    for row in rows:
+        polled = row.polled_at.strftime("%Y-%m-%d %H:%M") if row.polled_at else "never"
+        click.echo(
+            f"{row.host}\t{row.url}\t{row.entries} entries\t{polled}\t{row.last_error or 'ok'}"
+        )
+    if not rows:
+        click.echo("no feeds watched yet; add one with `pingsvc feed add HOST FEED_URL`", err=True)
+
+
+@feed.command("poll")
+def feed_poll() -> None:
+    """Poll every watched feed now and queue the sends of new and changed entries; exits 1
+    when a feed could not be read."""
+    from pingsvc.send import feedpoll
+    from pingsvc.tasking import enqueue_send_post
+
+    app = _app()
+    _open_database(app)
+    shared = services(app)
+    with app.app_context():
+        results = feedpoll.poll_all(shared.db, shared.pipeline, enqueue_send_post)
+    for result in results:
+        click.echo(result.describe())
+    if not results:
+        click.echo("no feeds watched yet; add one with `pingsvc feed add HOST FEED_URL`", err=True)
+    if any(result.outcome == "error" for result in results):
+        raise SystemExit(1)
+
+
 @main.group()
 def demo() -> None:
     """The /demo page's sample post."""

@@ -86,6 +86,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Shown mentions are verified again after this many days (0: never), this many an hour.
     "REVERIFY_AFTER_DAYS": (30.0, float),
     "REVERIFY_BATCH": (100, int),
+    # Watched feeds (pingsvc feed add) are polled every this many seconds (0: never).
+    "FEED_INTERVAL": (900.0, float),
     # Redis: seconds before a message taken by a worker that died is delivered again. Must
     # be longer than a verification plus its longest retry or deferral countdown (else it
     # runs twice).
@@ -122,6 +124,16 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "WEBHOOK_TIMEOUT": (10.0, float),
     "WEBHOOK_MAX_TRIES": (8, int),
     "WEBHOOK_BACKOFF": (10.0, float),
+    # Sending webmentions and pingbacks for our posts: tries in all for a delivery, the first
+    # backoff in seconds (doubles each try; a 429's Retry-After is honoured up to
+    # SEND_RETRY_AFTER_MAX), deliveries running at once per receiving host, whether links to
+    # the post's own host are sent to, and how long `pingsvc send --wait` waits.
+    "SEND_MAX_TRIES": (6, _positive_int),
+    "SEND_BACKOFF": (10.0, float),
+    "SEND_RETRY_AFTER_MAX": (900.0, float),
+    "SEND_PER_HOST": (3, _positive_int),
+    "SEND_OWN_HOST": (False, _bool),
+    "SEND_WAIT": (600.0, float),
     # E-mail notifications: off while SMTP_HOST is unset. SMTP_SECURITY: none, starttls, ssl.
     "SMTP_HOST": (None, str),
     "SMTP_PORT": (25, int),

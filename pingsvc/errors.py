@@ -79,6 +79,21 @@ class NotFound(PingError):
     code = "not_found"
 
 
+class SendRefused(PingError):
+    """A send pingsvc refuses to queue; the codes are Telegraph's (missing_parameters,
+    invalid_parameter, no_link_found, source_not_html), so its clients read them."""
+
+    code = "invalid_parameter"
+
+
+class NotOurPost(SendRefused):
+    """The source is not a post of a registered site (or not of the token's site): pingsvc
+    sends only for its own sites, so it is no open relay."""
+
+    status = 403
+    code = "forbidden"
+
+
 class FetchError(Exception):
     """The source could not be fetched, for good: the mention ends rejected with this reason."""
 
@@ -86,13 +101,29 @@ class FetchError(Exception):
     kind = "unreadable"
 
     def __init__(
-        self, reason: str, *, status_code: int | None = None, kind: str | None = None
+        self,
+        reason: str,
+        *,
+        status_code: int | None = None,
+        kind: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status_code = status_code
+        self.retry_after = retry_after  # seconds the server asked for (429/503 Retry-After)
         if kind:
             self.kind = kind
+
+    def about(self, what: str) -> FetchError:
+        """The same failure told of `what` ("the target", "the endpoint"): fetch.client's
+        reasons speak of the source, which is what it fetches most."""
+        return type(self)(
+            self.reason.replace("the source", what),
+            status_code=self.status_code,
+            kind=self.kind,
+            retry_after=self.retry_after,
+        )
 
 
 class SourceGone(FetchError):

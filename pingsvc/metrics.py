@@ -53,6 +53,13 @@ RETRIED = Counter(
     ["protocol"],
     registry=None,
 )
+SENT = Counter(
+    "pingsvc_sent",
+    "Webmentions and pingbacks sent that reached a final status, by protocol (none: no "
+    "endpoint found) and status (accepted, not_supported, error).",
+    ["protocol", "status"],
+    registry=None,
+)
 FETCH_SECONDS = Histogram(
     "pingsvc_fetch_seconds",
     "Time to fetch a source page, by outcome (ok, or the failure's error_kind).",
@@ -107,6 +114,10 @@ def verdict(protocol: str, status: str, reason: str | None = None) -> None:
 
 def retried(protocol: str) -> None:
     RETRIED.labels(protocol).inc()
+
+
+def sent(protocol: str | None, status: str) -> None:
+    SENT.labels(protocol or "none", status).inc()
 
 
 def fetched(seconds: float, outcome: str) -> None:
@@ -187,4 +198,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-__all__: list[Any] = ["init_app", "mention_received", "verdict", "retried", "fetched"]
+__all__: list[Any] = ["init_app", "mention_received", "verdict", "retried", "sent", "fetched"]

@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -238,3 +239,107 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     webhook: Mapped[Webhook] = relationship()
+
+
+# Outgoing states: "queued" until a delivery's last try; the other three are final.
+QUEUED = "queued"
+ACCEPTED = "accepted"
+NOT_SUPPORTED = "not_supported"
+ERROR = "error"
+SEND_STATES = (QUEUED, ACCEPTED, NOT_SUPPORTED, ERROR)
+FINAL_SEND_STATES = (ACCEPTED, NOT_SUPPORTED, ERROR)
+
+
+class Outgoing(Base):
+    """One (source, target) pair pingsvc sent, or is sending, for one of its sites' posts:
+    where it went and how it ended. Kept after the link goes, so re-sends reach it."""
+
+    __tablename__ = "outgoing"
+    __table_args__ = (
+        UniqueConstraint("source", "target"),
+        Index("ix_outgoing_site_updated", "site_id", "updated_at"),
+        Index("ix_outgoing_queued_at", "queued_at"),
+        Index("ix_outgoing_host_lease", "target_host", "lease_until"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    # The API location's id: random, so one site's token holder can't walk another's sends.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    source: Mapped[str] = mapped_column(String(URL_MAX))
+    target: Mapped[str] = mapped_column(String(URL_MAX))
+    # The target's host, so deliveries can be paced per receiving host.
+    target_host: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    protocol: Mapped[str | None] = mapped_column(String(16))  # webmention, pingback
+    endpoint: Mapped[str | None] = mapped_column(String(URL_MAX))
+    http_code: Mapped[int | None] = mapped_column(Integer)
+    # What the receiver said, in words: its answer, the pingback result or fault string.
+    summary: Mapped[str | None] = mapped_column(Text)
+    # The receiver's status URL (its Location header), when it gave one.
+    location: Mapped[str | None] = mapped_column(String(URL_MAX))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Called (a form POST through the webhook guard) when the status becomes final.
+    callback: Mapped[str | None] = mapped_column(String(URL_MAX))
+    # Still linked from the post at the last send; False: the link was removed (or the post
+    # is gone) and the send told the receiver so.
+    linked: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Set while a delivery is queued or retrying (the sweeper re-sends what outlives its
+    # message); cleared by the final status.
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # While a worker delivers it, until when its claim holds: claims count per receiving
+    # host, so that only a few requests go to one host at a time.
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # When the last delivery ended (whatever its status).
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    site: Mapped[Site] = relationship()
+
+
+class Feed(Base):
+    """A feed of the author's own posts that pingsvc watches: its new and changed entries
+    are sent (see pingsvc.send.feedpoll)."""
+
+    __tablename__ = "feed"
+    __table_args__ = (UniqueConstraint("site_id", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(URL_MAX))
+    # The validators of the last 200 answer, sent back as If-None-Match / If-Modified-Since.
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    # Until the first poll: whether it sends the entries already there (feed add
+    # --send-existing) or only records them.
+    send_existing: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When a poll first read the feed (null: never; the next poll is the first).
+    primed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    polled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # What the last poll found wrong (null when it went well).
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    site: Mapped[Site] = relationship()
+
+
+class FeedEntry(Base):
+    """One post a watched feed listed, by URL, with the fingerprint of its content: an entry
+    is due to be sent while `fingerprint` differs from `sent_fingerprint`."""
+
+    __tablename__ = "feed_entry"
+    __table_args__ = (UniqueConstraint("feed_id", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feed.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(URL_MAX))
+    # sha256 of what the feed says of the entry (title, content, dates), 64 hex.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # The fingerprint last queued to send (or recorded unsent by a first poll); null: never.
+    sent_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # When the entry's send was last queued (null: never sent).
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -23,6 +23,9 @@ REVERIFY_TASK = "pingsvc.reverify"
 NOTIFY_TASK = "pingsvc.notify"  # a mention's outbox mark: write its deliveries, queue e-mail
 WEBHOOK_TASK = "pingsvc.webhook"  # one webhook delivery
 EMAIL_TASK = "pingsvc.email"  # one mention's notification e-mail
+SEND_POST_TASK = "pingsvc.send_post"  # plan and queue the sends of one of our posts (by URL)
+DELIVER_TASK = "pingsvc.send_deliver"  # one Outgoing row's delivery
+FEED_POLL_TASK = "pingsvc.feed_poll"  # poll the watched feeds, queue new and changed entries
 
 
 class RedisChannel(redis_transport.Channel):
@@ -174,3 +177,14 @@ def enqueue_verify(mention_id: int, countdown: float = 0.0) -> None:
     """Queue the verification of one mention (by id; the row already committed), to run in
     `countdown` seconds."""
     publish(current_app.extensions["celery"], VERIFY_TASK, mention_id, countdown=countdown)
+
+
+def enqueue_send_post(source_url: str) -> None:
+    """Queue the sending of one post of a registered site (its links, removed links, or every
+    earlier target when it is gone): the worker fetches and plans it."""
+    publish(current_app.extensions["celery"], SEND_POST_TASK, source_url)
+
+
+def enqueue_deliver(outgoing_id: int, countdown: float = 0.0) -> None:
+    """Queue one send's delivery (by Outgoing id; the row already committed)."""
+    publish(current_app.extensions["celery"], DELIVER_TASK, outgoing_id, countdown=countdown)

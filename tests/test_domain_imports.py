@@ -17,6 +17,9 @@ DOMAIN = [
     "extract/mf2.py",
     "extract/excerpt.py",
     "extract/authorship.py",
+    "send/discovery.py",
+    "send/feeds.py",
+    "send/links.py",
 ]
 FORBIDDEN = {
     "flask",
@@ -34,6 +37,7 @@ FORBIDDEN = {
     "pingsvc.fetch.addresses",
     "pingsvc.fetch.deadline",
     "pingsvc.fetch.sitecheck",
+    "pingsvc.send.deliver",
     "pingsvc.tasking",
 }
 

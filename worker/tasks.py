@@ -9,16 +9,26 @@ from celery import Task, shared_task
 from flask import current_app
 
 from pingsvc.db import services
+from pingsvc.errors import PingError
 from pingsvc.notify import email, outbox, webhooks
 from pingsvc.pipeline import steps
 from pingsvc.pipeline.sweep import pending_ids, stale_ids
+from pingsvc.send import feedpoll
+from pingsvc.send import outbox as sends
+from pingsvc.send import post as sending
+from pingsvc.send import store as sent
 from pingsvc.tasking import (
+    DELIVER_TASK,
     EMAIL_TASK,
+    FEED_POLL_TASK,
     NOTIFY_TASK,
     REVERIFY_TASK,
+    SEND_POST_TASK,
     SWEEP_TASK,
     VERIFY_TASK,
     WEBHOOK_TASK,
+    enqueue_deliver,
+    enqueue_send_post,
 )
 
 log = logging.getLogger(__name__)
@@ -96,7 +106,17 @@ def sweep() -> int:
     if deliveries:
         log.info("sweeper re-queued %d webhook deliveries", len(deliveries))
     _sweep_notifications()
+    _sweep_sends()
     return len(ids)
+
+
+def _sweep_sends() -> None:
+    """Queue again the sends whose delivery message outlived its due time."""
+    ids = sent.due_ids(services().db, float(current_app.config["SWEEP_AFTER"]))
+    for outgoing_id in ids:
+        enqueue_deliver(outgoing_id)
+    if ids:
+        log.info("sweeper re-queued %d sends", len(ids))
 
 
 def _sweep_notifications() -> None:
@@ -120,3 +140,49 @@ def reverify() -> int:
     if ids:
         log.info("re-verifying %d mentions verified long ago", len(ids))
     return len(ids)
+
+
+@shared_task(name=FEED_POLL_TASK, acks_late=True)
+def poll_feeds() -> int:
+    """Poll the watched feeds and queue the sends of their new and changed entries; a feed
+    polled within the last half interval (by `pingsvc feed poll`) waits for the next one."""
+    shared = services()
+    interval = float(current_app.config["FEED_INTERVAL"])
+    results = feedpoll.poll_all(
+        shared.db, shared.pipeline, enqueue_send_post, older_than=interval / 2
+    )
+    for result in results:
+        log.info("feed poll: %s", result.describe())
+    return sum(len(result.queued) for result in results)
+
+
+@shared_task(name=SEND_POST_TASK, bind=True, acks_late=True, max_retries=None)
+def send_post(self: Task, source_url: str) -> int | None:
+    """Plan one post's sends (a feed's new entry) and queue their deliveries; a post that
+    can't be fetched now is tried again with the sends' backoff."""
+    settings = sending.SendSettings.from_config(current_app.config)
+    try:
+        plan = sending.send_post(services().db, source_url, settings, enqueue=enqueue_deliver)
+    except sending.SourceUnreadable as exc:
+        tries = self.request.retries + 1
+        if exc.transient and tries < settings.max_tries:
+            raise self.retry(countdown=settings.backoff * 2 ** (tries - 1)) from exc
+        log.warning("not sending for %s: %s", source_url, exc.description)
+        return None
+    except PingError as exc:
+        log.warning("not sending for %s: %s", source_url, exc.description)
+        return None
+    return len(plan.targets)
+
+
+@shared_task(
+    name=DELIVER_TASK, bind=True, acks_late=True, reject_on_worker_lost=True,
+    max_retries=None,
+)  # fmt: skip
+def deliver_send(self: Task, outgoing_id: int) -> str | None:
+    """Deliver one send; failures come back after the send's backoff (or Retry-After)."""
+    settings = sending.SendSettings.from_config(current_app.config)
+    try:
+        return sends.deliver_one(services().db, outgoing_id, settings)
+    except steps.RetryLater as retry:
+        raise self.retry(countdown=retry.countdown, max_retries=None) from retry

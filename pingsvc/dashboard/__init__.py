@@ -1,4 +1,4 @@
-"""The author's dashboard: `init_app` wires its pages (overview, inbox, sites; they hang
+"""The author's dashboard: `init_app` wires its pages (overview, inbox, sites, sent; they hang
 on the blueprint in blueprint.py), login and CSRF (auth.py) and the template helpers."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def _safe_href(url: str | None) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the dashboard's pages, login and the template helpers they use."""
-    from pingsvc.dashboard import auth, inbox, overview, sites  # noqa: F401 - views attach to bp
+    from pingsvc.dashboard import auth, inbox, overview, sent, sites  # noqa: F401 - views attach
     from pingsvc.dashboard.blueprint import bp
 
     app.jinja_env.filters["clean_html"] = _clean

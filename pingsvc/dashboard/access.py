@@ -9,7 +9,15 @@ from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
-from pingsvc.models import Account, BlockRule, Mention, Site, Webhook, WebhookDelivery
+from pingsvc.models import (
+    Account,
+    BlockRule,
+    Mention,
+    Outgoing,
+    Site,
+    Webhook,
+    WebhookDelivery,
+)
 
 
 def site_filter(account: Account) -> ColumnElement[bool]:
@@ -69,6 +77,13 @@ def delivery(session: Session, account: Account, delivery_id: int) -> WebhookDel
     if found is None:
         raise NotFound("There is no such webhook delivery on your sites.")
     webhook(session, account, found.webhook_id)
+    return found
+
+
+def outgoing(session: Session, account: Account, outgoing_id: int) -> Outgoing:
+    found = session.get(Outgoing, outgoing_id)
+    if found is None or not _visible(session, account, found.site_id):
+        raise NotFound("There is no such send for your sites.")
     return found
 
 

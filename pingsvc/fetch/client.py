@@ -1,4 +1,5 @@
-"""The only outbound HTTP in pingsvc: a GET that refuses private addresses and hostile pages.
+"""The only outbound HTTP in pingsvc: a GET that refuses private addresses and hostile pages,
+and the sender's POST to an endpoint, through the same address guard.
 
 Written here rather than taken from requests-hardened or advocate (see SECURITY.md for the
 comparison): this module pins the resolved address the way requests-hardened does, but
@@ -10,6 +11,10 @@ urllib3 < 2, which lacks the fixes for decompression bombs in streamed reads.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -33,6 +38,10 @@ from pingsvc.fetch.policy import FetchPolicy
 
 CHUNK = 16 * 1024
 _REDIRECTS = {301, 302, 303, 307, 308}
+# A POST is sent again only where the redirect says to keep the method and body; 301-303
+# would turn it into a GET, which notifies nobody.
+_POST_REDIRECTS = {307, 308}
+ANSWER_MAX_BYTES = 64 * 1024  # of an endpoint's answer: its status is what counts
 _GONE_META = re.compile(
     rb"""<meta[^>]+http-equiv\s*=\s*["']?status["']?[^>]+content\s*=\s*["']?\s*410""", re.I
 )
@@ -94,32 +103,50 @@ def make_session(policy: FetchPolicy) -> requests.Session:
 
 
 def fetch(
-    url: str, policy: FetchPolicy, session: requests.Session | None = None, *, check: bool = True
+    url: str,
+    policy: FetchPolicy,
+    session: requests.Session | None = None,
+    *,
+    check: bool = True,
+    headers: dict[str, str] | None = None,
 ) -> Page:
     """GET `url` within the policy's limits; raise a FetchError subclass saying what went wrong.
     With check=False the body's checks (`check_page`) are left to the caller, which runs them
-    where its parsing runs (the pipeline: in a sandbox child, within the CPU budget)."""
+    where its parsing runs (the pipeline: in a sandbox child, within the CPU budget).
+    `headers` are added to every request of the fetch (a feed's If-None-Match and
+    If-Modified-Since); when they make it conditional, a 304 answer is returned as a Page
+    with status_code 304 and no body instead of an error."""
     own_session = session is None
     session = session or make_session(policy)
     try:
         with Deadline(policy.timeout) as deadline:
-            return _follow(url, session, policy, deadline, check)
+            return _follow(url, session, policy, deadline, check, headers or {})
     finally:
         if own_session:
             session.close()
 
 
+_CONDITIONAL = {"if-none-match", "if-modified-since"}
+
+
 def _follow(
-    url: str, session: requests.Session, policy: FetchPolicy, deadline: Deadline, check: bool
+    url: str,
+    session: requests.Session,
+    policy: FetchPolicy,
+    deadline: Deadline,
+    check: bool,
+    headers: dict[str, str],
 ) -> Page:
     current = url
     for _hop in range(policy.max_redirects + 1):
         _check_scheme(current)
-        response = _get(session, current, deadline)
+        response = _request(session, "GET", current, deadline, headers=headers)
         try:
             if response.status_code in _REDIRECTS and response.headers.get("Location"):
                 current = urljoin(current, response.headers["Location"])
                 continue
+            if response.status_code == 304 and _CONDITIONAL & {h.lower() for h in headers}:
+                return Page(current, 304, "", b"", headers=dict(response.headers))
             return _read_page(current, response, policy, deadline, check)
         finally:
             response.close()
@@ -131,13 +158,20 @@ def _check_scheme(url: str) -> None:
         raise RefusedAddress("the source redirected to a URL that is not http or https")
 
 
-def _get(session: requests.Session, url: str, deadline: Deadline) -> requests.Response:
+def _request(
+    session: requests.Session, method: str, url: str, deadline: Deadline, **kwargs: Any
+) -> requests.Response:
     remaining = deadline.remaining()
     if remaining <= 0 or deadline.expired:
         raise HostilePage("the source took longer than the time limit to answer")
     try:
-        return session.get(
-            url, stream=True, allow_redirects=False, timeout=(min(remaining, 5.0), remaining)
+        return session.request(
+            method,
+            url,
+            stream=True,
+            allow_redirects=False,
+            timeout=(min(remaining, 5.0), remaining),
+            **kwargs,
         )
     except RefusedAddress:
         raise
@@ -159,6 +193,10 @@ def _get(session: requests.Session, url: str, deadline: Deadline) -> requests.Re
         if deadline.expired:
             raise TransientFetchError("the source did not answer in time") from exc
         raise TransientFetchError(f"fetching the source failed ({type(exc).__name__})") from exc
+    except ValueError as exc:
+        # requests parses a redirect's Location even when it is not to follow it, and
+        # urllib's parser raises on some ("http://[oops"): the server sent a bad URL.
+        raise FetchError(f"the source redirected to an invalid URL ({exc})") from exc
 
 
 def _read_page(
@@ -168,7 +206,11 @@ def _read_page(
     if status == 410:
         raise SourceGone("the source returned 410 Gone", status_code=410)
     if status == 429 or status >= 500:
-        raise TransientFetchError(f"the source returned {status}", status_code=status)
+        raise TransientFetchError(
+            f"the source returned {status}",
+            status_code=status,
+            retry_after=retry_after(response.headers.get("Retry-After")),
+        )
     if status >= 400:
         raise FetchError(f"the source returned {status}", status_code=status, kind="not_found")
     if status >= 300:
@@ -219,3 +261,104 @@ def _read_body(response: requests.Response, policy: FetchPolicy, deadline: Deadl
     if deadline.expired:  # the watchdog cut the stream; what arrived is not the whole page
         raise HostilePage(too_slow)
     return bytes(body)
+
+
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds a Retry-After header asks to wait (delta-seconds or an HTTP-date), or None."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP-date is GMT; a zone-less one is read so too
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What an endpoint answered a POST: the URL that answered, its status and headers, and
+    the start of its body (at most the size limit; `truncated` says whether more came)."""
+
+    url: str
+    status_code: int
+    headers: dict[str, str]
+    body: bytes
+    truncated: bool = False
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
+
+
+def post(
+    url: str,
+    data: Mapping[str, str] | bytes,
+    policy: FetchPolicy,
+    session: requests.Session | None = None,
+    *,
+    headers: Mapping[str, str] | None = None,
+    max_bytes: int = ANSWER_MAX_BYTES,
+) -> Answer:
+    """POST `data` (a form, or raw bytes with their Content-Type in `headers`) to `url`
+    through the same address guard and time limit as `fetch`; 307 and 308 redirects are
+    followed with the same body, other answers (3xx too) are returned. Raises a FetchError
+    subclass, told of "the endpoint", when no answer came."""
+    own_session = session is None
+    session = session or make_session(policy)
+    try:
+        with Deadline(policy.timeout) as deadline:
+            current = url
+            for _hop in range(policy.max_redirects + 1):
+                _check_scheme(current)
+                response = _request(
+                    session, "POST", current, deadline, data=data, headers=dict(headers or {})
+                )
+                try:
+                    location = response.headers.get("Location")
+                    if response.status_code in _POST_REDIRECTS and location:
+                        current = _redirected(current, location)
+                        continue
+                    body, truncated = _read_answer(response, max_bytes, deadline)
+                    return Answer(
+                        current, response.status_code, dict(response.headers), body, truncated
+                    )
+                finally:
+                    response.close()
+            raise HostilePage(f"the source redirected more than {policy.max_redirects} times")
+    except FetchError as exc:
+        raise exc.about("the endpoint") from exc
+    finally:
+        if own_session:
+            session.close()
+
+
+def _redirected(url: str, location: str) -> str:
+    try:
+        joined = urljoin(url, location.strip())
+        urlsplit(joined)  # "http://[oops" is refused here, not deep inside requests
+        return joined
+    except ValueError as exc:
+        raise FetchError(f"the source redirected to an invalid URL ({location[:200]!r})") from exc
+
+
+def _read_answer(
+    response: requests.Response, max_bytes: int, deadline: Deadline
+) -> tuple[bytes, bool]:
+    """The first `max_bytes` of an answer's body; what can't be read in time is left out,
+    as the status has already said what happened."""
+    body = bytearray()
+    try:
+        for chunk in response.raw.stream(CHUNK, decode_content=True):
+            body += chunk
+            if len(body) > max_bytes:
+                return bytes(body[:max_bytes]), True
+            if deadline.expired or deadline.remaining() <= 0:
+                return bytes(body), True
+    except (DecodeError, ProtocolError, ReadTimeoutError, OSError, requests.RequestException):
+        return bytes(body), True
+    return bytes(body), deadline.expired

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from pingsvc import services
 from pingsvc.models import BlockRule, Webhook, WebhookDelivery
 from pingsvc.pipeline.steps import process_mention
+from pingsvc.send import store
 from tests.support.dashboard import Browser, add_account, add_site
 from tests.support.mentions import add_mention
 from tests.support.pageserver import PageServer
@@ -36,6 +37,7 @@ class World:
     bob_rule: int
     bob_hook: int
     bob_delivery: int
+    bob_send: int
 
 
 @pytest.fixture
@@ -59,8 +61,9 @@ def world(app: Flask) -> World:
             webhook_id=hook.id, mention_id=bob_mention, event="new", payload={}, status="failed"
         )
         session.add(delivery)
+        send = store.upsert(session, bob_site, BOB_POST, "https://friend.example/", linked=True)
         session.commit()
-        ids = rule.id, hook.id, delivery.id
+        ids = rule.id, hook.id, delivery.id, send
     return World(app, alice, bob, admin, alice_site, bob_site, orphan_site, alice_mention,
                  bob_mention, *ids)  # fmt: skip
 

@@ -10,7 +10,15 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from pingsvc import services
-from pingsvc.models import BlockRule, Mention, ModerationAction, Site, Webhook, WebhookDelivery
+from pingsvc.models import (
+    BlockRule,
+    Mention,
+    ModerationAction,
+    Outgoing,
+    Site,
+    Webhook,
+    WebhookDelivery,
+)
 from tests.dashboard.conftest import BOB_POST, World
 from tests.support.dashboard import Browser, mention_row
 
@@ -27,6 +35,7 @@ def _snapshot(app: Flask) -> tuple[object, ...]:
             session.scalar(select(func.count()).select_from(Webhook)),
             session.scalar(select(func.count()).select_from(WebhookDelivery)),
             session.scalar(select(func.count()).select_from(ModerationAction)),
+            [(o.id, o.status, o.queued_at) for o in session.scalars(select(Outgoing))],
         )
 
 
@@ -41,6 +50,9 @@ FOREIGN_GETS = [
     "/dashboard/webhooks/{bob_hook}",
     "/dashboard/post?target=" + BOB_POST,
     "/dashboard/inbox?site={bob_site}",
+    "/dashboard/sites/{bob_site}/sent",
+    "/dashboard/sites/{orphan_site}/sent",
+    "/dashboard/sent/post?source=" + BOB_POST,
 ]
 FOREIGN_POSTS = [
     ("/dashboard/mentions/{bob_mention}/moderate", {"action": "approve"}),
@@ -59,6 +71,8 @@ FOREIGN_POSTS = [
     ("/dashboard/webhooks/{bob_hook}/test", {}),
     ("/dashboard/webhooks/{bob_hook}/delete", {}),
     ("/dashboard/deliveries/{bob_delivery}/resend", {}),
+    ("/dashboard/send", {"url": BOB_POST}),
+    ("/dashboard/sends/{bob_send}/resend", {}),
 ]
 
 
@@ -119,7 +133,12 @@ def test_a_guessed_id_answers_like_someone_elses(world: World, alice: Browser, p
 
 
 @pytest.mark.parametrize(
-    "path", ["/dashboard/deliveries/{x}/resend", "/dashboard/blocks/{x}/delete"]
+    "path",
+    [
+        "/dashboard/deliveries/{x}/resend",
+        "/dashboard/blocks/{x}/delete",
+        "/dashboard/sends/{x}/resend",
+    ],
 )
 def test_a_guessed_id_in_a_form_answers_404(world: World, alice: Browser, path: str) -> None:
     assert alice.post(path.format(x=987654)).status_code == 404

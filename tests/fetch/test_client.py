@@ -3,11 +3,14 @@ how each failure is classified (retry, reject, delete)."""
 
 from __future__ import annotations
 
+from email.utils import formatdate
+
 import pytest
 
-from pingsvc.errors import FetchError, HostilePage, SourceGone, TransientFetchError
-from pingsvc.fetch.client import fetch
+from pingsvc.errors import FetchError, HostilePage, RefusedAddress, SourceGone, TransientFetchError
+from pingsvc.fetch.client import fetch, post, retry_after
 from pingsvc.fetch.policy import FetchPolicy
+from tests.support.dashboard import Trap
 from tests.support.pageserver import PageServer
 
 
@@ -78,3 +81,68 @@ def test_a_refused_connection_is_retried_later(policy: FetchPolicy) -> None:
         allowed = FetchPolicy(**{**policy.__dict__, "allow": frozenset({f"127.0.0.1:{port}"})})
         with pytest.raises(TransientFetchError, match="could not connect"):
             fetch(f"http://127.0.0.1:{port}/", allowed)
+
+
+def test_a_conditional_get_answered_304_returns_an_empty_page(
+    pages: PageServer, policy: FetchPolicy
+) -> None:
+    url = pages.add("/fetch/etag", "<p>feed</p>", headers={"ETag": '"v1"'})
+    assert fetch(url, policy).headers["ETag"] == '"v1"'
+    page = fetch(url, policy, headers={"If-None-Match": '"v1"'})
+    assert (page.status_code, page.body) == (304, b"")
+    assert pages.last_headers["/fetch/etag"]["If-None-Match"] == '"v1"'
+    assert fetch(url, policy, headers={"If-None-Match": '"v0"'}).text == "<p>feed</p>"
+
+
+def test_a_304_to_an_unconditional_get_is_still_an_error(
+    pages: PageServer, policy: FetchPolicy
+) -> None:
+    url = pages.add("/fetch/bare-304", status=304)
+    with pytest.raises(FetchError, match="304"):
+        fetch(url, policy)
+
+
+def test_post_sends_the_form_through_the_guard_and_reads_the_answer(
+    pages: PageServer, policy: FetchPolicy
+) -> None:
+    pages.add("/post/moved", "x" * 5000, status=201, headers={"Location": "/post/status/1"})
+    pages.add("/post/endpoint", status=307, headers={"Location": "/post/moved"})
+    answer = post(
+        pages.url("/post/endpoint"), {"source": "a", "target": "b"}, policy, max_bytes=100
+    )
+    assert (answer.url, answer.status_code) == (pages.url("/post/moved"), 201)
+    assert answer.header("location") == "/post/status/1"
+    assert (answer.body, answer.truncated) == (b"x" * 100, True)
+    assert [p.body for p in pages.posted("/post/moved")] == [b"source=a&target=b"]
+
+
+def test_post_refuses_an_address_the_guard_refuses(policy: FetchPolicy) -> None:
+    with Trap() as trap:
+        with pytest.raises(RefusedAddress, match=f"the endpoint uses port {trap.port}"):
+            post(f"http://127.0.0.1:{trap.port}/", {"source": "a"}, policy)
+        assert trap.connections == 0
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    now = 1_700_000_000.0
+    assert retry_after("120", now) == 120.0
+    assert retry_after(formatdate(now + 90, usegmt=True), now) == 90.0
+    assert retry_after(formatdate(now - 90, usegmt=True), now) == 0.0
+    assert retry_after("later", now) is None
+    assert retry_after("", now) is None
+    assert retry_after(None, now) is None
+
+
+def test_a_busy_source_says_when_to_come_back(pages: PageServer, policy: FetchPolicy) -> None:
+    busy = pages.add("/fetch/busy-later", "busy", status=503, headers={"Retry-After": "42"})
+    with pytest.raises(TransientFetchError) as caught:
+        fetch(busy, policy)
+    assert caught.value.retry_after == 42.0
+
+
+def test_a_redirect_to_an_invalid_url_is_a_clear_failure(
+    pages: PageServer, policy: FetchPolicy
+) -> None:
+    bad = pages.add("/fetch/bad-location", status=302, headers={"Location": "http://[oops/"})
+    with pytest.raises(FetchError, match="the source redirected to an invalid URL"):
+        fetch(bad, policy)

@@ -1,4 +1,5 @@
-"""A real HTTP server on 127.0.0.1 serving tests/pages/ and per-test routes."""
+"""A real HTTP server on 127.0.0.1 serving tests/pages/ and per-test routes (GET, and POST
+for endpoints, whose requests it records)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,29 @@ class Route:
     body: bytes | Callable[[], Iterable[bytes]] = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # Sent after `headers`, for a header sent more than once (two Link headers).
+    repeated: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class Posted:
+    """One POST the server received."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def not_modified(served: dict[str, str], asked: Any) -> bool:
+    """Whether a conditional GET matches the route's ETag or Last-Modified, as a server that
+    answers 304 decides (If-None-Match wins over If-Modified-Since, RFC 9110 §13.2.2)."""
+    etag, match = served.get("ETag"), asked.get("If-None-Match")
+    if match is not None:
+        return etag is not None and (
+            match.strip() == "*" or etag in (m.strip() for m in match.split(","))
+        )
+    since, modified = asked.get("If-Modified-Since"), served.get("Last-Modified")
+    return since is not None and modified is not None and since.strip() == modified
 
 
 class PageServer:
@@ -45,6 +69,9 @@ class PageServer:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.hits: list[str] = []
+        # The request headers of the last GET of each path (a feed poll's conditional GET).
+        self.last_headers: dict[str, dict[str, str]] = {}
+        self.posts: list[Posted] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -55,18 +82,37 @@ class PageServer:
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 server.hits.append(self.path)
-                route = server.routes.get(self.path) or server.file_route(self.path)
+                server.last_headers[self.path] = dict(self.headers.items())
+                self.answer(server.routes.get(self.path) or server.file_route(self.path))
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                server.posts.append(Posted(self.path, dict(self.headers.items()), body))
+                self.answer(server.routes.get(self.path))
+
+            def answer(self, route: Route | None) -> None:
                 if route is None:
                     route = Route(404, b"<h1>Not found</h1>", {"Content-Type": "text/html"})
                 if route.delay:
                     time.sleep(route.delay)
+                if (
+                    self.command == "GET"
+                    and route.status == 200
+                    and not_modified(route.headers, self.headers)
+                ):
+                    self.send_response(304)
+                    for name in ("ETag", "Last-Modified"):
+                        if name in route.headers:
+                            self.send_header(name, route.headers[name])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self.send_response(route.status)
                 headers = {"Content-Type": "text/html; charset=utf-8", **route.headers}
                 if callable(route.body):
                     headers.setdefault("Transfer-Encoding", "chunked")
-                    for name, value in headers.items():
-                        self.send_header(name, value)
-                    self.end_headers()
+                    self.send_headers(headers, route.repeated)
                     try:
                         for chunk in route.body():
                             self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
@@ -76,11 +122,16 @@ class PageServer:
                         pass
                     return
                 headers.setdefault("Content-Length", str(len(route.body)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
+                self.send_headers(headers, route.repeated)
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(route.body)
+
+            def send_headers(
+                self, headers: dict[str, str], repeated: tuple[tuple[str, str], ...]
+            ) -> None:
+                for name, value in [*headers.items(), *repeated]:
+                    self.send_header(name, value)
+                self.end_headers()
 
         self.httpd = QuietServer((host, 0), Handler)
         self.port = self.httpd.server_address[1]
@@ -113,6 +164,10 @@ class PageServer:
         data = body.encode() if isinstance(body, str) else body
         self.routes[path] = Route(status, data, **kwargs)  # type: ignore[arg-type]
         return self.url(path)
+
+    def posted(self, path: str) -> list[Posted]:
+        """The POSTs received at `path` (query string included)."""
+        return [post for post in self.posts if post.path == path]
 
     def add_gzip(self, path: str, raw: bytes) -> str:
         return self.add(path, gzip.compress(raw), headers={"Content-Encoding": "gzip"})

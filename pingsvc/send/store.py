@@ -1,0 +1,324 @@
+"""Reads and writes of Outgoing rows: what pingsvc sent for a post, to whom, and how it went.
+No network, no Flask: planning (send.post), the worker, the API and the dashboard share it."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from pingsvc.db import Database
+from pingsvc.models import (
+    FINAL_SEND_STATES,
+    QUEUED,
+    Outgoing,
+    utcnow,
+)
+from pingsvc.urls import host_of
+
+# The fields of a send's status, in the API's order (GET of the location, the callback).
+STATUS_FIELDS = (
+    "source", "target", "status", "type", "endpoint", "http_code", "summary", "location",
+)  # fmt: skip
+
+
+def new_public_id() -> str:
+    """An unguessable id for the API location (128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+@functools.cache
+def _upsert_statement(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (source, target) DO UPDATE … RETURNING id, for `dialect`: two
+    sends of one post at once end on one row per target."""
+    columns = Outgoing.__table__.c
+    names = ("site_id", "public_id", "source", "target", "target_host", "linked", "callback")
+    values: dict[str, Any] = {name: bindparam(name, type_=columns[name].type) for name in names}
+    now = bindparam("now", type_=columns["created_at"].type)
+    values.update(status=QUEUED, attempts=0, queued_at=now, created_at=now, updated_at=now)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(Outgoing)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=["source", "target"],
+            set_={
+                # A new send: discovery runs again, and the tries start again.
+                "status": QUEUED,
+                "attempts": 0,
+                "last_error": None,
+                "queued_at": now,
+                "updated_at": now,
+                "linked": values["linked"],
+                "callback": values["callback"],
+                "site_id": values["site_id"],
+            },
+        )
+        .returning(Outgoing.id)
+    )
+
+
+def upsert(
+    session: Session,
+    site_id: int,
+    source: str,
+    target: str,
+    *,
+    linked: bool,
+    callback: str | None = None,
+) -> int:
+    """Queue one (source, target) send: a new row, or the earlier one made queued again (its
+    last result stays readable until the new one is written). Not committed; the row's id."""
+    params = {
+        "site_id": site_id,
+        "public_id": new_public_id(),
+        "source": source,
+        "target": target,
+        "target_host": host_of(target),
+        "linked": linked,
+        "callback": callback,
+        "now": utcnow(),
+    }
+    statement = _upsert_statement(session.get_bind().dialect.name)
+    return int(session.execute(statement, params).scalar_one())
+
+
+def for_source(session: Session, source: str) -> list[Outgoing]:
+    """Every target ever sent for `source`, in the order they were first planned."""
+    return list(
+        session.scalars(
+            select(Outgoing).where(Outgoing.source == source).order_by(Outgoing.id)
+        ).all()
+    )
+
+
+def earlier_targets(session: Session, source: str) -> list[str]:
+    """The targets `source` was sent to before (linked then or not)."""
+    return [row.target for row in for_source(session, source)]
+
+
+def for_site(
+    session: Session, site_id: int, *, limit: int = 100, offset: int = 0
+) -> list[Outgoing]:
+    """A site's sends, the most recently changed first."""
+    return list(
+        session.scalars(
+            select(Outgoing)
+            .where(Outgoing.site_id == site_id)
+            .order_by(Outgoing.updated_at.desc(), Outgoing.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    )
+
+
+def sources_of_site(session: Session, site_id: int, *, limit: int = 100) -> list[str]:
+    """The site's posts that pingsvc sent for, the most recently changed first."""
+    latest = func.max(Outgoing.updated_at)
+    rows = session.execute(
+        select(Outgoing.source, latest)
+        .where(Outgoing.site_id == site_id)
+        .group_by(Outgoing.source)
+        .order_by(latest.desc())
+        .limit(limit)
+    ).all()
+    return [row[0] for row in rows]
+
+
+def by_public_id(session: Session, public_id: str) -> Outgoing | None:
+    if not public_id or len(public_id) > 64:
+        return None
+    return session.scalars(select(Outgoing).where(Outgoing.public_id == public_id)).first()
+
+
+def by_ids(session: Session, ids: Iterable[int]) -> list[Outgoing]:
+    wanted = list(ids)
+    if not wanted:
+        return []
+    rows = session.scalars(select(Outgoing).where(Outgoing.id.in_(wanted))).all()
+    order = {outgoing_id: index for index, outgoing_id in enumerate(wanted)}
+    return sorted(rows, key=lambda row: order[row.id])
+
+
+def all_final(session: Session, ids: Iterable[int]) -> bool:
+    """Whether every one of these sends has a final status."""
+    wanted = list(ids)
+    if not wanted:
+        return True
+    open_count = session.scalar(
+        select(func.count()).where(Outgoing.id.in_(wanted), Outgoing.status == QUEUED)
+    )
+    return not open_count
+
+
+def status_document(row: Outgoing) -> dict[str, Any]:
+    """A send's status in the API's (Telegraph's) shape."""
+    return {
+        "source": row.source,
+        "target": row.target,
+        "status": row.status,
+        "type": row.protocol,
+        "endpoint": row.endpoint,
+        "http_code": row.http_code,
+        "summary": row.summary if row.summary is not None else row.last_error,
+        "location": row.location,
+    }
+
+
+# -- the worker's side: claims per receiving host, results --------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A delivery a worker may make now: what it needs, read when it was claimed."""
+
+    id: int
+    source: str
+    target: str
+    target_host: str
+    attempts: int  # including this one
+    linked: bool
+    callback: str | None
+
+
+class HostBusy(Exception):  # noqa: N818 - it is a wait, not an error
+    """The receiving host already has its share of requests running; try in `countdown` s."""
+
+    def __init__(self, host: str, countdown: float) -> None:
+        super().__init__(f"{host} already has its share of requests running")
+        self.countdown = countdown
+
+
+def _host_lock(session: Session, host: str) -> None:
+    """PostgreSQL: claims of one host are made one at a time (a transaction-scoped advisory
+    lock), so the count of running deliveries a claim reads is never stale. SQLite needs
+    none: the claim is one UPDATE, and SQLite runs one writer at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(f"pingsvc-send:{host}".encode())
+        session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+def claim(db: Database, outgoing_id: int, *, lease: float, per_host: int) -> Claim | None:
+    """Take a queued send for one delivery try, counting the try: None when there is nothing
+    to do (unknown, or already final). Raises HostBusy when its receiving host already has
+    `per_host` deliveries running, or this send is running elsewhere."""
+    with db.session() as session:
+        row = session.get(Outgoing, outgoing_id)
+        if row is None or row.status != QUEUED:
+            return None
+        host = row.target_host
+        _host_lock(session, host)
+        now = utcnow()
+        other = aliased(Outgoing)
+        running = (
+            select(func.count())
+            .select_from(other)
+            .where(other.target_host == host, other.lease_until > now)
+            .scalar_subquery()
+        )
+        result = session.execute(
+            update(Outgoing)
+            .where(
+                Outgoing.id == outgoing_id,
+                Outgoing.status == QUEUED,
+                or_(Outgoing.lease_until.is_(None), Outgoing.lease_until <= now),
+                running < per_host,
+            )
+            .values(
+                lease_until=now + timedelta(seconds=lease),
+                attempts=Outgoing.attempts + 1,
+                queued_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            session.expire_all()
+            row = session.get(Outgoing, outgoing_id)
+            if row is None or row.status != QUEUED:
+                return None
+            held = row.lease_until is not None and row.lease_until > now
+            wait = (row.lease_until - now).total_seconds() + 1 if held else 2.0  # type: ignore[operator]
+            raise HostBusy(host, wait)
+        session.refresh(row)
+        return Claim(
+            id=row.id,
+            source=row.source,
+            target=row.target,
+            target_host=row.target_host,
+            attempts=row.attempts,
+            linked=row.linked,
+            callback=row.callback,
+        )
+
+
+def note_retry(db: Database, outgoing_id: int, error: str, countdown: float) -> None:
+    """A try failed for now: keep the send queued, due in `countdown` s (the sweeper waits
+    for that too), with the reason readable meanwhile."""
+    with db.session() as session:
+        session.execute(
+            update(Outgoing)
+            .where(Outgoing.id == outgoing_id)
+            .values(
+                last_error=error,
+                lease_until=None,
+                queued_at=utcnow() + timedelta(seconds=countdown),
+            )
+        )
+        session.commit()
+
+
+def finish(db: Database, outgoing_id: int, status: str, **fields: Any) -> Outgoing | None:
+    """Write a send's final status (accepted, not_supported or error) and what the receiver
+    said (protocol, endpoint, http_code, summary, location, last_error). The row as written."""
+    if status not in FINAL_SEND_STATES:
+        raise ValueError(f"{status!r} is not a final send status")
+    now = utcnow()
+    with db.session() as session:
+        session.execute(
+            update(Outgoing)
+            .where(Outgoing.id == outgoing_id)
+            .values(status=status, queued_at=None, lease_until=None, sent_at=now, **fields)
+        )
+        session.commit()
+        return session.get(Outgoing, outgoing_id)
+
+
+def release(db: Database, outgoing_id: int) -> None:
+    """End a claim without a result (the try failed on our side): the send stays queued."""
+    with db.session() as session:
+        session.execute(update(Outgoing).where(Outgoing.id == outgoing_id).values(lease_until=None))
+        session.commit()
+
+
+def due_ids(db: Database, older_than: float, limit: int = 1000) -> list[int]:
+    """Queued sends whose message looks lost: due longer ago than `older_than` seconds and not
+    running. Marked due now, so the next sweep waits for the re-sent message."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=older_than)
+    with db.session() as session:
+        ids = list(
+            session.scalars(
+                select(Outgoing.id)
+                .where(
+                    Outgoing.status == QUEUED,
+                    Outgoing.queued_at.is_not(None),
+                    Outgoing.queued_at < cutoff,
+                    or_(Outgoing.lease_until.is_(None), Outgoing.lease_until < now),
+                )
+                .order_by(Outgoing.queued_at)
+                .limit(limit)
+            ).all()
+        )
+        if ids:
+            session.execute(update(Outgoing).where(Outgoing.id.in_(ids)).values(queued_at=utcnow()))
+            session.commit()
+        return ids
