@@ -62,12 +62,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(widget.bp)
     app.register_blueprint(pingback.bp)
 
-    def rollback() -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.rollback()
-
-    http_errors.register(app, rollback)
+    http_errors.register(app)
 
     from pingsvc import dashboard
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, g, jsonify
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from pingsvc.db import rollback_quietly
 from pingsvc.errors import (
     DATABASE_RETRY_AFTER,
     DATABASE_UNAVAILABLE,
@@ -31,8 +32,8 @@ def json_error(status: int, code: str, description: str) -> Response:
     return response
 
 
-def register(app: Flask, rollback: Any) -> None:
-    """Answer every error as JSON; `rollback` undoes the request's unfinished transaction."""
+def register(app: Flask) -> None:
+    """Answer every error as JSON; a 500 or 503 rolls the request's session back first."""
 
     @app.errorhandler(PingError)
     def _ping_error(exc: PingError) -> Response:
@@ -60,10 +61,7 @@ def register(app: Flask, rollback: Any) -> None:
         # The database refused or lost the connection (a restart, a failover, a full pool):
         # nothing is wrong with the request, so say when to send it again.
         log.warning("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
-        try:
-            rollback()
-        except Exception:  # noqa: BLE001 - the connection is already gone
-            log.debug("rollback after a lost connection failed", exc_info=True)
+        rollback_quietly(g.pop("db_session", None))
         response = json_error(503, "database_unavailable", DATABASE_UNAVAILABLE)
         response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
         return response
@@ -71,5 +69,7 @@ def register(app: Flask, rollback: Any) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         log.exception("unhandled error")
-        rollback()
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
         return json_error(500, "server_error", "Something went wrong on our side; try again later.")

@@ -3,7 +3,6 @@ the helpers the views share (form errors, whole-number arguments, notifying chan
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 from flask import Blueprint, g, render_template, request
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from pingsvc.dashboard.auth import login_required, secure_headers
+from pingsvc.db import rollback_quietly
 from pingsvc.errors import DATABASE_RETRY_AFTER, database_unavailable
 from pingsvc.tasking import NOTIFY_TASK, send_after_commit
 
@@ -55,8 +55,7 @@ def _unexpected(exc: Exception) -> tuple[str, int, dict[str, str]]:
     session = g.pop("db_session", None)
     if database_unavailable(exc):
         log.warning("dashboard: database unavailable: %s", exc)
-        with contextlib.suppress(Exception):  # the connection is already gone
-            session is not None and session.rollback()
+        rollback_quietly(session)
         g.account = None  # the page's header must not ask the database who is logged in
         message = "The database is not answering right now. Try again in a few seconds."
         page = render_template("dashboard/error.html", title="Unavailable", message=message)
