@@ -26,13 +26,6 @@ REPLY = f"""<article class="h-entry"><a class="p-author h-card" href="/">Otto Ou
 
 
 @pytest.fixture
-def receiver() -> Iterator[HookReceiver]:
-    server = HookReceiver()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def live(either_settings: dict[str, str], receiver: HookReceiver) -> dict[str, str]:
     """Settings with the receiver allowed: SQLite with the embedded broker, or PostgreSQL
     with Redis."""
