@@ -4,12 +4,11 @@ it stays a set of plain functions over values that a test can call without a ser
 from __future__ import annotations
 
 import ast
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.imports import fresh_imports
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pingsvc"
 DOMAIN = [
@@ -70,8 +69,8 @@ def test_the_check_sees_an_import_made_only_for_a_type(tmp_path: Path) -> None:
     assert sorted(n for n in imported(source) if forbidden(n)) == ["requests", "requests.Session"]
 
 
-# What importing a domain module loads with it, in a fresh interpreter (this test process has
-# loaded everything already): the package's own __init__ and every module on the way count.
+# What importing a domain module loads with it: the package's own __init__ and every module
+# on the way count.
 LOADED = [
     "pingsvc.extract",
     "pingsvc.fetch.page",
@@ -79,25 +78,10 @@ LOADED = [
     "pingsvc.pipeline.relations",
 ]
 FRAMEWORKS = ["flask", "werkzeug", "celery", "kombu"]
-PROGRAM = f"""
-import importlib, json, pkgutil, sys
-loaded = []
-for name in {LOADED!r}:
-    module = importlib.import_module(name)
-    loaded.append(name)
-    for sub in pkgutil.iter_modules(getattr(module, "__path__", []), name + "."):
-        importlib.import_module(sub.name)
-        loaded.append(sub.name)
-heavy = sorted({{m.split(".")[0] for m in sys.modules}} & set({FRAMEWORKS!r}))
-print(json.dumps({{"loaded": loaded, "frameworks": heavy}}))
-"""
 
 
 def test_importing_domain_code_loads_no_web_framework_or_task_queue() -> None:
     """Not even through pingsvc/__init__.py or pingsvc.errors, which every stage imports."""
-    done = subprocess.run(
-        [sys.executable, "-c", PROGRAM], capture_output=True, text=True, check=True, timeout=120
-    )
-    answer = json.loads(done.stdout)
-    assert {"pingsvc.extract.entry", "pingsvc.extract.links", *LOADED} <= set(answer["loaded"])
-    assert answer["frameworks"] == []
+    loaded, frameworks = fresh_imports(LOADED, FRAMEWORKS)
+    assert {"pingsvc.extract.entry", "pingsvc.extract.links", *LOADED} <= loaded
+    assert frameworks == []
