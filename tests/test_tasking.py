@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,25 +20,15 @@ from pingsvc.tasking import (
     send_after_commit,
 )
 from tests.conftest import make_app
+from tests.support.broker import queued_tasks
 from tests.support.services import free_port
-
-
-def _queued(app: Flask) -> list[tuple[str, list[Any]]]:
-    """(task name, arguments) of every message on the embedded broker's queue, oldest first."""
-    folder = Path(app.config["VAR_DIR"]) / "queue"
-    sent = []
-    for path in sorted(folder.glob(f"*.{app.config['QUEUE']}.msg")):
-        message = json.loads(path.read_text())
-        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-        sent.append((message["headers"]["task"], args))
-    return sent
 
 
 def test_a_send_with_no_open_transaction_goes_at_once(app: Flask) -> None:
     with app.app_context():
         assert send_after_commit(WEBHOOK_TASK, 3) is True
         assert enqueue_verify(4) is True
-    assert _queued(app) == [(WEBHOOK_TASK, [3]), (VERIFY_TASK, [4])]
+    assert queued_tasks(app) == sorted([(WEBHOOK_TASK, [3]), (VERIFY_TASK, [4])])
 
 
 def test_a_send_held_for_a_session_goes_only_when_it_commits(app: Flask) -> None:
@@ -49,12 +36,12 @@ def test_a_send_held_for_a_session_goes_only_when_it_commits(app: Flask) -> None
         session.execute(select(1))  # a transaction is open
         assert send_after_commit(VERIFY_TASK, 7, session=session) is True
         assert send_after_commit(NOTIFY_TASK, 8, session=session) is True
-        assert _queued(app) == []
+        assert queued_tasks(app) == []
         session.commit()
-        assert _queued(app) == [(VERIFY_TASK, [7]), (NOTIFY_TASK, [8])]
+        assert queued_tasks(app) == sorted([(VERIFY_TASK, [7]), (NOTIFY_TASK, [8])])
         session.execute(select(1))
         session.commit()  # the next transaction sends nothing again
-    assert _queued(app) == [(VERIFY_TASK, [7]), (NOTIFY_TASK, [8])]
+    assert queued_tasks(app) == sorted([(VERIFY_TASK, [7]), (NOTIFY_TASK, [8])])
 
 
 def test_a_send_held_for_a_transaction_that_rolls_back_is_dropped(app: Flask) -> None:
@@ -67,7 +54,7 @@ def test_a_send_held_for_a_transaction_that_rolls_back_is_dropped(app: Flask) ->
         session.close()  # ended without a commit too
         session.execute(select(1))
         session.commit()
-    assert _queued(app) == []
+    assert queued_tasks(app) == []
 
 
 def test_a_broker_that_refuses_the_message_is_logged_not_raised(

@@ -21,8 +21,10 @@ from pingsvc.api import jf2
 from pingsvc.models import Mention, Site, Webhook, WebhookDelivery
 from pingsvc.notify import webhooks
 from pingsvc.pipeline.steps import RetryLater
+from pingsvc.tasking import WEBHOOK_TASK
 from tests.conftest import make_app
 from tests.notify.conftest import Inbox, opt_in
+from tests.support.broker import queued_tasks
 from tests.support.dashboard import (
     Browser,
     HookReceiver,
@@ -298,6 +300,7 @@ def test_the_test_button_and_resend_go_through_the_log(
     with services(hook_app).db.session() as session:
         (first,) = session.scalars(select(WebhookDelivery))
     assert (first.event, first.status) == ("test", "queued")
+    assert queued_tasks(hook_app) == [(WEBHOOK_TASK, [first.id])]  # sent after the commit
     webhooks.deliver(services(hook_app).db, first.id, _settings(hook_app))
     assert receiver.json()["event"] == "test"
     page = alice.text(f"/dashboard/webhooks/{hook_id}")
@@ -307,6 +310,7 @@ def test_the_test_button_and_resend_go_through_the_log(
     with services(hook_app).db.session() as session:
         first_again, second = session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))
     assert second.payload == first_again.payload and second.status == "queued"
+    assert queued_tasks(hook_app) == [(WEBHOOK_TASK, [first.id]), (WEBHOOK_TASK, [second.id])]
     webhooks.deliver(services(hook_app).db, second.id, _settings(hook_app))
     assert receiver.calls[0].body == receiver.calls[1].body
     assert "sent again" in alice.text(f"/dashboard/sites/{_site_id(hook_app)}")
