@@ -29,6 +29,7 @@ from pingsvc.tasking import (
     WEBHOOK_TASK,
     enqueue_deliver,
     enqueue_send_post,
+    send_after_commit,
 )
 
 log = logging.getLogger(__name__)
@@ -44,16 +45,9 @@ def verify(self: Task, mention_id: int) -> str | None:
         outcome = steps.process_mention(shared.db, mention_id, shared.pipeline)
     except steps.RetryLater as retry:
         raise self.retry(countdown=retry.countdown, max_retries=None) from retry
-    if outcome is not None and outcome.notify:
-        _queue_notification(mention_id)
+    if outcome is not None and outcome.notify:  # its outbox mark is committed with the verdict
+        send_after_commit(NOTIFY_TASK, mention_id)
     return outcome.status if outcome else None
-
-
-def _queue_notification(mention_id: int) -> None:
-    try:
-        notify_mention.delay(mention_id)
-    except Exception as exc:  # noqa: BLE001 - the outbox mark is committed; the sweeper sends it
-        log.warning("could not queue the notification of mention %s: %s", mention_id, exc)
 
 
 @shared_task(name=NOTIFY_TASK, acks_late=True)
@@ -64,7 +58,7 @@ def notify_mention(mention_id: int) -> int:
         services().db, mention_id, email_on=email_on, queue_email=email_mention.delay
     )
     for delivery_id in delivery_ids:  # rows committed: the sweeper re-sends any lost here
-        deliver_webhook.delay(delivery_id)
+        send_after_commit(WEBHOOK_TASK, delivery_id)
     return len(delivery_ids)
 
 

@@ -26,7 +26,8 @@ from pingsvc.api import query as apiquery
 from pingsvc.api.params import Query
 from pingsvc.api.query import Scope, Stamp
 from pingsvc.db import db_session
-from pingsvc.errors import PingError, json_error
+from pingsvc.errors import PingError
+from pingsvc.http_errors import json_error
 from pingsvc.models import utcnow
 from pingsvc.urls import target_key
 

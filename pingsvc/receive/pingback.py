@@ -19,9 +19,9 @@ from pingsvc.errors import (
     FAULT_UPSTREAM,
     PingError,
     TargetNotSupported,
-    json_error,
     verdict_fault,
 )
+from pingsvc.http_errors import json_error
 from pingsvc.limits import limiter, pacing, per_client
 from pingsvc.models import APPROVED, HELD, REJECTED, Mention, utcnow
 from pingsvc.pipeline.relations import DUPLICATE

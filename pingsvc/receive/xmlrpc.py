@@ -16,7 +16,7 @@ from defusedxml.xmlrpc import DefusedExpatParser
 from flask import Response, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from pingsvc.db import db_session
+from pingsvc.db import db_session, rollback_quietly
 from pingsvc.errors import (
     DATABASE_UNAVAILABLE,
     FAULT_GENERIC,
@@ -192,18 +192,11 @@ def call(name: str, params: tuple[Any, ...], deadline: float) -> Any:
     except Exception as exc:  # a fault keeps XML-RPC's contract and a multicall's other calls
         if database_unavailable(exc):
             log.warning("XML-RPC method %s: database unavailable: %s", name, exc)
-            _rollback_quietly()
+            rollback_quietly(db_session())
             return Fault(FAULT_GENERIC, DATABASE_UNAVAILABLE)
         log.exception("XML-RPC method %s failed", name)
         db_session().rollback()
         return Fault(APPLICATION_ERROR, "Something went wrong on our side; try again later.")
-
-
-def _rollback_quietly() -> None:
-    try:
-        db_session().rollback()
-    except Exception:  # noqa: BLE001 - the connection is already gone
-        log.debug("rollback after a lost connection failed", exc_info=True)
 
 
 def _check_params(name: str, found: Method, params: tuple[Any, ...]) -> None:
