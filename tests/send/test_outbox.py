@@ -3,6 +3,7 @@ retries with backoff honouring Retry-After, then error; the callback through the
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from urllib.parse import parse_qs
 
@@ -157,3 +158,44 @@ def test_a_callback_to_a_private_address_is_refused_by_the_guard(
     assert attempt.error == (
         "refused: the callback host '127.0.0.9' resolves to a loopback address (127.0.0.9)"
     )
+
+
+def test_an_endpoint_on_a_private_address_is_refused_and_recorded_as_error(
+    send_app: Flask, far: PageServer
+) -> None:
+    """A stranger's target names an internal endpoint (loopback, on a port pingsvc may use):
+    the send ends `error` with the guard's reason and the trap is never connected to."""
+    from tests.support.dashboard import Trap
+
+    settings = SendSettings.from_config(send_app.config)
+    with Trap() as trap:
+        policy = dataclasses.replace(settings.policy, ports=settings.policy.ports | {trap.port})
+        endpoint = f"http://127.0.0.1:{trap.port}/internal"
+        target = far.add(f"/{uuid.uuid4().hex[:8]}/t", **target_page(endpoint))  # type: ignore[arg-type]
+        outgoing_id = _queue(send_app, "http://127.0.0.1/post", target)
+        status = outbox.deliver_one(
+            services(send_app).db, outgoing_id, dataclasses.replace(settings, policy=policy)
+        )
+        assert status == ERROR
+        assert trap.connections == 0
+    row = _row(send_app, outgoing_id)
+    assert row.endpoint == endpoint and row.attempts == 1
+    assert row.last_error and "refused" in row.last_error and "loopback" in row.last_error
+
+
+def test_final_statuses_are_counted_by_protocol_and_status(
+    send_app: Flask, far: PageServer
+) -> None:
+    def count() -> float:
+        text = send_app.test_client().get("/metrics").get_data(as_text=True)
+        line = 'pingsvc_sent_total{protocol="none",status="not_supported"}'
+        found = [ln for ln in text.splitlines() if ln.startswith(line)]
+        return float(found[0].rsplit(" ", 1)[1]) if found else 0.0
+
+    before = count()
+    target = far.add(f"/{uuid.uuid4().hex[:8]}/t", **target_page())  # type: ignore[arg-type]
+    outgoing_id = _queue(send_app, "http://127.0.0.1/post", target)
+    outbox.deliver_one(
+        services(send_app).db, outgoing_id, SendSettings.from_config(send_app.config)
+    )
+    assert count() == before + 1
