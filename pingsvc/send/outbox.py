@@ -63,29 +63,32 @@ def deliver_one(
                 f"{delivery.summary} (try {attempts} of {settings.max_tries}; "
                 f"next in {countdown:.0f} s)"
             )
-            store.note_retry(db, outgoing_id, note, countdown)
+            if not store.note_retry(db, outgoing_id, note, countdown, attempts=attempts):
+                return None  # sent again meanwhile: that send's message takes over
             log.info("send %s to %s: %s", outgoing_id, claim.target, note)
             raise RetryLater(delivery.summary, countdown)
-        return _finish(db, outgoing_id, delivery, ERROR, settings, gave_up=attempts)
-    return _finish(db, outgoing_id, delivery, delivery.status, settings)
+        return _finish(db, claim, delivery, ERROR, settings, gave_up=attempts)
+    return _finish(db, claim, delivery, delivery.status, settings)
 
 
 def _finish(
     db: Database,
-    outgoing_id: int,
+    claim: store.Claim,
     delivery: Delivery,
     status: str,
     settings: SendSettings,
     *,
     gave_up: int | None = None,
-) -> str:
+) -> str | None:
     summary = delivery.summary
     if gave_up is not None:
         summary = f"{summary} (gave up after {gave_up} tries)"
+    outgoing_id = claim.id
     row = store.finish(
         db,
         outgoing_id,
         status,
+        attempts=claim.attempts,
         protocol=delivery.protocol,
         endpoint=delivery.endpoint,
         http_code=delivery.http_code,
@@ -93,9 +96,12 @@ def _finish(
         location=delivery.location,
         last_error=summary if status == ERROR else None,
     )
+    if row is None:  # sent again meanwhile: that send's message takes over
+        log.info("send %s was sent again while it ran; its new try decides", outgoing_id)
+        return None
     metrics.sent(delivery.protocol, status)
     log.info("send %s %s: %s", outgoing_id, status, summary)
-    if row is not None and row.callback:
+    if row.callback:
         call_back(row, settings)
     return status
 
