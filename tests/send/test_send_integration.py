@@ -182,3 +182,40 @@ def test_round_trip_to_a_second_pingsvc_by_webmention_and_by_pingback(
         if worker is not None:
             worker.stop()
         serve.stop()
+
+
+def test_the_sweeper_sends_what_the_broker_lost(
+    settings: dict[str, str],
+    pages: PageServer,
+    far: PageServer,
+    farther: PageServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Rows committed but never queued (the broker was down, or lost the message): the
+    worker's scheduler finds them after PINGSVC_SWEEP_AFTER and delivers them."""
+    from pingsvc.send.post import SendSettings, send_post
+
+    sender = send_settings(settings, pages, far, farther)
+    tag = uuid.uuid4().hex[:8]
+    target = far.add(f"/{tag}/t", **target_page(far.add(f"/{tag}/wm", "", status=202)))  # type: ignore[arg-type]
+    source = pages.add(f"/{tag}/post", post_page(target))
+    app = make_app(sender, monkeypatch)
+    register_author_site(app)
+    plan = send_post(services(app).db, source, SendSettings.from_config(app.config), enqueue=None)
+    assert [p.target for p in plan.targets] == [target]
+    worker = start_worker(
+        sender, tmp_path / "worker.log", "--beat", "--schedule", str(tmp_path / "beat")
+    )
+    try:
+
+        def status() -> str:
+            with services(app).db.session() as session:
+                (row,) = store.for_source(session, source)
+                return row.status
+
+        assert wait_for(lambda: status() == "accepted", 60), worker.output()
+        assert len(far.posted(f"/{tag}/wm")) == 1
+        assert "sweeper re-queued 1 sends" in worker.output()
+    finally:
+        worker.stop()
