@@ -3,6 +3,7 @@ half is in test_send_integration.py)."""
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 
@@ -85,3 +86,28 @@ def test_a_post_that_is_not_a_registered_sites_is_refused_with_exit_1(
     result = CliRunner().invoke(main, ["send", url])
     assert result.exit_code == 1
     assert "not a registered site" in result.stderr
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_waiting_shows_a_progress_bar_only_on_a_terminal(
+    send_app: Flask, post: dict[str, str], monkeypatch: pytest.MonkeyPatch, terminal: bool
+) -> None:
+    from pingsvc.models import ACCEPTED
+    from pingsvc.send import command
+    from pingsvc.send.post import SendSettings, send_post
+
+    db = services(send_app).db
+    plan = send_post(db, post["url"], SendSettings.from_config(send_app.config))
+    ids = [p.outgoing_id for p in plan.targets if p.outgoing_id is not None]
+    for outgoing_id in ids:
+        store.finish(db, outgoing_id, ACCEPTED)
+    stream = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    assert command._wait(db, ids, 5, show_progress=True) is True
+    shown = stream.getvalue()
+    assert ("sending" in shown and "100%" in shown) if terminal else shown == ""
