@@ -1,5 +1,6 @@
 """POST /api/send and GET /api/send/<id>: sending webmentions for a site's posts, in
-Telegraph's shapes and error codes, so a Telegraph user switches by changing the base URL."""
+Telegraph's shapes and error codes, so a Telegraph user switches by changing the base URL.
+Here rather than in pingsvc.api, whose read views never fetch: this one fetches the post."""
 
 from __future__ import annotations
 
