@@ -192,10 +192,17 @@ def test_final_statuses_are_counted_by_protocol_and_status(
         found = [ln for ln in text.splitlines() if ln.startswith(line)]
         return float(found[0].rsplit(" ", 1)[1]) if found else 0.0
 
-    before = count()
+    def queued() -> float:
+        text = send_app.test_client().get("/metrics").get_data(as_text=True)
+        (line,) = [ln for ln in text.splitlines() if ln.startswith("pingsvc_send_queue_depth ")]
+        return float(line.split()[1])
+
+    before, queued_before = count(), queued()
     target = far.add(f"/{uuid.uuid4().hex[:8]}/t", **target_page())  # type: ignore[arg-type]
     outgoing_id = _queue(send_app, "http://127.0.0.1/post", target)
+    assert queued() == queued_before + 1
     outbox.deliver_one(
         services(send_app).db, outgoing_id, SendSettings.from_config(send_app.config)
     )
     assert count() == before + 1
+    assert queued() == queued_before
