@@ -47,6 +47,12 @@ def deliver_one(
         raise RetryLater(str(busy), busy.countdown) from busy
     if claim is None:
         return None
+    if claim.attempts > settings.max_tries:  # the tries before died with their worker
+        stopped = Delivery(
+            "error", None, None, None,
+            f"delivering stopped the worker {claim.attempts - 1} times; gave up",
+        )  # fmt: skip
+        return _finish(db, claim, stopped, ERROR, settings)
     try:
         delivery = deliver(
             claim.source, claim.target, settings.policy, session, limits=settings.parse

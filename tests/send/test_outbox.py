@@ -206,3 +206,22 @@ def test_final_statuses_are_counted_by_protocol_and_status(
     )
     assert count() == before + 1
     assert queued() == queued_before
+
+
+def test_a_send_whose_tries_keep_dying_with_their_worker_is_given_up(
+    send_app: Flask, far: PageServer
+) -> None:
+    """Each claim counts a try; tries that died never wrote a result. Past the tries
+    allowed, the next claim ends the send as error instead of looping forever."""
+    tag = uuid.uuid4().hex[:8]
+    endpoint = far.add(f"/{tag}/wm", "", status=202)
+    target = far.add(f"/{tag}/t", **target_page(endpoint))  # type: ignore[arg-type]
+    outgoing_id = _queue(send_app, "http://127.0.0.1/post", target)
+    settings = SendSettings.from_config(send_app.config)  # 3 tries
+    db = services(send_app).db
+    for _died in range(settings.max_tries):
+        assert store.claim(db, outgoing_id, lease=60, per_host=5) is not None
+        store.release(db, outgoing_id)  # as a lease that ran out
+    assert outbox.deliver_one(db, outgoing_id, settings) == ERROR
+    assert "stopped the worker 3 times" in (_row(send_app, outgoing_id).last_error or "")
+    assert far.posted(f"/{tag}/wm") == []
