@@ -153,7 +153,9 @@ def send_post(self: Task, source_url: str) -> int | None:
         log.warning("not sending for %s: %s", source_url, exc.description)
         return None
     except PingError as exc:
-        log.warning("not sending for %s: %s", source_url, exc.description)
+        # A post without links is normal for a feed's entry; other refusals are worth a look.
+        level = logging.INFO if exc.code == "no_link_found" else logging.WARNING
+        log.log(level, "not sending for %s: %s", source_url, exc.description)
         return None
     return len(plan.targets)
 
