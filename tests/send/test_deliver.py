@@ -453,3 +453,12 @@ def test_the_net_under_the_guard_catches_a_connection(loopback_only: list[str]) 
     """The control: were the guard broken, the net above would fail those tests."""
     with socket.socket() as sock, pytest.raises(AssertionError, match="10.0.0.7"):
         sock.connect(("10.0.0.7", 80))
+
+
+def test_an_endpoint_that_does_not_answer_in_time_is_retried(pages: PageServer) -> None:
+    policy = FetchPolicy(timeout=0.5, allow=frozenset({pages.hostport}))
+    target = target_with(pages, "/send/slow", '<link rel="webmention" href="/send/slow/wm">')
+    pages.add("/send/slow/wm", status=202, delay=1.5)
+    delivery = deliver(SOURCE, target, policy)
+    assert (delivery.status, delivery.endpoint) == ("retry", pages.url("/send/slow/wm"))
+    assert delivery.summary == "the endpoint did not answer in time"
