@@ -106,7 +106,11 @@ def _finish(
         log.info("send %s was sent again while it ran; its new try decides", outgoing_id)
         return None
     metrics.sent(delivery.protocol, status)
-    log.info("send %s %s: %s", outgoing_id, status, summary)
+    log.info(
+        "send %s %s: %s", outgoing_id, status, summary,
+        extra={"outgoing_id": outgoing_id, "source": claim.source, "target": claim.target,
+               "protocol": delivery.protocol, "status": status, "http_code": delivery.http_code},
+    )  # fmt: skip
     if row.callback:
         call_back(row, settings)
     return status

@@ -95,12 +95,17 @@ def test_a_5xx_is_retried_with_backoff_then_ends_as_error(send_app: Flask, far: 
     assert outbox.deliver_one(services(send_app).db, outgoing_id, settings) is None
 
 
-def test_no_endpoint_is_not_supported(send_app: Flask, far: PageServer) -> None:
+def test_no_endpoint_is_not_supported_and_logged_with_its_fields(
+    send_app: Flask, far: PageServer, caplog: pytest.LogCaptureFixture
+) -> None:
     target = far.add(f"/{uuid.uuid4().hex[:8]}/t", **target_page())  # type: ignore[arg-type]
     outgoing_id = _queue(send_app, "http://127.0.0.1/post", target)
     settings = SendSettings.from_config(send_app.config)
-    assert outbox.deliver_one(services(send_app).db, outgoing_id, settings) == NOT_SUPPORTED
+    with caplog.at_level("INFO", logger="pingsvc.send.outbox"):
+        assert outbox.deliver_one(services(send_app).db, outgoing_id, settings) == NOT_SUPPORTED
     assert _row(send_app, outgoing_id).endpoint is None
+    (record,) = [r for r in caplog.records if getattr(r, "outgoing_id", None) == outgoing_id]
+    assert (record.target, record.status, record.protocol) == (target, NOT_SUPPORTED, None)  # type: ignore[attr-defined]
 
 
 def test_a_busy_host_defers_the_delivery_without_counting_a_try(
