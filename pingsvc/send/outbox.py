@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ import requests
 
 from pingsvc import metrics
 from pingsvc.db import Database
+from pingsvc.fetch.client import make_session
 from pingsvc.models import ERROR, Outgoing
 from pingsvc.notify import webhooks
 from pingsvc.pipeline.steps import RetryLater
@@ -21,6 +23,18 @@ from pingsvc.send.deliver import Delivery, deliver
 from pingsvc.send.post import SendSettings
 
 log = logging.getLogger(__name__)
+
+_local = threading.local()
+
+
+def _session(settings: SendSettings) -> requests.Session:
+    """One keep-alive session per worker thread and policy: many targets on one host (a
+    post citing one blog's pages) reuse a connection. Each stays behind the address guard."""
+    cached = getattr(_local, "session", None)
+    if cached is None or cached[0] != settings.policy:
+        cached = (settings.policy, make_session(settings.policy))
+        _local.session = cached
+    return cached[1]
 
 
 def retry_countdown(attempts: int, retry_after: float | None, settings: SendSettings) -> float:
@@ -55,7 +69,11 @@ def deliver_one(
         return _finish(db, claim, stopped, ERROR, settings)
     try:
         delivery = deliver(
-            claim.source, claim.target, settings.policy, session, limits=settings.parse
+            claim.source,
+            claim.target,
+            settings.policy,
+            session or _session(settings),
+            limits=settings.parse,
         )
     except Exception:
         # Not the receiver's doing (a bug, the database): the send stays queued for a later try.
