@@ -20,7 +20,7 @@ from pingsvc.models import Site
 from pingsvc.send import store
 from pingsvc.tasking import enqueue_send_post
 from tests.conftest import make_app
-from tests.support.pageserver import PageServer
+from tests.support.pageserver import PageServer, Route
 from tests.support.sending import (
     far,
     farther,
@@ -38,7 +38,7 @@ __all__ = ["far", "farther"]  # fixtures
 def _pingsvc_send(settings: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pingsvc.cli", "send", *args],
-        env=env_for(settings), cwd=ROOT, capture_output=True, text=True, timeout=180,
+        env=env_for(settings), cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
 
 
@@ -219,3 +219,51 @@ def test_the_sweeper_sends_what_the_broker_lost(
         assert "sweeper re-queued 1 sends" in worker.output()
     finally:
         worker.stop()
+
+
+def test_a_receiving_host_gets_at_most_per_host_requests_at_once(
+    settings: dict[str, str],
+    pages: PageServer,
+    far: PageServer,
+    farther: PageServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Six targets on one host, a worker of four threads, PINGSVC_SEND_PER_HOST=2: the host's
+    slow endpoint never serves more than two of them at once, and every one is delivered."""
+    import threading
+    import time
+    from collections.abc import Iterator
+
+    lock = threading.Lock()
+    active, peak = [0], [0]
+
+    def slow_answer() -> Iterator[bytes]:
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        try:
+            time.sleep(0.3)
+            yield b"thanks"
+        finally:
+            with lock:
+                active[0] -= 1
+
+    tag = uuid.uuid4().hex[:8]
+    endpoint = far.url(f"/{tag}/wm")
+    far.routes[f"/{tag}/wm"] = Route(202, slow_answer, {"Content-Type": "text/plain"})
+    targets = [far.add(f"/{tag}/t{n}", **target_page(endpoint)) for n in range(6)]  # type: ignore[arg-type]
+    source = pages.add(f"/{tag}/post", post_page(*targets))
+    sender = {**send_settings(settings, pages, far, farther), "PINGSVC_SEND_PER_HOST": "2"}
+    app = make_app(sender, monkeypatch)
+    register_author_site(app)
+    worker = start_worker(sender, tmp_path / "worker.log")
+    try:
+        done = _pingsvc_send(sender, source, "--wait", "--json")
+        assert done.returncode == 0, done.stdout + done.stderr + worker.output()
+        statuses = [t["status"] for t in json.loads(done.stdout)["targets"]]
+        assert statuses == ["accepted"] * 6
+    finally:
+        worker.stop()
+    assert len(far.posted(f"/{tag}/wm")) == 6
+    assert 1 <= peak[0] <= 2

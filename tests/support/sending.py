@@ -43,6 +43,9 @@ def send_settings(
         "PINGSVC_FETCH_ALLOW": allow,
         "PINGSVC_SEND_BACKOFF": "0.2",
         "PINGSVC_SEND_MAX_TRIES": "3",
+        # `pingsvc send --wait` gives up (and prints what is still queued) before a test's
+        # subprocess time limit would hide that.
+        "PINGSVC_SEND_WAIT": "150",
     }
 
 
