@@ -171,3 +171,10 @@ def deliver_send(self: Task, outgoing_id: int) -> str | None:
         return sends.deliver_one(services().db, outgoing_id, settings)
     except steps.RetryLater as retry:
         raise self.retry(countdown=retry.countdown, max_retries=None) from retry
+    except Exception as exc:
+        # Not the receiver's doing (the database, a bug): the row stays queued and its claim
+        # released; try again with backoff rather than leave it to the sweeper. The claims
+        # count the tries, so a send that always fails here ends as error.
+        log.exception("send %s failed on pingsvc's side; trying again", outgoing_id)
+        countdown = settings.backoff * 2 ** min(self.request.retries, 6)
+        raise self.retry(countdown=countdown, max_retries=None) from exc

@@ -61,10 +61,11 @@ def deliver_one(
         raise RetryLater(str(busy), busy.countdown) from busy
     if claim is None:
         return None
-    if claim.attempts > settings.max_tries:  # the tries before died with their worker
+    if claim.attempts > settings.max_tries:  # the tries before died or failed on our side
         stopped = Delivery(
             "error", None, None, None,
-            f"delivering stopped the worker {claim.attempts - 1} times; gave up",
+            f"{claim.attempts - 1} tries ended without a result (their worker stopped, "
+            "or failed on pingsvc's side); gave up",
         )  # fmt: skip
         return _finish(db, claim, stopped, ERROR, settings)
     try:

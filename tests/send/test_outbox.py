@@ -228,5 +228,5 @@ def test_a_send_whose_tries_keep_dying_with_their_worker_is_given_up(
         assert store.claim(db, outgoing_id, lease=60, per_host=5) is not None
         store.release(db, outgoing_id)  # as a lease that ran out
     assert outbox.deliver_one(db, outgoing_id, settings) == ERROR
-    assert "stopped the worker 3 times" in (_row(send_app, outgoing_id).last_error or "")
+    assert "3 tries ended without a result" in (_row(send_app, outgoing_id).last_error or "")
     assert far.posted(f"/{tag}/wm") == []
