@@ -96,3 +96,20 @@ def send_app(
     app.config["TEST_TOKEN"] = register_author_site(app)
     yield app
     services(app).db.dispose()
+
+
+@pytest.fixture
+def send_app_postgres(
+    production_settings: dict[str, str],
+    pages: PageServer,
+    far: PageServer,
+    farther: PageServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Flask]:
+    """send_app on PostgreSQL (and Redis for the broker)."""
+    from tests.conftest import make_app
+
+    app = make_app(send_settings(production_settings, pages, far, farther), monkeypatch)
+    app.config["TEST_TOKEN"] = register_author_site(app)
+    yield app
+    services(app).db.dispose()
