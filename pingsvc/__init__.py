@@ -48,9 +48,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     from pingsvc import home, limits, widget
-    from pingsvc.api import send as send_api
     from pingsvc.api import views as api
     from pingsvc.receive import pingback, webmention
+    from pingsvc.send import api as send_api
     from pingsvc.tasking import init_celery
 
     init_celery(app)

@@ -64,7 +64,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Pages nested deeper than this are refused before parsing (parsers are not linear in it).
     "FETCH_MAX_DEPTH": (512, int),
     "USER_AGENT": (
-        "pingsvc/0.1 (webmention and pingback receiver; +https://github.com/pingsvc/pingsvc)",
+        "pingsvc/0.1 (webmention and pingback receiver and sender; +https://github.com/pingsvc/pingsvc)",
         str,
     ),
     # Reading a fetched page (link check and extraction) runs in child processes, this many

@@ -164,7 +164,9 @@ def send_post(self: Task, source_url: str) -> int | None:
         log.warning("not sending for %s: %s", source_url, exc.description)
         return None
     except PingError as exc:
-        log.warning("not sending for %s: %s", source_url, exc.description)
+        # A post without links is normal for a feed's entry; other refusals are worth a look.
+        level = logging.INFO if exc.code == "no_link_found" else logging.WARNING
+        log.log(level, "not sending for %s: %s", source_url, exc.description)
         return None
     return len(plan.targets)
 
@@ -180,3 +182,10 @@ def deliver_send(self: Task, outgoing_id: int) -> str | None:
         return sends.deliver_one(services().db, outgoing_id, settings)
     except steps.RetryLater as retry:
         raise self.retry(countdown=retry.countdown, max_retries=None) from retry
+    except Exception as exc:
+        # Not the receiver's doing (the database, a bug): the row stays queued and its claim
+        # released; try again with backoff rather than leave it to the sweeper. The claims
+        # count the tries, so a send that always fails here ends as error.
+        log.exception("send %s failed on pingsvc's side; trying again", outgoing_id)
+        countdown = settings.backoff * 2 ** min(self.request.retries, 6)
+        raise self.retry(countdown=countdown, max_retries=None) from exc
