@@ -106,3 +106,24 @@ def test_publishing_on_redis_builds_one_client_per_channel_not_one_per_message(
     client.delete(app.config["QUEUE"])
     client.close()
     services(app).db.dispose()
+
+
+def test_the_sweeper_queues_through_send_after_commit_and_stops_when_refused(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """worker.tasks queues what it re-sends the one way pingsvc queues work; a broker that
+    refuses one message gets no more from this sweep (the next sweep sends the rest)."""
+    from pingsvc import tasking
+    from worker import tasks
+
+    sent: list[tuple[str, tuple[Any, ...]]] = []
+
+    def publish(_celery: Any, name: str, *args: Any, countdown: float = 0.0) -> None:
+        if len(sent) == 2:
+            raise ConnectionError("the broker went away")
+        sent.append((name, args))
+
+    monkeypatch.setattr(tasking, "publish", publish)
+    with app.app_context():
+        assert tasks._queue_each(VERIFY_TASK, [1, 2, 3, 4], "re-queued %d") == 2
+    assert sent == [(VERIFY_TASK, (1,)), (VERIFY_TASK, (2,))]

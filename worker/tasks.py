@@ -89,37 +89,30 @@ def email_mention(mention_id: int) -> str | None:
 @shared_task(name=SWEEP_TASK, acks_late=True)
 def sweep() -> int:
     """Queue again the pending mentions whose message the broker lost."""
-    ids = pending_ids(services().db, float(current_app.config["SWEEP_AFTER"]))
-    for mention_id in ids:
-        verify.delay(mention_id)
-    if ids:
-        log.info("sweeper re-queued %d pending mentions", len(ids))
-    deliveries = webhooks.due_ids(services().db, float(current_app.config["SWEEP_AFTER"]))
-    for delivery_id in deliveries:
-        deliver_webhook.delay(delivery_id)
-    if deliveries:
-        log.info("sweeper re-queued %d webhook deliveries", len(deliveries))
-    _sweep_notifications()
-    _sweep_sends()
-    return len(ids)
+    after = float(current_app.config["SWEEP_AFTER"])
+    db = services().db
+    queued = _queue_each(
+        VERIFY_TASK, pending_ids(db, after), "sweeper re-queued %d pending mentions"
+    )
+    _queue_each(
+        WEBHOOK_TASK, webhooks.due_ids(db, after), "sweeper re-queued %d webhook deliveries"
+    )
+    _queue_each(NOTIFY_TASK, outbox.due_ids(db, after), "sweeper re-queued %d notifications")
+    _queue_each(DELIVER_TASK, sent.due_ids(db, after), "sweeper re-queued %d sends")
+    return queued
 
 
-def _sweep_sends() -> None:
-    """Queue again the sends whose delivery message outlived its due time."""
-    ids = sent.due_ids(services().db, float(current_app.config["SWEEP_AFTER"]))
-    for outgoing_id in ids:
-        enqueue_deliver(outgoing_id)
-    if ids:
-        log.info("sweeper re-queued %d sends", len(ids))
-
-
-def _sweep_notifications() -> None:
-    """Queue again the notifications whose outbox mark outlived its message."""
-    ids = outbox.due_ids(services().db, float(current_app.config["SWEEP_AFTER"]))
-    for mention_id in ids:
-        notify_mention.delay(mention_id)
-    if ids:
-        log.info("sweeper re-queued %d notifications", len(ids))
+def _queue_each(name: str, ids: list[int], done: str) -> int:
+    """Send task `name` for each committed id, stopping at the first the broker refuses (the
+    next sweep sends the rest); log `done` with how many went."""
+    queued = 0
+    for row_id in ids:
+        if not send_after_commit(name, row_id):
+            break
+        queued += 1
+    if queued:
+        log.info(done, queued)
+    return queued
 
 
 @shared_task(name=REVERIFY_TASK, acks_late=True)
@@ -129,11 +122,7 @@ def reverify() -> int:
     ids = stale_ids(
         services().db, float(config["REVERIFY_AFTER_DAYS"]), int(config["REVERIFY_BATCH"])
     )
-    for mention_id in ids:
-        verify.delay(mention_id)
-    if ids:
-        log.info("re-verifying %d mentions verified long ago", len(ids))
-    return len(ids)
+    return _queue_each(VERIFY_TASK, ids, "re-verifying %d mentions verified long ago")
 
 
 @shared_task(name=FEED_POLL_TASK, acks_late=True)
