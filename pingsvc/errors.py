@@ -4,7 +4,6 @@ Flask here, so the pure stages can raise them (pingsvc.http_errors answers them 
 from __future__ import annotations
 
 import sqlite3
-from xmlrpc.client import Fault
 
 from sqlalchemy import exc as sa_exc
 
@@ -160,26 +159,6 @@ FAULT_BY_KIND = {
     "upstream": FAULT_UPSTREAM,
     "hostile": FAULT_UPSTREAM,
 }
-
-
-def to_fault(exc: PingError | FetchError) -> Fault:
-    """The XML-RPC fault for a refused request or a failed fetch: their one pingback form."""
-    if isinstance(exc, PingError):
-        return Fault(exc.fault, exc.description)
-    return Fault(exc.fault, _sentence(exc.reason))
-
-
-def verdict_fault(kind: str | None, reason: str | None) -> Fault:
-    """The fault for a verification that ended without a post, from what
-    pipeline.store.finish stored."""
-    code = FAULT_BY_KIND.get(kind or "", FAULT_GENERIC)
-    return Fault(code, _sentence(reason or "the source could not be verified"))
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 # Seconds a client is told to wait when the database is unavailable: about a PostgreSQL

@@ -19,13 +19,35 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from pingsvc.db import db_session, rollback_quietly
 from pingsvc.errors import (
     DATABASE_UNAVAILABLE,
+    FAULT_BY_KIND,
     FAULT_GENERIC,
+    FetchError,
     PingError,
     database_unavailable,
-    to_fault,
 )
 
 log = logging.getLogger(__name__)
+
+
+def to_fault(exc: PingError | FetchError) -> Fault:
+    """The XML-RPC fault for a refused request or a failed fetch: their one pingback form."""
+    if isinstance(exc, PingError):
+        return Fault(exc.fault, exc.description)
+    return Fault(exc.fault, _sentence(exc.reason))
+
+
+def verdict_fault(kind: str | None, reason: str | None) -> Fault:
+    """The fault for a verification that ended without a post, from what
+    pipeline.store.finish stored."""
+    code = FAULT_BY_KIND.get(kind or "", FAULT_GENERIC)
+    return Fault(code, _sentence(reason or "the source could not be verified"))
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
 
 # XML-RPC's own fault codes (the "specification for fault code interoperability").
 PARSE_ERROR = -32700

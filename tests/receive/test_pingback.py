@@ -27,7 +27,7 @@ from pingsvc import errors, services
 from pingsvc.models import BlockRule, Mention, Site, utcnow
 from pingsvc.receive.accept import Accepted
 from pingsvc.receive.pingback import answer
-from pingsvc.receive.xmlrpc import MULTICALL_MAX
+from pingsvc.receive.xmlrpc import MULTICALL_MAX, to_fault
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
 from tests.support.services import Process, start_serve, start_worker, wait_for
@@ -384,7 +384,7 @@ def test_a_failed_verification_answers_the_fault_of_its_kind(kind: str | None, c
 def test_to_fault_translates_every_refusal_by_its_fault_code(
     exc: errors.PingError | errors.FetchError, code: int, text: str
 ) -> None:
-    fault = errors.to_fault(exc)
+    fault = to_fault(exc)
     assert (fault.faultCode, fault.faultString) == (code, text)
 
 
