@@ -44,6 +44,9 @@ class Record:
     parent_origin_id: str | None = None
     # Where in the file it came from ("page-2.json line 14"), for messages about it.
     where: str = ""
+    # Set by a reader for an entry it read but that is not a mention (a WordPress order
+    # note): the importer counts it as skipped for this reason and stores nothing.
+    skip: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
