@@ -33,6 +33,9 @@ HELD = "held"
 REJECTED = "rejected"
 DELETED = "deleted"
 STATES = (PENDING, APPROVED, HELD, REJECTED, DELETED)
+# Mention.protocol of a comment imported from WordPress: it was written on the post's own
+# page, so there is no source page to verify; it is never queued for (re-)verification.
+COMMENT = "comment"
 
 
 def utcnow() -> datetime:

@@ -6,13 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pingsvc.models import APPROVED
+from pingsvc.models import APPROVED, COMMENT
 
-# The protocol of a WordPress comment: it has no source page of its own to verify, so it is
-# never queued for (re-)verification.
-COMMENT = "comment"
 TRACKBACK = "trackback"
-UNVERIFIABLE = (COMMENT,)
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,7 @@ class Record:
 
 def verifiable(record: Record) -> bool:
     """Whether the record has a source page that a verification could fetch."""
-    return record.protocol not in UNVERIFIABLE
+    return record.protocol != COMMENT
 
 
 def naive_utc(value: str | None) -> datetime | None:
