@@ -244,7 +244,7 @@ def _store_batch(
                 select(Mention.id, Mention.source, Mention.target).where(
                     Mention.source.in_({r.source for r in checked})
                 )
-            ).tuples()
+            )
             if mention_id not in known_ids
         }
         seen: set[tuple[str, str]] = set()
@@ -313,7 +313,7 @@ def _parent_ids(session: Session, site_id: int, records: list[Record]) -> dict[A
                 Mention.origin_format == fmt,
                 Mention.origin_id.in_(sorted(ids)),
             )
-        ).tuples()
+        )
         found.update(((fmt, origin_id or ""), mention_id) for origin_id, mention_id in rows)
     return found
 
