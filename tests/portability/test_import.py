@@ -249,3 +249,15 @@ def test_imported_mentions_are_not_queued_nor_due_for_reverification(app: Flask)
     assert all(m.queued_at is None and m.verified_at is None for m in _rows(app).values())
     assert pending_ids(services(app).db, older_than=0) == []
     assert stale_ids(services(app).db, older_than_days=0) == []
+
+
+def test_importing_twice_on_postgresql_changes_nothing(production_app: Flask) -> None:
+    first = import_wordpress(production_app)
+    assert first.summary() == "imported 12, updated 0, skipped 0"
+    import_webmention_io(production_app, "webmention-io-feed.jf2")
+    rows = _rows(production_app)
+    assert rows["103"].parent_id == rows["102"].id
+    again = import_wordpress(production_app)
+    assert again.summary() == "imported 0, updated 0, skipped 12 (already imported)"
+    later = import_webmention_io(production_app, "webmention-io-feed-later.jf2")
+    assert later.summary() == "imported 2, updated 0, skipped 5 (already imported)"
