@@ -3,8 +3,6 @@ and the Report of what it did."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -368,8 +366,11 @@ def _adopt(db: Database, site_id: int, orphans: dict[int, tuple[str, str]]) -> N
 
 def record_changes(session: Session, mention_ids: list[int]) -> None:
     """Tell the change feed (pingsvc.changelog, when this version has it) of the mentions an
-    import stored: the last statement of the batch's transaction, as it asks."""
-    if not mention_ids or importlib.util.find_spec("pingsvc.changelog") is None:
+    import stored, in the same transaction."""
+    if not mention_ids:
         return
-    changelog = importlib.import_module("pingsvc.changelog")
-    changelog.record(session, mention_ids)
+    try:
+        from pingsvc import changelog  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        return
+    changelog.record(session.connection(), mention_ids)
