@@ -261,3 +261,17 @@ def test_importing_twice_on_postgresql_changes_nothing(production_app: Flask) ->
     assert again.summary() == "imported 0, updated 0, skipped 12 (already imported)"
     later = import_webmention_io(production_app, "webmention-io-feed-later.jf2")
     assert later.summary() == "imported 2, updated 0, skipped 5 (already imported)"
+
+
+def test_the_reverification_sweep_never_takes_a_comment(app: Flask) -> None:
+    from pingsvc.pipeline.sweep import stale_ids
+
+    import_wordpress(app)
+    rows = _rows(app)
+    with services(app).db.session() as session:
+        for origin in ("101", "106"):  # as if verified long ago (with --verify)
+            mention = session.get(Mention, rows[origin].id)
+            assert mention is not None
+            mention.verified_at = datetime(2020, 1, 1)
+        session.commit()
+    assert stale_ids(services(app).db, older_than_days=1) == [rows["106"].id]
