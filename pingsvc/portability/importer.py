@@ -280,7 +280,11 @@ def _store_batch(
             )
             new.append((values, record))
         new_ids = _insert(session, new)
-        parents = _parent_ids(session, site_id, [r for _, r in new])
+        parents = _parent_ids(
+            session,
+            site_id,
+            ((r.origin_format, r.parent_origin_id) for _, r in new if r.parent_origin_id),
+        )
         threaded: list[dict[str, int]] = []
         links: list[dict[str, Any]] = []
         for mention_id, (values, record) in zip(new_ids, new, strict=True):
@@ -320,11 +324,13 @@ def _insert(session: Session, new: list[tuple[dict[str, Any], Record]]) -> list[
     return [ids[(values["origin_format"], values["origin_id"])] for values, _ in new]
 
 
-def _parent_ids(session: Session, site_id: int, records: list[Record]) -> dict[Any, int]:
+def _parent_ids(
+    session: Session, site_id: int, origins: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """The ids of the stored mentions with these (format, origin id)s."""
     wanted: dict[str, set[str]] = {}
-    for record in records:
-        if record.parent_origin_id:
-            wanted.setdefault(record.origin_format, set()).add(record.parent_origin_id)
+    for fmt, origin_id in origins:
+        wanted.setdefault(fmt, set()).add(origin_id)
     found: dict[tuple[str, str], int] = {}
     for fmt, ids in wanted.items():
         rows = session.execute(
@@ -344,23 +350,15 @@ def _adopt(db: Database, site_id: int, orphans: dict[int, tuple[str, str]]) -> N
     for start in range(0, len(items), 500):
         chunk = items[start : start + 500]
         with db.session() as session:
-            parents = _parent_ids(
-                session,
-                site_id,
-                [
-                    Record(fmt, "", "", "", utcnow(), parent_origin_id=parent)
-                    for _, (fmt, parent) in chunk
-                ],
-            )
-            threaded = []
-            for mention_id, origin in chunk:
-                parent = parents.get(origin)
-                mention = session.get(Mention, mention_id)
-                if mention is not None and parent is not None and parent != mention_id:
-                    mention.parent_id = parent
-                    threaded.append(mention_id)
-            session.flush()
-            record_changes(session, threaded)
+            parents = _parent_ids(session, site_id, (origin for _, origin in chunk))
+            threaded = [
+                {"id": mention_id, "parent_id": parents[origin]}
+                for mention_id, origin in chunk
+                if parents.get(origin, mention_id) != mention_id
+            ]
+            if threaded:
+                session.execute(update(Mention), threaded)
+            record_changes(session, [row["id"] for row in threaded])
             session.commit()
 
 
