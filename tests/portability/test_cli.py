@@ -50,7 +50,7 @@ def test_import_prints_one_summary_line_and_again_says_already_imported(cli: Cli
 def test_several_pages_and_a_forced_format(cli: CliRunner) -> None:
     pages = [str(FILES / "webmention-io-feed.jf2"), str(FILES / "webmention-io-feed-page2.jf2")]
     done = cli.invoke(
-        main, ["import", *pages, "--site", "blog.example", "--format", "webmention-io"]
+        main, ["import", *pages, "--site", "https://Blog.Example/", "--format", "webmention-io"]
     )
     assert done.stdout == "imported 7, updated 0, skipped 0\n"
 
