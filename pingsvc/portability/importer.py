@@ -261,8 +261,11 @@ def _store_batch(
             values = columns(record, site_id)
             existing = known.get(origin)
             if existing is not None:
+                # Verified here since (--verify): what its page said then is newer than
+                # any file's copy of it.
+                fresher = existing.verified_at is not None
                 changes = {k: values[k] for k in _UPDATABLE if getattr(existing, k) != values[k]}
-                if not changes:
+                if fresher or not changes:
                     report.skip("already imported")
                     continue
                 for name, value in changes.items():

@@ -275,3 +275,16 @@ def test_the_reverification_sweep_never_takes_a_comment(app: Flask) -> None:
             mention.verified_at = datetime(2020, 1, 1)
         session.commit()
     assert stale_ids(services(app).db, older_than_days=1) == [rows["106"].id]
+
+
+def test_a_mention_verified_here_keeps_what_its_page_said(app: Flask, tmp_path: Path) -> None:
+    import_webmention_io(app, "webmention-io-feed.jf2")
+    with services(app).db.session() as session:
+        reply = session.scalar(select(Mention).where(Mention.origin_id == "720001"))
+        assert reply is not None
+        reply.content_text = "What the page says now"
+        reply.verified_at = datetime(2026, 1, 1)  # a --verify verification ran
+        session.commit()
+    again = import_webmention_io(app, "webmention-io-feed.jf2")
+    assert again.summary() == "imported 0, updated 0, skipped 5 (already imported)"
+    assert _rows(app)["720001"].content_text == "What the page says now"
