@@ -178,3 +178,30 @@ def test_detect_tells_the_formats_apart(tmp_path: Path) -> None:
     text.write_text("hello")
     with pytest.raises(ImportFormatError, match="pass --format"):
         formats.detect(text)
+
+
+def test_a_zero_gmt_date_falls_back_to_the_local_date(tmp_path: Path) -> None:
+    text = (FILES / "wordpress.xml").read_text()
+    text = text.replace("<![CDATA[2019-05-01 08:00:00]]></wp:comment_date_gmt>",
+                        "<![CDATA[0000-00-00 00:00:00]]></wp:comment_date_gmt>", 1)  # fmt: skip
+    export = tmp_path / "zero.xml"
+    export.write_text(text)
+    first = next(iter(wordpress.read_files([export])))
+    assert first.received_at == datetime(2019, 5, 1, 10, 0, 0)  # comment_date, as it is
+
+
+def test_an_unknown_approval_state_names_the_line_and_element(tmp_path: Path) -> None:
+    text = (FILES / "wordpress.xml").read_text()
+    export = tmp_path / "odd.xml"
+    export.write_text(text.replace("<![CDATA[spam]]>", "<![CDATA[maybe]]>", 1))
+    with pytest.raises(ImportFormatError) as raised:
+        list(wordpress.read_files([export]))
+    line = next(
+        n
+        for n, text in enumerate(export.read_text().splitlines(), 1)
+        if "<![CDATA[maybe]]>" in text
+    )
+    assert raised.value.message == (
+        f"odd.xml line {line}, element <wp:comment_approved>: comment 104: 'maybe' is none of "
+        "1, 0, spam and trash"
+    )
