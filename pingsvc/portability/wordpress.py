@@ -186,7 +186,7 @@ class _Wxr:
             raise self.error(
                 "wp:comment_date_gmt",
                 f"comment {comment_id} has no date (<wp:comment_date_gmt> or <wp:comment_date>)",
-                line,
+                comment["lines"].get("wp:comment_date_gmt", line),
             )
         approved = comment.get("wp:comment_approved", "")
         status = _STATUS.get(approved)
