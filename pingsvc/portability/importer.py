@@ -73,7 +73,7 @@ class Report:
 
 
 Progress = Callable[[int], None]
-Enqueue = Callable[[int], None]
+Enqueue = Callable[[int], bool | None]  # tasking.enqueue_verify; False: the broker refused it
 
 # Columns a re-import may change. Not the status: once imported, what the owner decides in
 # pingsvc (a delete, an approval) wins over the file.
