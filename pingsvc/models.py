@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -97,6 +98,10 @@ class Mention(Base):
         Index("ix_mention_queued_at", "queued_at"),
         Index("ix_mention_site_source_host", "site_id", "source_host", "status"),
         Index("ix_mention_notify_queued_at", "notify_queued_at"),
+        # The change feed records a mention's replies and copies with it (their entries name
+        # it, or it them): these find them without reading the site's mentions.
+        Index("ix_mention_parent_id", "parent_id"),
+        Index("ix_mention_duplicate_of_id", "duplicate_of_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -158,6 +163,26 @@ class Mention(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     site: Mapped[Site] = relationship()
+
+
+class MentionChange(Base):
+    """One line of a site's change feed (/api/changes.json): this mention may look different
+    now. The feed answers with the mention as it is when read (an entry, or a tombstone), so
+    a line says only which mention; see pingsvc.changelog for why ids are commit-ordered."""
+
+    __tablename__ = "mention_change"
+    __table_args__ = (
+        Index("ix_mention_change_site_id", "site_id", "id"),
+        # AUTOINCREMENT: SQLite never hands out an id again, so cursors only grow.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    # No foreign key: a tombstone outlives whatever happens to its mention row.
+    mention_id: Mapped[int] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(URL_MAX))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class MentionLink(Base):

@@ -1,0 +1,58 @@
+"""the change feed: one line per change to a mention, commit-ordered per site, and the
+indexes that find a mention's replies and copies; every shown mention gets a first line
+
+Revision ID: 0009_changes
+Revises: 0007_feeds
+Create Date: 2026-12-02 01:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009_changes"
+down_revision = "0007_feeds"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "mention_change",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("mention_id", sa.Integer(), nullable=False),
+        sa.Column("target", sa.String(length=2048), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["site_id"],
+            ["site.id"],
+            name=op.f("fk_mention_change_site_id_site"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mention_change")),
+        sqlite_autoincrement=True,
+    )
+    with op.batch_alter_table("mention_change", schema=None) as batch_op:
+        batch_op.create_index("ix_mention_change_site_id", ["site_id", "id"], unique=False)
+    with op.batch_alter_table("mention", schema=None) as batch_op:
+        batch_op.create_index("ix_mention_parent_id", ["parent_id"], unique=False)
+        batch_op.create_index("ix_mention_duplicate_of_id", ["duplicate_of_id"], unique=False)
+    # A cache that starts from since=0 must see what was shown before the feed existed.
+    op.execute(
+        "INSERT INTO mention_change (site_id, mention_id, target, created_at) "
+        "SELECT site_id, id, target, CURRENT_TIMESTAMP FROM mention "
+        "WHERE status IN ('approved', 'held') ORDER BY id"
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("mention", schema=None) as batch_op:
+        batch_op.drop_index("ix_mention_duplicate_of_id")
+        batch_op.drop_index("ix_mention_parent_id")
+    with op.batch_alter_table("mention_change", schema=None) as batch_op:
+        batch_op.drop_index("ix_mention_change_site_id")
+    op.drop_table("mention_change")
