@@ -11,7 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import Select, or_, select
 from werkzeug.wrappers import Response
 
-from pingsvc import moderation
+from pingsvc import changelog, moderation
 from pingsvc.api.jf2 import PROPERTY_TYPES, type_key
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import account
@@ -220,6 +220,7 @@ def apply(mentions: list[Mention], action: str) -> tuple[list[int], list[int]]:
             queued.append(found.id)
         elif moderation.decide(db, me, found, action):
             changed.append(found.id)
+    changelog.record(db, changed)  # last before the commit: see pingsvc.changelog
     db.commit()
     for mention_id in queued:
         try:
@@ -273,6 +274,7 @@ def block(mention_id: int) -> Response:
         rule, changed = moderation.block(db, me, found.site, kind, value)
     except PingError as exc:
         raise FormError(exc.description) from exc
+    changelog.record(db, changed)  # the block's deletions reach the change feed
     db.commit()
     notify_changed(changed)
     flash(f"Blocked {rule.kind} {rule.value}; {len(changed)} mention(s) from it deleted.")

@@ -25,7 +25,7 @@ from sqlalchemy import (
     update,
 )
 
-from pingsvc import metrics, moderation
+from pingsvc import changelog, metrics, moderation
 from pingsvc.db import Database
 from pingsvc.extract.entry import MentionData
 from pingsvc.models import APPROVED, DELETED, HELD, REJECTED, Mention, Site, Webhook, utcnow
@@ -285,6 +285,8 @@ def finish(
         status, changed, protocol, notify_at = ended
         if status == DELETED:
             relations.release(conn, claim.mention_id)
+        if changed:  # the change feed's line, last before the commit (see changelog)
+            changelog.record(conn, [claim.mention_id])
     metrics.verdict(protocol, status, kind)
     log.info("mention %s %s: %s", claim.mention_id, status, reason)
     return Outcome(status, reason, changed, notify_at is not None)
@@ -346,6 +348,13 @@ def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
         )
         columns["notify_at"] = columns["now"] if notify else None
         conn.execute(_SAVE, columns)
+        # The change feed's line, last before the commit (see pingsvc.changelog): one
+        # statement, written even when the post is unchanged, because relate() may have
+        # moved replies or copies of it. The original's id brings the replies it was given.
+        touched = [claim.mention_id]
+        if placement.duplicate_of is not None:
+            touched.append(placement.duplicate_of.id)
+        changelog.record(conn, touched)
     metrics.verdict(row.protocol, status, error_kind)
     log.info("mention %s %s (%s)", claim.mention_id, status, data.property)
     return Outcome(status, error, changed, notify or row.notify_queued_at is not None)
