@@ -59,12 +59,12 @@ def _statement(dialect: str) -> TextClause:
     """One INSERT … SELECT (with the lock, on PostgreSQL): one round trip per transaction."""
     if dialect == "postgresql":
         sql = (
+            "INSERT INTO mention_change (site_id, mention_id, target, created_at) "
             f"WITH touched AS MATERIALIZED ({_TOUCHED}), "
             # Locks in site order, so two writers of the same sites can't deadlock here.
             "locked AS MATERIALIZED (SELECT count(pg_advisory_xact_lock(:lock_class, site_id)) "
             "AS n FROM (SELECT DISTINCT site_id FROM touched ORDER BY site_id) AS sites) "
-            "INSERT INTO mention_change (site_id, mention_id, target, created_at) "
-            # Joined to `locked`: no row (so no id) is produced before the locks are held.
+            # Joined to `locked` and sorted: every row, so the locks, before the first id.
             "SELECT touched.site_id, touched.id, touched.target, :now "
             "FROM touched CROSS JOIN locked WHERE locked.n >= 0 ORDER BY touched.id"
         )

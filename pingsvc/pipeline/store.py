@@ -126,6 +126,7 @@ _STANDING = (
         ),
         _listeners(_mention.c.site_id).label("listeners"),
         _mention.c.notify_queued_at,
+        _mention.c.parent_id,
     )
     .select_from(_mention.outerjoin(_site, _site.c.id == _mention.c.site_id))
     .where(_mention.c.id == bindparam("mention_id"))
@@ -349,12 +350,16 @@ def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
         columns["notify_at"] = columns["now"] if notify else None
         conn.execute(_SAVE, columns)
         # The change feed's line, last before the commit (see pingsvc.changelog): one
-        # statement, written even when the post is unchanged, because relate() may have
-        # moved replies or copies of it. The original's id brings the replies it was given.
-        touched = [claim.mention_id]
-        if placement.duplicate_of is not None:
-            touched.append(placement.duplicate_of.id)
-        changelog.record(conn, touched)
+        # statement, only when the entry may look different (a re-verification that found
+        # the post as it was, in the same place, writes none). The subject's children come
+        # with it; `moved` brings the copies and replies relate() changed.
+        if (
+            changed
+            or status != row.status
+            or placement.moved
+            or placement.parent_id != row.parent_id
+        ):
+            changelog.record(conn, [claim.mention_id, *placement.moved])
     metrics.verdict(row.protocol, status, error_kind)
     log.info("mention %s %s (%s)", claim.mention_id, status, data.property)
     return Outcome(status, error, changed, notify or row.notify_queued_at is not None)
