@@ -2,7 +2,7 @@
 indexes that find a mention's replies and copies; every shown mention gets a first line
 
 Revision ID: 0009_changes
-Revises: 0007_feeds
+Revises: 0008_origin
 Create Date: 2026-12-02 01:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_changes"
-down_revision = "0007_feeds"
+down_revision = "0008_origin"
 branch_labels = None
 depends_on = None
 
