@@ -1,0 +1,1 @@
+"""Moving mentions in and out: import readers (webmention.io, WordPress), export and restore."""
