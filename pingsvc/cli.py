@@ -252,6 +252,29 @@ def web(host: str, port: int, workers: int, threads: int) -> None:
     os.execv(sys.executable, command)
 
 
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--site", "site_host", help="The site the mentions are of (added if missing).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["webmention-io", "wordpress", "pingsvc"]),
+    help="The files' format (default: detected from each file).",
+)
+@click.option("--verify", is_flag=True, help="Queue a verification of each imported mention.")
+def import_(files: tuple[str, ...], site_host: str | None, fmt: str | None, verify: bool) -> None:
+    """Import mentions from webmention.io API pages (links JSON or jf2), a WordPress export
+    (WXR) or a pingsvc export. Fetches nothing unless --verify. Importing the same file
+    again changes nothing."""
+    from pingsvc.portability import command
+
+    app = _app()
+    _open_database(app)
+    status = command.run(app, list(files), site_host, fmt, verify)
+    if status:
+        raise SystemExit(status)
+
+
 @main.group()
 def site() -> None:
     """Sites (blog hosts) that may receive mentions."""

@@ -33,6 +33,9 @@ HELD = "held"
 REJECTED = "rejected"
 DELETED = "deleted"
 STATES = (PENDING, APPROVED, HELD, REJECTED, DELETED)
+# Mention.protocol of a comment imported from WordPress: it was written on the post's own
+# page, so there is no source page to verify; it is never queued for (re-)verification.
+COMMENT = "comment"
 
 
 def utcnow() -> datetime:
@@ -97,6 +100,8 @@ class Mention(Base):
         Index("ix_mention_queued_at", "queued_at"),
         Index("ix_mention_site_source_host", "site_id", "source_host", "status"),
         Index("ix_mention_notify_queued_at", "notify_queued_at"),
+        # What makes a re-import idempotent: one mention per original id of one format.
+        UniqueConstraint("site_id", "origin_format", "origin_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -156,6 +161,12 @@ class Mention(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64))
     # Everything else extraction found: syndication links, canonical URL, site name, excerpt.
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Where an imported mention came from: the format ("webmention-io", "wordpress") and the
+    # id it had there; null for mentions pingsvc received itself.
+    origin_format: Mapped[str | None] = mapped_column(String(32))
+    origin_id: Mapped[str | None] = mapped_column(String(255))
+    # Shown only to the site's owner (token or dashboard), never in a public answer.
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     site: Mapped[Site] = relationship()
 

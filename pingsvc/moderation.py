@@ -11,6 +11,7 @@ from sqlalchemy.orm import QueryableAttribute, Session, aliased
 from pingsvc.errors import PingError
 from pingsvc.models import (
     APPROVED,
+    COMMENT,
     DELETED,
     HELD,
     REJECTED,
@@ -145,11 +146,15 @@ def _mark_for_notification(mention: Mention) -> None:
     mention.notify_queued_at = mention.notify_queued_at or utcnow()
 
 
-def reverify(session: Session, actor: Account, mention: Mention) -> None:
-    """Queue a fresh verification (the caller enqueues it after committing)."""
+def reverify(session: Session, actor: Account, mention: Mention) -> bool:
+    """Queue a fresh verification (the caller enqueues it after committing); False for an
+    imported WordPress comment, which has no source page to verify."""
+    if mention.protocol == COMMENT:
+        return False
     mention.queued_at = utcnow()
     mention.attempts = 0
     record(session, actor, "reverify", site_id=mention.site_id, mention_id=mention.id)
+    return True
 
 
 def block_value(kind: str, value: str) -> str:

@@ -152,7 +152,7 @@ def entry(mention: Mention, *, parent_visible: bool = True) -> dict[str, Any]:
     else:
         item[prop] = mention.target
     item["wm-property"] = prop
-    item["wm-private"] = False
+    item["wm-private"] = bool(mention.private)  # only the owner is shown private ones
     if extra.get("site_name"):
         item["wm-site-name"] = extra["site_name"]
     canonical = _http_url(extra.get("canonical"))
@@ -208,9 +208,14 @@ def link(mention: Mention) -> dict[str, Any]:
     item: dict[str, Any] = {
         "source": mention.source,
         "verified": True,
-        "verified_date": utc_stamp(mention.verified_at or mention.updated_at),
+        # An imported mention pingsvc never verified: the date it was verified where it
+        # came from, which the import kept as its received time.
+        "verified_date": utc_stamp(
+            mention.verified_at
+            or (mention.received_at if mention.origin_format else mention.updated_at)
+        ),
         "id": mention.id,
-        "private": False,
+        "private": bool(mention.private),
         "data": data,
         "activity": {"type": _activity_type(mention), "sentence": text, "sentence_html": html},
     }

@@ -150,7 +150,11 @@ SCHEMAS: dict[str, Any] = {
             "wm-id": {"type": "integer"},
             "wm-source": {"type": "string", "pattern": HTTP_URL_PATTERN},
             "wm-target": {"type": "string", "pattern": HTTP_URL_PATTERN},
-            "wm-protocol": {"type": "string", "enum": ["webmention", "pingback"]},
+            "wm-protocol": {
+                "type": "string",
+                "enum": ["webmention", "pingback", "trackback", "comment"],
+                "description": "trackback and comment: imported from WordPress.",
+            },
             "wm-property": {"type": "string", "enum": list(WM_PROPERTIES)},
             "wm-private": {"type": "boolean"},
             "wm-held": {"type": "boolean", "description": "Owner's view: held for moderation."},

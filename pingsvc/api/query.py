@@ -46,13 +46,14 @@ class Scope:
         return [Mention.target_key.in_(self.target_keys)]
 
     def visible(self) -> ColumnElement[bool]:
-        """Approved mentions for everyone; held ones too for the site's owner. Never pending,
-        rejected or deleted ones."""
+        """Approved mentions for everyone; held and private ones too for the site's owner.
+        Never pending, rejected or deleted ones."""
+        public = and_(Mention.status == APPROVED, Mention.private.is_(False))
         if self.owner_site_id is None:
-            return Mention.status == APPROVED
+            return public
         return or_(
-            Mention.status == APPROVED,
-            and_(Mention.status == HELD, Mention.site_id == self.owner_site_id),
+            public,
+            and_(Mention.status.in_((APPROVED, HELD)), Mention.site_id == self.owner_site_id),
         )
 
 

@@ -216,8 +216,8 @@ def apply(mentions: list[Mention], action: str) -> tuple[list[int], list[int]]:
     changed, queued = [], []
     for found in mentions:
         if action == "reverify":
-            moderation.reverify(db, me, found)
-            queued.append(found.id)
+            if moderation.reverify(db, me, found):
+                queued.append(found.id)
         elif moderation.decide(db, me, found, action):
             changed.append(found.id)
     db.commit()

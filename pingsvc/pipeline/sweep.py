@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 
 from pingsvc.db import Database
-from pingsvc.models import APPROVED, HELD, Mention, utcnow
+from pingsvc.models import APPROVED, COMMENT, HELD, Mention, utcnow
 
 
 def pending_ids(db: Database, older_than: float, limit: int = 1000) -> list[int]:
@@ -31,7 +31,9 @@ def pending_ids(db: Database, older_than: float, limit: int = 1000) -> list[int]
 
 def stale_ids(db: Database, older_than_days: float, limit: int = 100) -> list[int]:
     """Shown mentions last verified more than `older_than_days` ago, oldest first, marked
-    queued: re-verifying them finds posts that were deleted or lost their link since."""
+    queued: re-verifying them finds posts that were deleted or lost their link since. Never
+    an imported WordPress comment (no source page) nor an import not verified here (no
+    verified_at: it was imported without --verify, and nothing is fetched for it)."""
     cutoff = utcnow() - timedelta(days=older_than_days)
     query = (
         select(Mention.id)
@@ -39,6 +41,7 @@ def stale_ids(db: Database, older_than_days: float, limit: int = 100) -> list[in
             Mention.status.in_((APPROVED, HELD)),
             Mention.queued_at.is_(None),
             Mention.verified_at < cutoff,
+            Mention.protocol != COMMENT,
         )
         .order_by(Mention.verified_at)
         .limit(limit)

@@ -207,6 +207,7 @@ def get_pingbacks(_deadline: float, target: str) -> list[str]:
         .outerjoin(original, original.id == Mention.duplicate_of_id)
         .where(
             Mention.target_key == target_key(target),
+            Mention.private.is_(False),
             or_(
                 Mention.status == APPROVED,
                 and_(

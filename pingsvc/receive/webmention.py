@@ -107,10 +107,11 @@ def redacted_error(mention: Mention) -> str:
 
 def may_read(mention: Mention) -> bool:
     """Whether this request may see the mention's source and target: anyone while it is
-    approved (the public API shows it then), else only the site's owner (a dashboard session
-    that may see the site, or the site's API token). Ids are sequential, so anyone can ask
-    for any id; the sender already knows its source and target and still gets the status."""
-    if mention.status == APPROVED:
+    approved and not private (the public API shows it then), else only the site's owner (a
+    dashboard session that may see the site, or the site's API token). Ids are sequential,
+    so anyone can ask for any id; the sender already knows its source and target and still
+    gets the status."""
+    if mention.status == APPROVED and not mention.private:
         return True
     me = current_account()
     if me is not None and access.may_see(me, mention.site):
