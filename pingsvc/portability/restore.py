@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from pingsvc.db import Database
-from pingsvc.portability._report import ImportFormatError, Report
+from pingsvc.portability.importer import ImportFormatError, Report
 from pingsvc.portability.layout import BY_NAME, FORMAT, VERSION, Kind, decode
 
 # Records stored per transaction: a bad one rolls back its batch and nothing after it is read.
@@ -88,9 +88,15 @@ def restore(
     is called with the number of records just stored, batch by batch. A malformed line
     raises ImportFormatError naming it; nothing of its batch is stored."""
     report, state = Report(), _State()
-    for path in paths:
-        _restore_file(db, Path(path), state, report, progress)
-    _resolve_deferred(db, state)
+    try:
+        for path in paths:
+            _restore_file(db, Path(path), state, report, progress)
+    except ImportFormatError as exc:
+        exc.report = report  # what the batches before the bad one stored
+        raise
+    finally:
+        # References into what was stored, even when a later batch failed.
+        _resolve_deferred(db, state)
     return report
 
 
@@ -102,9 +108,9 @@ def _restore_file(
     progress: Callable[[int], None] | None,
 ) -> None:
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open(encoding="utf-8-sig")
     except OSError as exc:
-        raise ImportFormatError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise ImportFormatError(f"{path.name}: cannot be read ({exc.strerror})") from None
     with handle:
         batch: list[_Line] = []
         for line in _records(path, handle):
@@ -130,7 +136,9 @@ def _records(path: Path, lines: Iterable[str]) -> Iterator[_Line]:
             try:
                 record = json.loads(raw)
             except json.JSONDecodeError as exc:
-                raise ImportFormatError(f"{path}: line {number}: not JSON ({exc.msg})") from None
+                raise ImportFormatError(
+                    f"{path.name}: line {number}: not JSON ({exc.msg})"
+                ) from None
             if number == 1:
                 _check_header(path, record)
                 continue
@@ -145,12 +153,12 @@ def _records(path: Path, lines: Iterable[str]) -> Iterator[_Line]:
                 if not 0 < values["id"] <= MAX_ID:
                     raise ValueError(f"id {values['id']} is out of range")
             except ValueError as exc:
-                raise ImportFormatError(f"{path}: line {number}: {exc}") from None
+                raise ImportFormatError(f"{path.name}: line {number}: {exc}") from None
             yield _Line(number, kind, values)
     except UnicodeDecodeError:
-        raise ImportFormatError(f"{path}: line {number + 1}: not UTF-8 text") from None
+        raise ImportFormatError(f"{path.name}: line {number + 1}: not UTF-8 text") from None
     if number == 0:
-        raise ImportFormatError(f"{path}: line 1: the file is empty, not a pingsvc export")
+        raise ImportFormatError(f"{path.name}: line 1: the file is empty, not a pingsvc export")
 
 
 def _check_header(path: Path, record: Any) -> None:
@@ -161,7 +169,7 @@ def _check_header(path: Path, record: Any) -> None:
         )
     if record.get("version") != VERSION:
         raise ImportFormatError(
-            f"{path}: line 1: version {record.get('version')!r} of the export format; this "
+            f"{path.name}: line 1: version {record.get('version')!r} of the export format; this "
             f"pingsvc reads version {VERSION}"
         )
 
@@ -190,13 +198,10 @@ def _store(db: Database, path: Path, batch: list[_Line], state: _State, report: 
                     )
     except DBAPIError as exc:
         raise ImportFormatError(
-            f"{path}: lines {batch[0].number}-{batch[-1].number}: the database refused them "
+            f"{path.name}: lines {batch[0].number}-{batch[-1].number}: the database refused them "
             f"({str(exc.orig).strip().splitlines()[0]}); nothing of them was stored"
         ) from None
-    report.imported += counts.imported
-    report.updated += counts.updated
-    for reason, n in counts.reasons.items():
-        report.skip(reason, n)
+    report.add(counts)
     state.deferred.extend(deferred)
 
 

@@ -130,7 +130,15 @@ def populate(app: Flask) -> dict[str, int]:
             updated_at=T0,
         )
         elsewhere = mention_row(other.id, target="https://other.example/a", kind="bookmark")
-        session.add_all([parent, held, rejected, deleted, pending, elsewhere])
+        imported = mention_row(
+            blog.id,
+            source="https://webmention.io-user.example/likes/9",
+            kind="like",
+            origin_format="webmention-io",
+            origin_id="1234567",
+            private=True,
+        )
+        session.add_all([parent, held, rejected, deleted, pending, elsewhere, imported])
         session.flush()
         reply.parent_id = parent.id
         reply.updated_at = T0
@@ -205,4 +213,5 @@ def populate(app: Flask) -> dict[str, int]:
             "parent": parent.id,
             "copy": copy.id,
             "hook": hook.id,
+            "imported": imported.id,
         }

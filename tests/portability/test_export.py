@@ -50,6 +50,10 @@ def test_every_mention_is_there_in_its_state_with_every_stored_field(source_app:
     assert reply["updated_at"] == "2025-06-01T09:30:00.123456Z"
     copy = next(m for m in mentions if m["id"] == ids["copy"])
     assert copy["duplicate_of_id"] == ids["parent"]
+    assert copy["origin"] is None and copy["private"] is False
+    imported = next(m for m in mentions if m["id"] == ids["imported"])
+    assert imported["origin"] == {"format": "webmention-io", "id": "1234567"}
+    assert imported["private"] is True
 
 
 def test_every_kind_is_exported_in_dependency_order(source_app: Flask) -> None:

@@ -16,8 +16,8 @@ from pingsvc import services
 from pingsvc.db import Database
 from pingsvc.models import Account, Mention, Site, Webhook
 from pingsvc.portability import restore as restore_module
-from pingsvc.portability._report import ImportFormatError
 from pingsvc.portability.export import export
+from pingsvc.portability.importer import ImportFormatError
 from pingsvc.portability.restore import restore
 from tests.portability.conftest import WEBHOOK_SECRET, populate
 from tests.support.mentions import mention_row
@@ -79,7 +79,9 @@ def test_into_a_database_with_rows_of_its_own_ids_move_and_references_follow(
     source_app: Flask, empty_db: Callable[[], Database], tmp_path: Path
 ) -> None:
     ids = populate(source_app)
-    path = save(tmp_path, dump(services(source_app).db, "blog.example"))
+    lines = dump(services(source_app).db, "blog.example")
+    path = save(tmp_path, lines)
+    in_file = sum('"type":"mention"' in line for line in lines)
     target = empty_db()
     with target.session() as session:
         mine = Site(host="mine.example")
@@ -103,9 +105,8 @@ def test_into_a_database_with_rows_of_its_own_ids_move_and_references_follow(
         parent = session.get(Mention, reply.parent_id)
         assert reply.id != ids["reply"] and reply.site_id == blog.id
         assert parent is not None and parent.source == "https://dave.example/post"
-        assert session.scalar(sa.select(sa.func.count()).select_from(Mention)) == (
-            ids["copy"] + 1 + 7
-        )
+        count = session.scalar(sa.select(sa.func.count()).select_from(Mention))
+        assert count == ids["copy"] + 1 + in_file
     assert restore(target, [path]).imported == 0
 
 
@@ -243,3 +244,30 @@ def test_a_record_whose_site_is_not_in_the_file_is_skipped_with_the_reason(
     ]
     report = restore(services(app).db, [save(tmp_path, lines)])
     assert report.summary() == "imported 0, updated 0, skipped 1 (its site is not in the file)"
+
+
+def test_pingsvc_import_restores_an_export_without_site_and_says_what_it_did(
+    app: Flask, empty_db: Callable[[], Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from pingsvc.cli import main
+
+    ids = populate(app)
+    path = save(tmp_path, dump(services(app).db))
+    restored = empty_db()
+    monkeypatch.setenv("PINGSVC_DATABASE_URL", restored.url)
+    runner = CliRunner()
+    done = runner.invoke(main, ["import", str(path)])
+    assert done.exit_code == 0, done.output
+    total = len(path.read_text().splitlines()) - 1
+    assert done.stdout.strip() == f"imported {total}, updated 0, skipped 0"
+    again = runner.invoke(main, ["import", str(path)])
+    assert again.stdout.strip() == f"imported 0, updated 0, skipped {total} (already imported)"
+    with restored.session() as session:
+        mention = session.get(Mention, ids["imported"])
+        assert mention is not None and mention.private and mention.origin_id == "1234567"
+    broken = save(tmp_path, [*path.read_text().splitlines()[:3], "{oops"], "broken.jsonl")
+    failed = runner.invoke(main, ["import", str(broken)])
+    assert failed.exit_code == 1 and "broken.jsonl: line 4: not JSON" in failed.output
+    assert "Traceback" not in failed.output
