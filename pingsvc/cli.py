@@ -520,7 +520,7 @@ def user() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--admin", is_flag=True, help="May see and manage every site.")
 def user_add(email: str, password_stdin: bool, admin: bool) -> None:
-    """Create an account."""
+    """Create an account, or give a restored one (which has none) its password."""
     from werkzeug.security import generate_password_hash
 
     email = email.strip().lower()
@@ -535,7 +535,15 @@ def user_add(email: str, password_stdin: bool, admin: bool) -> None:
     app = _app()
     _open_database(app)
     with services(app).db.session() as session:
-        if session.scalar(select(Account).where(Account.email == email)):
+        found = session.scalar(select(Account).where(Account.email == email))
+        if found is not None and found.password_hash is None:
+            # Restored from an export, which holds no passwords: this gives it one.
+            found.password_hash = generate_password_hash(password, "scrypt")
+            found.is_admin = found.is_admin or admin
+            session.commit()
+            click.echo(f"set the password of {email}")
+            return
+        if found is not None:
             raise click.ClickException(f"{email} already exists")
         session.add(
             Account(

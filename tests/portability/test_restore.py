@@ -271,3 +271,26 @@ def test_pingsvc_import_restores_an_export_without_site_and_says_what_it_did(
     failed = runner.invoke(main, ["import", str(broken)])
     assert failed.exit_code == 1 and "broken.jsonl: line 4: not JSON" in failed.output
     assert "Traceback" not in failed.output
+
+
+def test_user_add_gives_a_restored_account_its_password(
+    app: Flask, empty_db: Callable[[], Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+    from werkzeug.security import check_password_hash
+
+    from pingsvc.cli import main
+
+    populate(app)
+    restored = empty_db()
+    restore(restored, [save(tmp_path, dump(services(app).db))])
+    monkeypatch.setenv("PINGSVC_DATABASE_URL", restored.url)
+    runner = CliRunner()
+    command = ["user", "add", "owner@example.org", "--password-stdin"]
+    done = runner.invoke(main, command, input="new-password\n")
+    assert done.exit_code == 0 and "set the password of owner@example.org" in done.stdout
+    with restored.session() as session:
+        account = session.scalars(sa.select(Account)).one()
+        assert account.password_hash and check_password_hash(account.password_hash, "new-password")
+    again = runner.invoke(main, command, input="other-password\n")
+    assert again.exit_code == 1 and "already exists" in again.output
