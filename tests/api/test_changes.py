@@ -282,3 +282,25 @@ def test_a_change_committed_late_is_never_skipped(production_app: Flask) -> None
     written = lines()
     assert [m for _, m in written] == [first_id, second_id]
     assert written[0][0] < written[1][0]  # the late committer's line came first
+
+
+def test_imports_reach_the_feed_threads_and_private_mentions_included(owner: Owner) -> None:
+    """webmention.io pages (a private mention among them), a later re-export that updates
+    some, and a WordPress export with threaded comments in every state, in small batches so
+    replies meet their parents in later transactions."""
+    from tests.portability.helpers import import_webmention_io, import_wordpress
+
+    import_webmention_io(owner.app, "webmention-io-feed.jf2", batch_size=2)
+    cache = Cache()
+    cache.follow(owner)
+    assert cache.entries == owner.listed()
+    import_webmention_io(owner.app, "webmention-io-feed-page2.jf2", "webmention-io-feed-later.jf2")
+    import_wordpress(owner.app, batch_size=2)
+    cache.follow(owner)
+    listed = owner.listed()
+    assert cache.entries == listed
+    assert any(e.get("wm-private") for e in listed.values())
+    assert any("wm-parent-id" in e for e in listed.values())
+    replayed = Cache()
+    replayed.follow(owner, per_page=5)
+    assert replayed.entries == listed
