@@ -196,6 +196,35 @@ class MentionChange(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+# Import job states: queued until the worker takes it; done and failed are final.
+IMPORT_STATES = ("queued", "running", "done", "failed")
+
+
+class ImportJob(Base):
+    """A file uploaded on the dashboard's Import page, imported on the worker: where it is
+    kept until then, how far the import got and what it reported."""
+
+    __tablename__ = "import_job"
+    __table_args__ = (Index("ix_import_job_account_created", "account_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    # The site its mentions go to; null for a pingsvc export (it names its own sites).
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    # The upload under VAR_DIR/imports (shared by the web process and the worker); removed
+    # when the import ends.
+    path: Mapped[str] = mapped_column(String(1024))
+    format: Mapped[str] = mapped_column(String(32))
+    verify: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    records: Mapped[int] = mapped_column(Integer, default=0)  # read so far
+    summary: Mapped[str | None] = mapped_column(Text)  # the Report's summary line
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class MentionLink(Base):
     """A URL a verified mention is known by (kind "self": its source, url, canonical and
     syndicated copies) or replies to (kind "reply"), hashed, so threads and duplicates are

@@ -26,6 +26,7 @@ EMAIL_TASK = "pingsvc.email"  # one mention's notification e-mail
 SEND_POST_TASK = "pingsvc.send_post"  # plan and queue the sends of one of our posts (by URL)
 DELIVER_TASK = "pingsvc.send_deliver"  # one Outgoing row's delivery
 FEED_POLL_TASK = "pingsvc.feed_poll"  # poll the watched feeds, queue new and changed entries
+IMPORT_TASK = "pingsvc.import"  # one dashboard upload's import (an ImportJob id)
 
 
 class RedisChannel(redis_transport.Channel):
@@ -188,3 +189,8 @@ def enqueue_send_post(source_url: str) -> None:
 def enqueue_deliver(outgoing_id: int, countdown: float = 0.0) -> None:
     """Queue one send's delivery (by Outgoing id; the row already committed)."""
     publish(current_app.extensions["celery"], DELIVER_TASK, outgoing_id, countdown=countdown)
+
+
+def enqueue_import(job_id: int) -> None:
+    """Queue the import of one uploaded file (by ImportJob id; the row already committed)."""
+    publish(current_app.extensions["celery"], IMPORT_TASK, job_id)
