@@ -3,6 +3,7 @@ unless --verify."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from pingsvc import create_app, services
 from pingsvc.cli import main
+from pingsvc.migrate import upgrade
 from pingsvc.models import Mention, Site
 from tests.portability.helpers import FILES
 from tests.support.dashboard import Trap
@@ -48,7 +50,7 @@ def test_import_prints_one_summary_line_and_again_says_already_imported(cli: Cli
 def test_several_pages_and_a_forced_format(cli: CliRunner) -> None:
     pages = [str(FILES / "webmention-io-feed.jf2"), str(FILES / "webmention-io-feed-page2.jf2")]
     done = cli.invoke(
-        main, ["import", *pages, "--site", "blog.example", "--format", "webmention-io"]
+        main, ["import", *pages, "--site", "https://Blog.Example/", "--format", "webmention-io"]
     )
     assert done.stdout == "imported 7, updated 0, skipped 0\n"
 
@@ -131,3 +133,24 @@ def test_nothing_is_fetched_without_verify(
         assert done.stdout == "imported 3, updated 0, skipped 0\n", done.output
         assert trap.connections == 0
     assert [m.queued_at for m in _mentions()] == [None, None, None]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_progress_bar_and_stdout_only_the_summary(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pingsvc.portability import command
+
+    terminal = _Terminal()
+    monkeypatch.setattr(command.sys, "stderr", terminal)
+    app = create_app()
+    upgrade(app.config["DATABASE_URL"])
+    status = command.run(app, [str(FILES / "wordpress.xml")], "blog.example", None, False)
+    services(app).db.dispose()
+    assert status == 0
+    assert "importing" in terminal.getvalue() and "100%" in terminal.getvalue()
+    assert capsys.readouterr().out == "imported 12, updated 0, skipped 0\n"

@@ -249,3 +249,42 @@ def test_imported_mentions_are_not_queued_nor_due_for_reverification(app: Flask)
     assert all(m.queued_at is None and m.verified_at is None for m in _rows(app).values())
     assert pending_ids(services(app).db, older_than=0) == []
     assert stale_ids(services(app).db, older_than_days=0) == []
+
+
+def test_importing_twice_on_postgresql_changes_nothing(production_app: Flask) -> None:
+    first = import_wordpress(production_app)
+    assert first.summary() == "imported 12, updated 0, skipped 0"
+    import_webmention_io(production_app, "webmention-io-feed.jf2")
+    rows = _rows(production_app)
+    assert rows["103"].parent_id == rows["102"].id
+    again = import_wordpress(production_app)
+    assert again.summary() == "imported 0, updated 0, skipped 12 (already imported)"
+    later = import_webmention_io(production_app, "webmention-io-feed-later.jf2")
+    assert later.summary() == "imported 2, updated 0, skipped 5 (already imported)"
+
+
+def test_the_reverification_sweep_never_takes_a_comment(app: Flask) -> None:
+    from pingsvc.pipeline.sweep import stale_ids
+
+    import_wordpress(app)
+    rows = _rows(app)
+    with services(app).db.session() as session:
+        for origin in ("101", "106"):  # as if verified long ago (with --verify)
+            mention = session.get(Mention, rows[origin].id)
+            assert mention is not None
+            mention.verified_at = datetime(2020, 1, 1)
+        session.commit()
+    assert stale_ids(services(app).db, older_than_days=1) == [rows["106"].id]
+
+
+def test_a_mention_verified_here_keeps_what_its_page_said(app: Flask, tmp_path: Path) -> None:
+    import_webmention_io(app, "webmention-io-feed.jf2")
+    with services(app).db.session() as session:
+        reply = session.scalar(select(Mention).where(Mention.origin_id == "720001"))
+        assert reply is not None
+        reply.content_text = "What the page says now"
+        reply.verified_at = datetime(2026, 1, 1)  # a --verify verification ran
+        session.commit()
+    again = import_webmention_io(app, "webmention-io-feed.jf2")
+    assert again.summary() == "imported 0, updated 0, skipped 5 (already imported)"
+    assert _rows(app)["720001"].content_text == "What the page says now"
