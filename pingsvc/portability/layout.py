@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, Table
@@ -33,7 +34,12 @@ class Kind:
     newer_by: str | None = None
 
     def columns(self) -> list[Column[Any]]:
-        return [c for c in self.table.columns if c.name not in self.excluded]
+        return list(self.by_name.values())
+
+    @cached_property
+    def by_name(self) -> dict[str, Column[Any]]:
+        """The written columns by name (computed once: decode() asks for every record)."""
+        return {c.name: c for c in self.table.columns if c.name not in self.excluded}
 
 
 def _t(model: type[models.Base]) -> Table:
@@ -195,7 +201,7 @@ def decode_value(column: Column[Any], value: Any) -> Any:
 def decode(kind: Kind, record: dict[str, Any]) -> dict[str, Any]:
     """The column values of a record (ids still the file's); ValueError names what is wrong."""
     values: dict[str, Any] = {}
-    columns = {c.name: c for c in kind.columns()}
+    columns = kind.by_name
     has_origin = "origin_format" in columns
     for name, value in record.items():
         if name == "type":

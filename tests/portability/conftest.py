@@ -33,8 +33,9 @@ from pingsvc.models import (
     Webhook,
     WebhookDelivery,
 )
+from pingsvc.sanitize import clean_html
 from tests.conftest import POSTGRES_ADMIN_URL
-from tests.support.mentions import mention_row
+from tests.support.mentions import KINDS, mention_row
 
 T0 = datetime(2025, 6, 1, 9, 30, 0, 123456)
 WEBHOOK_SECRET = "webhook-secret-never-exported"
@@ -106,6 +107,8 @@ def populate(app: Flask) -> dict[str, int]:
             kind="mention",
             status=APPROVED,
             source="https://dave.example/post",
+            # As the pipeline stores it: sanitized (a restore cleans it again).
+            content_html=clean_html(KINDS["mention"]["content_html"], "https://dave.example/"),
             extra={
                 "syndication": ["https://x.example/1"],
                 "canonical": None,

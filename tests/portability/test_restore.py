@@ -294,3 +294,26 @@ def test_user_add_gives_a_restored_account_its_password(
         assert account.password_hash and check_password_hash(account.password_hash, "new-password")
     again = runner.invoke(main, command, input="other-password\n")
     assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_restored_content_is_sanitized_as_received_content_is(
+    empty_db: Callable[[], Database], tmp_path: Path
+) -> None:
+    hostile = '<p>hi<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:x">'
+    record = {
+        "type": "mention", "id": 1, "site_id": 1, "source": "https://evil.example/p",
+        "target": "https://a.example/", "target_key": "a.example", "content_html": hostile,
+        "received_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+    }  # fmt: skip
+    lines = [
+        '{"format": "pingsvc-export", "version": 1, "exported_at": "2026-01-01T00:00:00Z"}',
+        '{"type": "site", "id": 1, "host": "a.example"}',
+        json.dumps(record),
+    ]
+    db = empty_db()
+    restore(db, [save(tmp_path, lines)])
+    with db.session() as session:
+        stored = session.scalars(sa.select(Mention.content_html)).one()
+    assert stored is not None and stored.startswith("<p>hi")
+    for bad in ("script", "onerror", "javascript"):
+        assert bad not in stored
