@@ -1,5 +1,6 @@
-"""`make bench`: accept, verify (with memory) and read (with memory), one after another, each
-printing its figures and its ratio against the baseline it measured in the same run."""
+"""`make bench`: accept, verify (with memory), read (with memory) and portability, one after
+another, each printing its figures and its ratio against the baseline it measured in the same
+run."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import accept, read, verify  # noqa: E402
+from bench import accept, portability, read, verify  # noqa: E402
 from bench.common import machine  # noqa: E402
 
 
@@ -23,7 +24,12 @@ def main(argv: list[str]) -> int:
     print(f"pingsvc benchmarks on {machine()}\n")
     started = time.perf_counter()
     failed = []
-    for name, module in (("accept", accept), ("verify", verify), ("read", read)):
+    for name, module in (
+        ("accept", accept),
+        ("verify", verify),
+        ("read", read),
+        ("portability", portability),
+    ):
         try:
             module.main(passed)
         except SystemExit as exc:

@@ -446,6 +446,49 @@ def feed_poll() -> None:
         raise SystemExit(1)
 
 
+@main.command("export")
+@click.option("--site", "host", help="Export only this site (default: every site).")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="The file to write, or - for standard output.",
+)
+def export_command(host: str | None, output: str) -> None:
+    """Write everything pingsvc stores (for one site, or all) as a pingsvc export: JSON
+    lines that `pingsvc import FILE` reads back (docs/export-format.md)."""
+    from pingsvc.portability.export import UnknownSite, export
+
+    app = _app()
+    _open_database(app)
+    if host is not None:
+        host = host.strip().lower().removeprefix("https://").removeprefix("http://")
+        host = host.split("/")[0]
+    if output == "-":
+        try:
+            count = export(services(app).db, sys.stdout, site_host=host)
+        except UnknownSite as exc:
+            raise click.ClickException(str(exc)) from None
+        sys.stdout.flush()
+    else:
+        target = Path(output)
+        # Written beside the file and renamed at the end: an export that fails half-way
+        # never leaves a truncated file under the name of a backup.
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            with partial.open("w", encoding="utf-8") as out:
+                count = export(services(app).db, out, site_host=host)
+            partial.replace(target)
+        except UnknownSite as exc:
+            partial.unlink(missing_ok=True)
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
+    what = host or "every site"
+    click.echo(f"exported {count} records of {what} to {output}", err=True)
+
+
 @main.group()
 def demo() -> None:
     """The /demo page's sample post."""
@@ -477,7 +520,7 @@ def user() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--admin", is_flag=True, help="May see and manage every site.")
 def user_add(email: str, password_stdin: bool, admin: bool) -> None:
-    """Create an account."""
+    """Create an account, or give a restored one (which has none) its password."""
     from werkzeug.security import generate_password_hash
 
     email = email.strip().lower()
@@ -492,7 +535,15 @@ def user_add(email: str, password_stdin: bool, admin: bool) -> None:
     app = _app()
     _open_database(app)
     with services(app).db.session() as session:
-        if session.scalar(select(Account).where(Account.email == email)):
+        found = session.scalar(select(Account).where(Account.email == email))
+        if found is not None and found.password_hash is None:
+            # Restored from an export, which holds no passwords: this gives it one.
+            found.password_hash = generate_password_hash(password, "scrypt")
+            found.is_admin = found.is_admin or admin
+            session.commit()
+            click.echo(f"set the password of {email}")
+            return
+        if found is not None:
             raise click.ClickException(f"{email} already exists")
         session.add(
             Account(

@@ -32,6 +32,7 @@ EMAIL_TASK = "pingsvc.email"  # one mention's notification e-mail
 SEND_POST_TASK = "pingsvc.send_post"  # plan and queue the sends of one of our posts (by URL)
 DELIVER_TASK = "pingsvc.send_deliver"  # one Outgoing row's delivery
 FEED_POLL_TASK = "pingsvc.feed_poll"  # poll the watched feeds, queue new and changed entries
+IMPORT_TASK = "pingsvc.import"  # one dashboard upload's import (an ImportJob id)
 
 
 class RedisChannel(redis_transport.Channel):
@@ -237,3 +238,9 @@ def enqueue_deliver(outgoing_id: int, countdown: float = 0.0) -> bool:
     """Queue one send's delivery (by committed Outgoing id); False when the broker refused it
     (the sweeper sends it later)."""
     return send_after_commit(DELIVER_TASK, outgoing_id, countdown=countdown)
+
+
+def enqueue_import(job_id: int) -> bool:
+    """Queue the import of one uploaded file (by committed ImportJob id); False when the
+    broker refused it."""
+    return send_after_commit(IMPORT_TASK, job_id)

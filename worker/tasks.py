@@ -13,6 +13,7 @@ from pingsvc.errors import PingError
 from pingsvc.notify import email, outbox, webhooks
 from pingsvc.pipeline import steps
 from pingsvc.pipeline.sweep import pending_ids, stale_ids
+from pingsvc.portability import jobs
 from pingsvc.send import feedpoll
 from pingsvc.send import outbox as sends
 from pingsvc.send import post as sending
@@ -21,6 +22,7 @@ from pingsvc.tasking import (
     DELIVER_TASK,
     EMAIL_TASK,
     FEED_POLL_TASK,
+    IMPORT_TASK,
     NOTIFY_TASK,
     REVERIFY_TASK,
     SEND_POST_TASK,
@@ -178,3 +180,10 @@ def deliver_send(self: Task, outgoing_id: int) -> str | None:
         log.exception("send %s failed on pingsvc's side; trying again", outgoing_id)
         countdown = settings.backoff * 2 ** min(self.request.retries, 6)
         raise self.retry(countdown=countdown, max_retries=None) from exc
+
+
+@shared_task(name=IMPORT_TASK, acks_late=True, reject_on_worker_lost=True)
+def import_upload(job_id: int) -> str | None:
+    """Import one file uploaded on the dashboard (idempotent: a second delivery re-imports
+    nothing new)."""
+    return jobs.run(services().db, job_id)

@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import Select, or_, select
 from werkzeug.wrappers import Response
 
-from pingsvc import moderation
+from pingsvc import changelog, moderation
 from pingsvc.api.jf2 import PROPERTY_TYPES, type_key
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import account
@@ -221,6 +221,7 @@ def apply(mentions: list[Mention], action: str) -> tuple[list[int], list[int]]:
     for mention_id in queued:  # queued_at is set: if the broker is down, the sweeper sends it
         send_after_commit(VERIFY_TASK, mention_id, session=db)
     notify_changed(changed, db)
+    changelog.record(db, changed)  # last before the commit: see pingsvc.changelog
     db.commit()
     return changed, queued
 
@@ -270,6 +271,7 @@ def block(mention_id: int) -> Response:
     except PingError as exc:
         raise FormError(exc.description) from exc
     notify_changed(changed, db)
+    changelog.record(db, changed)  # the block's deletions reach the change feed
     db.commit()
     flash(f"Blocked {rule.kind} {rule.value}; {len(changed)} mention(s) from it deleted.")
     return _back(url_for("dashboard.mention", mention_id=found.id))

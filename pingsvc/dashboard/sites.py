@@ -10,7 +10,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from pingsvc import moderation
+from pingsvc import changelog, moderation
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import account
 from pingsvc.dashboard.blueprint import FormError, bp, notify_changed
@@ -175,6 +175,7 @@ def add_block(site_id: int) -> Response:
     except PingError as exc:
         raise FormError(exc.description) from exc
     notify_changed(changed, db)
+    changelog.record(db, changed)  # the block's deletions reach the change feed
     db.commit()
     flash(f"Blocked {rule.kind} {rule.value}; {len(changed)} mention(s) from it deleted.")
     return _redirect_site(site, "#blocks")
