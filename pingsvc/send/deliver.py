@@ -30,6 +30,7 @@ from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.pipeline import sandbox
 from pingsvc.send.discovery import Endpoint, endpoint_of, header_endpoint, resolve
 from pingsvc.send.links import post_links
+from pingsvc.urls import URL_MAX_LENGTH
 
 Status = Literal["accepted", "not_supported", "error", "retry"]
 
@@ -163,6 +164,14 @@ def deliver(
             "error", endpoint.protocol, endpoint.url, None,
             f"the target's {endpoint.protocol} endpoint is not an http or https URL",
         )  # fmt: skip
+    if len(endpoint.url) > URL_MAX_LENGTH:
+        # No URL pingsvc takes or stores is longer (PostgreSQL would refuse the row, and the
+        # worker would retry a delivery that already went out); no real endpoint is either.
+        return Delivery(
+            "error", endpoint.protocol, endpoint.url[: URL_MAX_LENGTH - 1] + "…", None,
+            f"the target's {endpoint.protocol} endpoint URL is {len(endpoint.url)} characters "
+            f"long, longer than {URL_MAX_LENGTH}; pingsvc does not send to it",
+        )  # fmt: skip
     if endpoint.protocol == "webmention":
         return _webmention(source, target, endpoint, policy, session)
     return _pingback(source, target, endpoint, policy, session)
@@ -201,11 +210,15 @@ def _webmention(
     code = answer.status_code
     said = _said(answer)
     if 200 <= code < 300:
-        location = answer.header("Location")
+        header = answer.header("Location")
+        location = resolve(answer.url, header) if header else None
+        if location is not None and len(location) > URL_MAX_LENGTH:
+            # Kept only when it fits where URLs are stored: the webmention did go out.
+            location = None
+            said += f" (its status URL is longer than {URL_MAX_LENGTH} characters: not kept)"
         return Delivery(
             "accepted", "webmention", endpoint.url, code,
-            f"the endpoint accepted the webmention ({code}){said}",
-            location=resolve(answer.url, location) if location else None,
+            f"the endpoint accepted the webmention ({code}){said}", location=location,
         )  # fmt: skip
     return _refused(endpoint, answer, f"the endpoint answered {code}{said}")
 

@@ -1,0 +1,79 @@
+"""Receivers are strangers: what a target page, its endpoint and a feed server send back
+(over-long URLs and validators, terminal escape sequences) must not break the stored
+status, repeat a delivery, or reach the operator's terminal as control characters."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from pingsvc.db import services
+from pingsvc.models import ACCEPTED, ERROR, Outgoing, Site
+from pingsvc.send import outbox, store
+from pingsvc.send.post import SendSettings
+from pingsvc.urls import URL_MAX_LENGTH
+from tests.support.pageserver import PageServer
+from tests.support.sending import AUTHOR_HOST, far, farther, send_app, send_app_postgres
+
+__all__ = ["far", "farther", "send_app", "send_app_postgres"]  # fixtures
+
+INSTALLS = ["send_app", pytest.param("send_app_postgres", marks=pytest.mark.integration)]
+
+
+def _queue(app: Flask, target: str) -> int:
+    with services(app).db.session() as session:
+        site = session.scalars(select(Site).where(Site.host == AUTHOR_HOST)).one()
+        outgoing_id = store.upsert(session, site.id, "http://127.0.0.1/post", target, linked=True)
+        session.commit()
+    return outgoing_id
+
+
+def _row(app: Flask, outgoing_id: int) -> Outgoing:
+    with services(app).db.session() as session:
+        row = session.get(Outgoing, outgoing_id)
+        assert row is not None
+        return row
+
+
+@pytest.mark.parametrize("install", INSTALLS)
+def test_an_over_long_location_is_dropped_and_the_webmention_sent_once(
+    install: str, request: pytest.FixtureRequest, far: PageServer
+) -> None:
+    """A Location longer than any URL pingsvc stores (PostgreSQL refuses the write) must not
+    turn an accepted webmention into a failed write that the worker retries, POSTing again."""
+    app: Flask = request.getfixturevalue(install)
+    tag = uuid.uuid4().hex[:8]
+    location = far.url(f"/{tag}/status/" + "x" * (URL_MAX_LENGTH + 100))
+    endpoint = far.add(f"/{tag}/wm", "", status=201, headers={"Location": location})
+    target = far.add(f"/{tag}/t", "<p>hi</p>", headers={"Link": f'<{endpoint}>; rel="webmention"'})
+    outgoing_id = _queue(app, target)
+    settings = SendSettings.from_config(app.config)
+
+    assert outbox.deliver_one(services(app).db, outgoing_id, settings) == ACCEPTED
+    row = _row(app, outgoing_id)
+    assert row.status == ACCEPTED and row.http_code == 201 and row.location is None
+    assert "status URL" in (row.summary or "")
+    assert len(far.posted(f"/{tag}/wm")) == 1
+
+
+@pytest.mark.parametrize("install", INSTALLS)
+def test_an_over_long_endpoint_is_an_error_and_never_posted_to(
+    install: str, request: pytest.FixtureRequest, far: PageServer
+) -> None:
+    app: Flask = request.getfixturevalue(install)
+    tag = uuid.uuid4().hex[:8]
+    path = f"/{tag}/wm?" + "q" * (URL_MAX_LENGTH + 100)
+    far.add(path, "", status=202)
+    target = far.add(f"/{tag}/t", f'<link rel="webmention" href="{far.url(path)}"><p>hi</p>')
+    outgoing_id = _queue(app, target)
+    settings = SendSettings.from_config(app.config)
+
+    assert outbox.deliver_one(services(app).db, outgoing_id, settings) == ERROR
+    row = _row(app, outgoing_id)
+    assert row.status == ERROR and row.protocol == "webmention"
+    assert row.endpoint is not None and len(row.endpoint) <= URL_MAX_LENGTH
+    assert f"longer than {URL_MAX_LENGTH}" in (row.last_error or "")
+    assert far.posted(path) == []
