@@ -11,8 +11,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from pingsvc.db import services
-from pingsvc.models import ACCEPTED, ERROR, Outgoing, Site
-from pingsvc.send import outbox, store
+from pingsvc.models import ACCEPTED, ERROR, Feed, Outgoing, Site
+from pingsvc.send import feedpoll, outbox, store
 from pingsvc.send.post import SendSettings
 from pingsvc.urls import URL_MAX_LENGTH
 from tests.support.pageserver import PageServer
@@ -77,3 +77,36 @@ def test_an_over_long_endpoint_is_an_error_and_never_posted_to(
     assert row.endpoint is not None and len(row.endpoint) <= URL_MAX_LENGTH
     assert f"longer than {URL_MAX_LENGTH}" in (row.last_error or "")
     assert far.posted(path) == []
+
+
+@pytest.mark.parametrize("install", INSTALLS)
+def test_over_long_feed_validators_are_not_kept_and_the_poll_goes_on(
+    install: str, request: pytest.FixtureRequest, pages: PageServer
+) -> None:
+    """An ETag or Last-Modified longer than the columns that keep them (PostgreSQL refuses
+    the write) is dropped: the next poll is a full GET, not a crash of every poll."""
+    app: Flask = request.getfixturevalue(install)
+    feed = (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "Blog", "items": '
+        '[{"id": "1", "url": "https://blog.example/post/1", "content_html": "one"}]}'
+    )
+    tag = uuid.uuid4().hex[:8]
+    url = pages.add(
+        f"/{tag}/feed.json",
+        feed,
+        headers={
+            "Content-Type": "application/feed+json",
+            "ETag": '"' + "e" * 600 + '"',
+            "Last-Modified": "Tue, 01 Dec 2026 10:00:00 GMT" + " " * 10 + "x" * 80,
+        },
+    )
+    shared = services(app)
+    queued: list[str] = []
+    result = feedpoll.add_feed(shared.db, "blog.example", url, shared.pipeline, queued.append)
+    assert result.outcome == "first" and result.entries == 1
+    with shared.db.session() as session:
+        stored = session.scalars(select(Feed)).one()
+        assert (stored.etag, stored.last_modified, stored.last_error) == (None, None, None)
+    (again,) = feedpoll.poll_all(shared.db, shared.pipeline, queued.append)
+    assert again.outcome == "polled"
+    assert "If-None-Match" not in pages.last_headers[f"/{tag}/feed.json"]
