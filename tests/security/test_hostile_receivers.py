@@ -4,19 +4,32 @@ status, repeat a delivery, or reach the operator's terminal as control character
 
 from __future__ import annotations
 
+import contextlib
+import json
+import threading
 import uuid
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import select
 
+from pingsvc.cli import main
 from pingsvc.db import services
 from pingsvc.models import ACCEPTED, ERROR, Feed, Outgoing, Site
 from pingsvc.send import feedpoll, outbox, store
 from pingsvc.send.post import SendSettings
+from pingsvc.terminal import printable
 from pingsvc.urls import URL_MAX_LENGTH
 from tests.support.pageserver import PageServer
-from tests.support.sending import AUTHOR_HOST, far, farther, send_app, send_app_postgres
+from tests.support.sending import (
+    AUTHOR_HOST,
+    far,
+    farther,
+    post_page,
+    send_app,
+    send_app_postgres,
+)
 
 __all__ = ["far", "farther", "send_app", "send_app_postgres"]  # fixtures
 
@@ -110,3 +123,95 @@ def test_over_long_feed_validators_are_not_kept_and_the_poll_goes_on(
     (again,) = feedpoll.poll_all(shared.db, shared.pipeline, queued.append)
     assert again.outcome == "polled"
     assert "If-None-Match" not in pages.last_headers[f"/{tag}/feed.json"]
+
+
+# -- what reaches the operator's terminal ------------------------------------------------
+
+# An OSC that retitles the terminal (ended by ST, as ESC passes the binary-data sniffing
+# that BEL does not), a CSI that clears it, a C1 CSI, and a right-to-left override that makes
+# the rest of the line read backwards: none may reach a terminal raw.
+ESCAPES = "\x1b]0;owned\x1b\\\x1b[2J\x9b31m\u202e"
+RAW = ("\x1b", "\x9b", "\u202e")
+
+
+def _deliver_in_the_background(app: Flask, source: str) -> tuple[threading.Thread, threading.Event]:
+    """Does what the worker does for `source`'s queued sends, in this process, until stopped."""
+    db, settings = services(app).db, SendSettings.from_config(app.config)
+    stop = threading.Event()
+
+    def work() -> None:
+        while not stop.is_set():
+            with db.session() as session:
+                due = [r.id for r in store.for_source(session, source) if r.status == "queued"]
+            for outgoing_id in due:
+                with contextlib.suppress(Exception):
+                    outbox.deliver_one(db, outgoing_id, settings)
+            stop.wait(0.05)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    return thread, stop
+
+
+def test_a_receivers_words_reach_the_terminal_escaped(
+    send_app: Flask, pages: PageServer, far: PageServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    answer = json.dumps({"error_description": f"bad {ESCAPES} source"})
+    endpoint = far.add(
+        f"/{tag}/wm", answer, status=400, headers={"Content-Type": "application/json"}
+    )
+    target = far.add(f"/{tag}/t", "<p>hi</p>", headers={"Link": f'<{endpoint}>; rel="webmention"'})
+    source = pages.add(f"/{tag}/post", post_page(target))
+    thread, stop = _deliver_in_the_background(send_app, source)
+    try:
+        result = CliRunner().invoke(main, ["send", source, "--wait"])
+    finally:
+        stop.set()
+        thread.join(5)
+    assert result.exit_code == 1, result.output
+    assert "bad" in result.stderr and "source" in result.stderr  # the words are shown...
+    for raw in RAW:  # ...without a control character among them
+        assert raw not in result.stdout and raw not in result.stderr
+    assert "\\x1b]0;owned" in result.stderr
+
+
+def test_an_endpoint_url_reaches_the_terminal_escaped_in_a_dry_run(
+    send_app: Flask, pages: PageServer, far: PageServer
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    target = far.add(f"/{tag}/t", f'<link rel="webmention" href="/{tag}/wm{ESCAPES}"><p>hi</p>')
+    source = pages.add(f"/{tag}/post", post_page(target))
+    result = CliRunner().invoke(main, ["send", source, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert f"/{tag}/wm" in result.stdout
+    for raw in RAW:
+        assert raw not in result.stdout
+    assert json.loads(CliRunner().invoke(main, ["send", source, "--dry-run", "--json"]).stdout)
+
+
+def test_a_feeds_words_reach_the_terminal_escaped(send_app: Flask, pages: PageServer) -> None:
+    tag = uuid.uuid4().hex[:8]
+    url = pages.add(f"/{tag}/feed.json", '{"version": "https://jsonfeed.org/version/1.1", '
+                    '"items": [{"url": "https://blog.example/p/1"}]}',
+                    headers={"Content-Type": "application/feed+json"})  # fmt: skip
+    assert CliRunner().invoke(main, ["feed", "add", "blog.example", url]).exit_code == 0
+    # The feed's URL now serves a page naming another feed, which the error quotes.
+    alternate = f'<link rel="alternate" type="application/rss+xml" href="/{tag}/{ESCAPES}.xml">'
+    pages.add(f"/{tag}/feed.json", f"<html><head>{alternate}</head><body><p>hi</p></body></html>")
+    polled = CliRunner().invoke(main, ["feed", "poll"])
+    listed = CliRunner().invoke(main, ["feed", "list"])
+    assert polled.exit_code == 1 and "it names its feed" in polled.stdout
+    assert "it names its feed" in listed.stdout
+    for raw in RAW:
+        assert raw not in polled.stdout and raw not in listed.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [("plain words, émoji 👩‍💻", "plain words, émoji 👩‍💻"), ("a\x1b[2Jb", "a\\x1b[2Jb"),
+     ("tab\tnew\nline", "tab\\x09new\\x0aline"), ("\x9b31m", "\\x9b31m"), ("\x7f", "\\x7f"),
+     ("abc\u202edef", "abc\\u202edef"), ("\u2066x\u2069", "\\u2066x\\u2069"), (None, "None")],
+)  # fmt: skip
+def test_printable_escapes_control_characters_only(text: object, shown: str) -> None:
+    assert printable(text) == shown
