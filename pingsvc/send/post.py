@@ -45,6 +45,9 @@ class SendSettings:
     retry_after_max: float = 900.0
     per_host: int = 3
     include_own_host: bool = False
+    # Links of one post that one send goes to, at most: a page of a million links would be
+    # as many rows, broker messages and POSTs from one request.
+    max_targets: int = 200
     # The callback's guard: the webhooks' policy (its own time limit).
     callback_policy: FetchPolicy = field(default_factory=FetchPolicy)
     # How target pages are read: in the parse sandbox, as source pages are.
@@ -66,6 +69,7 @@ class SendSettings:
             retry_after_max=float(config["SEND_RETRY_AFTER_MAX"]),
             per_host=int(config["SEND_PER_HOST"]),
             include_own_host=bool(config["SEND_OWN_HOST"]),
+            max_targets=int(config["SEND_MAX_TARGETS"]),
             callback_policy=dataclasses.replace(policy, timeout=float(config["WEBHOOK_TIMEOUT"])),
             parse=ParseLimits.from_config(config),
         )
@@ -211,6 +215,16 @@ def send_post(
     pairs = plan_targets(links, earlier, target=wanted, target_domain=domain)
     if not pairs:
         raise SendRefused(_nothing_to_send(links, wanted, domain), code="no_link_found")
+    linked = sum(1 for _target, still in pairs if still)
+    if linked > settings.max_targets:
+        # The links it no longer has are not counted: each was under the cap when sent, and
+        # the spec wants their receivers told.
+        raise SendRefused(
+            f"The source links to {linked} pages; pingsvc sends to at most "
+            f"{settings.max_targets} links of one post (PINGSVC_SEND_MAX_TARGETS). Name one "
+            "target, or a target_domain, to send to some of them.",
+            code="too_many_links",
+        )
     if dry_run:
         return Plan(
             source,

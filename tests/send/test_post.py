@@ -215,3 +215,28 @@ def test_updates_and_deletes_on_postgresql(
     assert [(p.target, p.linked) for p in gone.targets] == [(a, False), (b, False)]
     assert len(set(queued)) == 2  # one row per pair, sent three times
     assert _deliver_all(app, queued[-2:]) == [ACCEPTED, ACCEPTED]
+
+
+def test_a_post_with_more_links_than_the_cap_is_refused_and_nothing_queued(
+    send_app: Flask, pages: PageServer, far: PageServer
+) -> None:
+    """One request must not turn into thousands of rows, broker messages and POSTs: a post
+    with more links than PINGSVC_SEND_MAX_TARGETS is refused saying so; naming one target
+    (or a domain with fewer) still sends."""
+    tag = _tag()
+    limit = _settings(send_app).max_targets
+    links = [far.url(f"/{tag}/{n}") for n in range(limit + 1)]
+    post = pages.add(f"/{tag}/post", post_page(*links))
+    client = send_app.test_client()
+    token = send_app.config["TEST_TOKEN"]
+    answer = client.post("/api/send", data={"token": token, "source": post})
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "too_many_links"
+    assert f"{limit + 1} pages" in answer.get_json()["error_description"]
+    assert "PINGSVC_SEND_MAX_TARGETS" in answer.get_json()["error_description"]
+    with services(send_app).db.session() as session:
+        assert store.for_source(session, post) == []
+    one = client.post("/api/send", data={"token": token, "source": post, "target": links[3]})
+    assert one.status_code == 201
+    with services(send_app).db.session() as session:
+        assert [row.target for row in store.for_source(session, post)] == [links[3]]
