@@ -132,7 +132,8 @@ def _on_domain(url: str, domain: str) -> bool:
 
 def current_links(source: str, policy: FetchPolicy, *, include_own_host: bool) -> list[str] | None:
     """The post's links in document order, normalised; None when the post is gone (410).
-    Raises SourceUnreadable, or SendRefused for a page that is not HTML."""
+    Raises SourceUnreadable, NotOurPost when it redirects off its host, or SendRefused for a
+    page that is not HTML."""
     try:
         page = fetch(source, policy)
     except SourceGone:
@@ -145,6 +146,13 @@ def current_links(source: str, policy: FetchPolicy, *, include_own_host: bool) -
         raise SourceUnreadable(
             f"The source could not be fetched: {exc.reason}.", transient=False
         ) from exc
+    if host_of(page.url) != host_of(source):
+        # An open redirect, or a post moved off the site: the page read is someone else's,
+        # and sending its links in the site's name would make pingsvc a relay for it.
+        raise NotOurPost(
+            f"The source redirects to {page.url[:300]}, which is not on {host_of(source)}; "
+            "pingsvc sends only for the posts of registered sites. Send for the post's own URL."
+        )
     if not page.is_html:
         raise SendRefused(
             f"The source is {page.media_type}, not an HTML page; pingsvc reads the links of "

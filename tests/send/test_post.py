@@ -240,3 +240,28 @@ def test_a_post_with_more_links_than_the_cap_is_refused_and_nothing_queued(
     assert one.status_code == 201
     with services(send_app).db.session() as session:
         assert [row.target for row in store.for_source(session, post)] == [links[3]]
+
+
+def test_a_post_that_redirects_to_another_host_is_refused(
+    send_app: Flask, pages: PageServer, far: PageServer, farther: PageServer
+) -> None:
+    """A registered site's URL that redirects off the site (an open redirect, a moved post)
+    must not make pingsvc send another host's links in the site's name: that page is not a
+    post of a registered site."""
+    tag = _tag()
+    (z,) = _targets(farther, tag, "z")
+    elsewhere = far.add(f"/{tag}/someone-elses-page", post_page(z))
+    post = pages.add(f"/{tag}/out", "", status=302, headers={"Location": elsewhere})
+    answer = send_app.test_client().post(
+        "/api/send", data={"token": send_app.config["TEST_TOKEN"], "source": post}
+    )
+    assert answer.status_code == 403, answer.get_json()
+    assert answer.get_json()["error"] == "forbidden"
+    assert far.url("") in answer.get_json()["error_description"]
+    with services(send_app).db.session() as session:
+        assert store.for_source(session, post) == []
+    # A redirect within the site (to https, to a new slug) is still the site's post.
+    moved = pages.add(f"/{tag}/moved", "", status=301, headers={"Location": f"/{tag}/post"})
+    pages.add(f"/{tag}/post", post_page(z))
+    plan = send_post(services(send_app).db, moved, _settings(send_app))
+    assert [p.target for p in plan.targets] == [z]
