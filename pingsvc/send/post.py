@@ -219,7 +219,13 @@ def send_post(
             raise NotOurPost(f"The source is on {site.host}, not on the token's site.")
         the_site_id = site.id
         earlier = store.earlier_targets(session, source)
+        told = store.told_of_removal(session, source)
     links = current_links(source, settings.policy, include_own_host=settings.include_own_host)
+    if links is not None and wanted is None:
+        # §3.1.3 tells the links of the previous version that are gone: once a receiver has
+        # heard, later edits need not tell it again. A deletion tells everyone, and a
+        # target named in the request is sent to whatever it heard before.
+        earlier = [url for url in earlier if url not in told]
     pairs = plan_targets(links, earlier, target=wanted, target_domain=domain)
     if not pairs:
         raise SendRefused(_nothing_to_send(links, wanted, domain), code="no_link_found")

@@ -265,3 +265,35 @@ def test_a_post_that_redirects_to_another_host_is_refused(
     pages.add(f"/{tag}/post", post_page(z))
     plan = send_post(services(send_app).db, moved, _settings(send_app))
     assert [p.target for p in plan.targets] == [z]
+
+
+def test_a_removed_link_is_told_once_not_on_every_later_send(
+    send_app: Flask, pages: PageServer, far: PageServer
+) -> None:
+    """§3.1.3: an update is sent to the links of the previous version that are gone. Once a
+    receiver has accepted the removal, later sends of the post need not tell it again (every
+    edit would otherwise re-ping every link the post ever had); one whose removal failed is
+    told again, and naming it, or the post's deletion, still reaches it."""
+    tag = _tag()
+    a, b, c = _targets(far, tag, "a", "b", "c")
+    post = pages.add(f"/{tag}/post", post_page(a, b, c))
+    db, settings = services(send_app).db, _settings(send_app)
+    queued: list[int] = []
+    send_post(db, post, settings, enqueue=queued.append)
+    assert _deliver_all(send_app, queued) == [ACCEPTED] * 3
+
+    pages.add(f"/{tag}/post", post_page(a))  # b and c are removed
+    far.add(f"/{tag}/c", "down", status=404)  # c's removal can't be told now
+    queued.clear()
+    removed = send_post(db, post, settings, enqueue=queued.append)
+    assert [(p.target, p.linked) for p in removed.targets] == [(a, True), (b, False), (c, False)]
+    assert _deliver_all(send_app, queued) == [ACCEPTED, ACCEPTED, "error"]
+
+    queued.clear()
+    again = send_post(db, post, settings, enqueue=queued.append)
+    assert [(p.target, p.linked) for p in again.targets] == [(a, True), (c, False)]
+    named = send_post(db, post, settings, target=b)
+    assert [(p.target, p.linked) for p in named.targets] == [(b, False)]
+    pages.add(f"/{tag}/post", "<h1>Gone</h1>", status=410)
+    gone = send_post(db, post, settings)
+    assert sorted(p.target for p in gone.targets) == [a, b, c]
