@@ -28,8 +28,10 @@ from pingsvc.fetch.hostile import check_page
 from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.pipeline import sandbox
+from pingsvc.sanitize import safe_url
 from pingsvc.send.discovery import Endpoint, endpoint_of, header_endpoint, resolve
 from pingsvc.send.links import post_links
+from pingsvc.terminal import printable
 from pingsvc.urls import URL_MAX_LENGTH
 
 Status = Literal["accepted", "not_supported", "error", "retry"]
@@ -216,11 +218,20 @@ def _webmention(
             # Kept only when it fits where URLs are stored: the webmention did go out.
             location = None
             said += f" (its status URL is longer than {URL_MAX_LENGTH} characters: not kept)"
+        elif location is not None and not _linkable(location):
+            # It goes out in the API's JSON and the callback, where clients link it.
+            location = None
+            said += " (its status URL is not an http(s) URL: not kept)"
         return Delivery(
             "accepted", "webmention", endpoint.url, code,
             f"the endpoint accepted the webmention ({code}){said}", location=location,
         )  # fmt: skip
     return _refused(endpoint, answer, f"the endpoint answered {code}{said}")
+
+
+def _linkable(url: str) -> bool:
+    """An absolute http(s) URL without spaces or control characters (no javascript:)."""
+    return safe_url(url) is not None and printable(url) == url
 
 
 def _refused(endpoint: Endpoint, answer: Answer, summary: str) -> Delivery:

@@ -215,3 +215,24 @@ def test_a_feeds_words_reach_the_terminal_escaped(send_app: Flask, pages: PageSe
 )  # fmt: skip
 def test_printable_escapes_control_characters_only(text: object, shown: str) -> None:
     assert printable(text) == shown
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["javascript:alert(document.domain)", "data:text/html,<script>alert(1)</script>",
+     "file:///etc/passwd", "http://rcv.example/status/\x1b[2J"],
+)  # fmt: skip
+def test_a_status_url_that_is_not_http_is_not_kept(
+    send_app: Flask, far: PageServer, location: str
+) -> None:
+    """The receiver's Location goes out in the API's JSON and the callback, where clients
+    link it: only an http(s) URL without control characters is kept."""
+    tag = uuid.uuid4().hex[:8]
+    endpoint = far.add(f"/{tag}/wm", "", status=201, headers={"Location": location})
+    target = far.add(f"/{tag}/t", "<p>hi</p>", headers={"Link": f'<{endpoint}>; rel="webmention"'})
+    outgoing_id = _queue(send_app, target)
+    settings = SendSettings.from_config(send_app.config)
+    assert outbox.deliver_one(services(send_app).db, outgoing_id, settings) == ACCEPTED
+    row = _row(send_app, outgoing_id)
+    assert row.location is None
+    assert "not kept" in (row.summary or "")
