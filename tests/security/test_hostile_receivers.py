@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
+import time
 import uuid
 
 import pytest
@@ -16,11 +18,13 @@ from sqlalchemy import select
 
 from pingsvc.cli import main
 from pingsvc.db import services
+from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.models import ACCEPTED, ERROR, Feed, Outgoing, Site
 from pingsvc.send import feedpoll, outbox, store
 from pingsvc.send.post import SendSettings
 from pingsvc.terminal import printable
 from pingsvc.urls import URL_MAX_LENGTH
+from tests.security.test_hostile_pages import DripServer
 from tests.support.pageserver import PageServer
 from tests.support.sending import (
     AUTHOR_HOST,
@@ -236,3 +240,39 @@ def test_a_status_url_that_is_not_http_is_not_kept(
     row = _row(send_app, outgoing_id)
     assert row.location is None
     assert "not kept" in (row.summary or "")
+
+
+class _SlowHeaders(DripServer):
+    """Headers a line at a time, each inside the socket timeout, ending after `lines`: a
+    callback that holds the worker as long as it likes, unless the time budget ends it."""
+
+    lines = 40
+
+    def _drip(self, conn: socket.socket) -> None:
+        try:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n")
+            for _line in range(self.lines):
+                conn.sendall(b"X-Slow: 1\r\n")
+                time.sleep(self.pause)
+            conn.sendall(b"\r\n")
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+
+def test_a_callback_that_drips_its_headers_is_ended_by_the_time_budget() -> None:
+    drip = _SlowHeaders(b"", b"")
+    try:
+        policy = FetchPolicy(timeout=1.0, allow=frozenset({drip.hostport}))
+        settings = SendSettings(callback_policy=policy)
+        row = Outgoing(
+            id=1, source="https://blog.example/p", target="https://rcv.example/", status=ACCEPTED,
+            callback=f"http://{drip.hostport}/callback",
+        )  # fmt: skip
+        attempt = outbox.call_back(row, settings)
+    finally:
+        drip.close()
+    assert not attempt.ok
+    assert attempt.error == "the callback did not answer in time"
