@@ -19,6 +19,7 @@ from pingsvc.home import link_tags
 from pingsvc.migrate import upgrade
 from pingsvc.models import Account, Site
 from pingsvc.serve import ChildSpec, Supervisor
+from pingsvc.terminal import printable
 from pingsvc.webserver import REQUEST_LINE_LIMIT
 
 
@@ -402,9 +403,9 @@ def feed_add(host: str, feed_url: str, send_existing: bool) -> None:
                 send_existing=send_existing,
             )  # fmt: skip
         except feedpoll.FeedError as exc:
-            raise click.ClickException(exc.description) from exc
-    click.echo(f"watching {result.url} for {host}")
-    click.echo(result.describe())
+            raise click.ClickException(printable(exc.description)) from exc
+    click.echo(f"watching {printable(result.url)} for {host}")
+    click.echo(printable(result.describe()))
     if not send_existing:
         click.echo("Its new and changed entries will be sent from now on.", err=True)
 
@@ -419,9 +420,8 @@ def feed_list() -> None:
     rows = feedpoll.list_feeds(services(app).db)
     for row in rows:
         polled = row.polled_at.strftime("%Y-%m-%d %H:%M") if row.polled_at else "never"
-        click.echo(
-            f"{row.host}\t{row.url}\t{row.entries} entries\t{polled}\t{row.last_error or 'ok'}"
-        )
+        said = printable(row.last_error or "ok")
+        click.echo(f"{row.host}\t{printable(row.url)}\t{row.entries} entries\t{polled}\t{said}")
     if not rows:
         click.echo("no feeds watched yet; add one with `pingsvc feed add HOST FEED_URL`", err=True)
 
@@ -439,7 +439,7 @@ def feed_poll() -> None:
     with app.app_context():
         results = feedpoll.poll_all(shared.db, shared.pipeline, enqueue_send_post)
     for result in results:
-        click.echo(result.describe())
+        click.echo(printable(result.describe()))
     if not results:
         click.echo("no feeds watched yet; add one with `pingsvc feed add HOST FEED_URL`", err=True)
     if any(result.outcome == "error" for result in results):

@@ -129,13 +129,15 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Sending webmentions and pingbacks for our posts: tries in all for a delivery, the first
     # backoff in seconds (doubles each try; a 429's Retry-After is honoured up to
     # SEND_RETRY_AFTER_MAX), deliveries running at once per receiving host, whether links to
-    # the post's own host are sent to, and how long `pingsvc send --wait` waits.
+    # the post's own host are sent to, how long `pingsvc send --wait` waits, and how many
+    # links of one post are sent to (more is refused: one request, thousands of POSTs).
     "SEND_MAX_TRIES": (6, _positive_int),
     "SEND_BACKOFF": (10.0, float),
     "SEND_RETRY_AFTER_MAX": (900.0, float),
     "SEND_PER_HOST": (3, _positive_int),
     "SEND_OWN_HOST": (False, _bool),
     "SEND_WAIT": (600.0, float),
+    "SEND_MAX_TARGETS": (200, _positive_int),
     # E-mail notifications: off while SMTP_HOST is unset. SMTP_SECURITY: none, starttls, ssl.
     "SMTP_HOST": (None, str),
     "SMTP_PORT": (25, int),

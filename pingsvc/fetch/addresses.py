@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from urllib.parse import urlsplit
 
 from pingsvc.errors import FetchError, RefusedAddress
 from pingsvc.fetch.policy import FetchPolicy
@@ -58,6 +59,28 @@ def address_refusal(ip: IPAddress) -> str | None:
     if not ip.is_global:
         return "a non-public address"
     return None
+
+
+def url_refusal(url: str, policy: FetchPolicy) -> str | None:
+    """Why the guard will refuse to connect to normalised `url`, as far as that is known
+    without a DNS lookup: its port, an address written as the host, or a name that is
+    loopback by definition (RFC 6761 `localhost`). None: it may pass (resolve decides). Pure."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").strip("[]").lower()
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if policy.allows(host, port):
+        return None
+    if not policy.allows_port(port):
+        allowed = ", ".join(str(p) for p in sorted(policy.ports))
+        return f"it uses port {port}; only ports {allowed} are called"
+    if host == "localhost" or host.endswith(".localhost"):
+        return "its host is a loopback name"
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return None
+    reason = address_refusal(ip)
+    return f"its host is {reason}" if reason else None
 
 
 def resolve(host: str, port: int, policy: FetchPolicy) -> str:

@@ -21,6 +21,7 @@ from pingsvc.api import jf2
 from pingsvc.db import Database
 from pingsvc.errors import FetchError, RefusedAddress
 from pingsvc.fetch.client import make_session
+from pingsvc.fetch.deadline import Deadline
 from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.models import APPROVED, Mention, Webhook, WebhookDelivery, utcnow
 from pingsvc.pipeline.steps import RetryLater
@@ -175,26 +176,35 @@ class Attempt:
     retry: bool = False
 
 
+_LATE = "the webhook did not answer in time"
+
+
 def post(
     url: str, body: bytes, headers: dict[str, str], policy: FetchPolicy, *, session: Any = None
 ) -> Attempt:
     """POST `body` to `url` through fetch's pinned, address-checked session; never raises."""
     own = session is None
     session = session or make_session(policy)
+    # Socket timeouts bound each byte, not the call: a server that drips its headers would
+    # hold the worker for as long as it liked. The budget shuts the sockets when it ends.
+    deadline = Deadline(policy.timeout)
     try:
-        response = session.post(
-            url,
-            data=body,
-            headers={"Content-Type": "application/json", **headers},
-            timeout=(min(policy.timeout, 5.0), policy.timeout),
-            allow_redirects=False,
-            stream=True,
-        )
+        with deadline:
+            response = session.post(
+                url,
+                data=body,
+                headers={"Content-Type": "application/json", **headers},
+                timeout=(min(policy.timeout, 5.0), policy.timeout),
+                allow_redirects=False,
+                stream=True,
+            )
     except RefusedAddress as exc:
         return Attempt(False, error=f"refused: {_webhook_words(exc.reason)}")
     except requests.exceptions.Timeout:
-        return Attempt(False, error="the webhook did not answer in time", retry=True)
+        return Attempt(False, error=_LATE, retry=True)
     except requests.exceptions.ConnectionError as exc:
+        if deadline.expired:
+            return Attempt(False, error=_LATE, retry=True)
         if isinstance(exc.__context__, RefusedAddress):
             return Attempt(False, error=f"refused: {_webhook_words(exc.__context__.reason)}")
         if isinstance(exc.__context__, FetchError):
@@ -203,12 +213,16 @@ def post(
     except FetchError as exc:
         return Attempt(False, error=_webhook_words(exc.reason), retry=True)
     except requests.exceptions.RequestException as exc:
+        if deadline.expired:
+            return Attempt(False, error=_LATE, retry=True)
         return Attempt(False, error=f"calling the webhook failed ({type(exc).__name__})")
     finally:
         if own:
             session.close()
     status = response.status_code
     response.close()
+    if deadline.expired:  # the shut socket read as the end of the headers: no real answer
+        return Attempt(False, error=_LATE, retry=True)
     if 200 <= status < 300:
         return Attempt(True, status)
     retry = status >= 500 or status in _RETRY_STATUSES

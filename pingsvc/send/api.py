@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from pingsvc.api.params import parse_token
 from pingsvc.db import db_session, services
 from pingsvc.errors import NotFound, PingError, SendRefused
+from pingsvc.fetch.addresses import url_refusal
 from pingsvc.limits import limiter, per_client
 from pingsvc.send import store
 from pingsvc.send.post import SendSettings, send_post
@@ -71,16 +72,22 @@ def send() -> tuple[Response, int, dict[str, str]]:
         raise SendRefused("The source parameter is missing.", code="missing_parameters")
     if target is not None and domain is not None:
         raise SendRefused("Give target or target_domain, not both.")
+    settings = SendSettings.from_config(current_app.config)
     callback = _field("callback")
     if callback is not None:
         try:
             callback = normalize_url(callback, "callback")
         except PingError as exc:
             raise SendRefused(exc.description) from exc
+        # The guard refuses it when it is called; what is known now is told now, rather
+        # than a 201 whose callback never comes.
+        refusal = url_refusal(callback, settings.callback_policy)
+        if refusal is not None:
+            raise SendRefused(f"pingsvc will not call this callback: {refusal}.")
     plan = send_post(
         services().db,
         source,
-        SendSettings.from_config(current_app.config),
+        settings,
         target=target,
         target_domain=domain,
         callback=callback,

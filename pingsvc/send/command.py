@@ -19,6 +19,7 @@ from pingsvc.models import ERROR, Outgoing
 from pingsvc.send import store
 from pingsvc.send.post import Plan, SendSettings, send_post
 from pingsvc.tasking import enqueue_deliver
+from pingsvc.terminal import printable
 
 POLL_SECONDS = 0.5
 
@@ -37,7 +38,7 @@ def run(app: Flask, url: str, *, dry_run: bool, wait: bool, as_json: bool) -> in
             db, url, settings, dry_run=dry_run, enqueue=None if dry_run else enqueue_deliver
         )
     except PingError as exc:
-        raise click.ClickException(exc.description) from exc
+        raise click.ClickException(printable(exc.description)) from exc
     if dry_run:
         _print_dry_run(plan, as_json)
         return 0
@@ -113,7 +114,7 @@ def _print_dry_run(plan: Plan, as_json: bool) -> None:
         for p in plan.targets
     ]
     _table(("target", "protocol", "endpoint"), rows)
-    click.echo(f"dry run: nothing was sent for {plan.source}", err=True)
+    click.echo(f"dry run: nothing was sent for {printable(plan.source)}", err=True)
 
 
 def _print_queued(plan: Plan, base: str, as_json: bool) -> None:
@@ -130,9 +131,9 @@ def _print_queued(plan: Plan, base: str, as_json: bool) -> None:
         click.echo(json.dumps({"source": plan.source, "gone": plan.gone, "targets": entries}))
         return
     for entry in entries:
-        click.echo(f"queued\t{entry['target']}\t{entry['location']}")
+        click.echo(f"queued\t{printable(entry['target'])}\t{entry['location']}")
     click.echo(
-        f"queued {len(entries)} sends for {plan.source}; the worker delivers them "
+        f"queued {len(entries)} sends for {printable(plan.source)}; the worker delivers them "
         "(--wait waits and prints each status)",
         err=True,
     )
@@ -160,10 +161,13 @@ def _print_rows(plan: Plan, rows: list[Outgoing], as_json: bool) -> None:
     _table(("target", "protocol", "endpoint", "status", "code"), table)
     for row in rows:
         if row.status == ERROR:
-            click.echo(f"error: {row.target}: {row.last_error or row.summary}", err=True)
+            said = printable(row.last_error or row.summary)
+            click.echo(f"error: {printable(row.target)}: {said}", err=True)
 
 
 def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    """Print aligned columns; every cell escaped, as endpoints and answers are strangers'."""
+    rows = [tuple(printable(cell) for cell in row) for row in rows]
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
     for line in (header, *rows):
         click.echo(

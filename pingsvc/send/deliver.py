@@ -28,8 +28,11 @@ from pingsvc.fetch.hostile import check_page
 from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.pipeline import sandbox
+from pingsvc.sanitize import safe_url
 from pingsvc.send.discovery import Endpoint, endpoint_of, header_endpoint, resolve
 from pingsvc.send.links import post_links
+from pingsvc.terminal import printable
+from pingsvc.urls import URL_MAX_LENGTH
 
 Status = Literal["accepted", "not_supported", "error", "retry"]
 
@@ -163,6 +166,14 @@ def deliver(
             "error", endpoint.protocol, endpoint.url, None,
             f"the target's {endpoint.protocol} endpoint is not an http or https URL",
         )  # fmt: skip
+    if len(endpoint.url) > URL_MAX_LENGTH:
+        # No URL pingsvc takes or stores is longer (PostgreSQL would refuse the row, and the
+        # worker would retry a delivery that already went out); no real endpoint is either.
+        return Delivery(
+            "error", endpoint.protocol, endpoint.url[: URL_MAX_LENGTH - 1] + "…", None,
+            f"the target's {endpoint.protocol} endpoint URL is {len(endpoint.url)} characters "
+            f"long, longer than {URL_MAX_LENGTH}; pingsvc does not send to it",
+        )  # fmt: skip
     if endpoint.protocol == "webmention":
         return _webmention(source, target, endpoint, policy, session)
     return _pingback(source, target, endpoint, policy, session)
@@ -201,13 +212,26 @@ def _webmention(
     code = answer.status_code
     said = _said(answer)
     if 200 <= code < 300:
-        location = answer.header("Location")
+        header = answer.header("Location")
+        location = resolve(answer.url, header) if header else None
+        if location is not None and len(location) > URL_MAX_LENGTH:
+            # Kept only when it fits where URLs are stored: the webmention did go out.
+            location = None
+            said += f" (its status URL is longer than {URL_MAX_LENGTH} characters: not kept)"
+        elif location is not None and not _linkable(location):
+            # It goes out in the API's JSON and the callback, where clients link it.
+            location = None
+            said += " (its status URL is not an http(s) URL: not kept)"
         return Delivery(
             "accepted", "webmention", endpoint.url, code,
-            f"the endpoint accepted the webmention ({code}){said}",
-            location=resolve(answer.url, location) if location else None,
+            f"the endpoint accepted the webmention ({code}){said}", location=location,
         )  # fmt: skip
     return _refused(endpoint, answer, f"the endpoint answered {code}{said}")
+
+
+def _linkable(url: str) -> bool:
+    """An absolute http(s) URL without spaces or control characters (no javascript:)."""
+    return safe_url(url) is not None and printable(url) == url
 
 
 def _refused(endpoint: Endpoint, answer: Answer, summary: str) -> Delivery:

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import requests
 from sqlalchemy import func, or_, select
@@ -215,6 +215,14 @@ def _header(page: Page, name: str) -> str | None:
     return next((v for k, v in page.headers.items() if k.lower() == wanted), None)
 
 
+def _validator(page: Page, name: str, column: Any) -> str | None:
+    """The header `name` of the feed's answer when it fits `column`: the feed's server chose
+    its length, and a value the database refuses (PostgreSQL) would fail every poll. One
+    that does not fit is dropped, so the next poll is a full GET."""
+    value = _header(page, name)
+    return value if value is not None and len(value) <= column.type.length else None
+
+
 def _note(db: Database, feed_id: int, *, error: str | None = None) -> None:
     """Record that the feed was polled, and what went wrong (None: nothing)."""
     with db.session() as session:
@@ -256,8 +264,8 @@ def _record(
             elif row.fingerprint != entry.fingerprint:
                 row.fingerprint, row.changed_at = entry.fingerprint, now
                 changed += 1
-        feed.etag = _header(page, "ETag")
-        feed.last_modified = _header(page, "Last-Modified")
+        feed.etag = _validator(page, "ETag", Feed.etag)
+        feed.last_modified = _validator(page, "Last-Modified", Feed.last_modified)
         feed.primed_at = feed.primed_at or now
         feed.polled_at, feed.last_error = now, None
         session.commit()

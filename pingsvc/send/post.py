@@ -45,6 +45,9 @@ class SendSettings:
     retry_after_max: float = 900.0
     per_host: int = 3
     include_own_host: bool = False
+    # Links of one post that one send goes to, at most: a page of a million links would be
+    # as many rows, broker messages and POSTs from one request.
+    max_targets: int = 200
     # The callback's guard: the webhooks' policy (its own time limit).
     callback_policy: FetchPolicy = field(default_factory=FetchPolicy)
     # How target pages are read: in the parse sandbox, as source pages are.
@@ -66,6 +69,7 @@ class SendSettings:
             retry_after_max=float(config["SEND_RETRY_AFTER_MAX"]),
             per_host=int(config["SEND_PER_HOST"]),
             include_own_host=bool(config["SEND_OWN_HOST"]),
+            max_targets=int(config["SEND_MAX_TARGETS"]),
             callback_policy=dataclasses.replace(policy, timeout=float(config["WEBHOOK_TIMEOUT"])),
             parse=ParseLimits.from_config(config),
         )
@@ -128,7 +132,8 @@ def _on_domain(url: str, domain: str) -> bool:
 
 def current_links(source: str, policy: FetchPolicy, *, include_own_host: bool) -> list[str] | None:
     """The post's links in document order, normalised; None when the post is gone (410).
-    Raises SourceUnreadable, or SendRefused for a page that is not HTML."""
+    Raises SourceUnreadable, NotOurPost when it redirects off its host, or SendRefused for a
+    page that is not HTML."""
     try:
         page = fetch(source, policy)
     except SourceGone:
@@ -141,6 +146,13 @@ def current_links(source: str, policy: FetchPolicy, *, include_own_host: bool) -
         raise SourceUnreadable(
             f"The source could not be fetched: {exc.reason}.", transient=False
         ) from exc
+    if host_of(page.url) != host_of(source):
+        # An open redirect, or a post moved off the site: the page read is someone else's,
+        # and sending its links in the site's name would make pingsvc a relay for it.
+        raise NotOurPost(
+            f"The source redirects to {page.url[:300]}, which is not on {host_of(source)}; "
+            "pingsvc sends only for the posts of registered sites. Send for the post's own URL."
+        )
     if not page.is_html:
         raise SendRefused(
             f"The source is {page.media_type}, not an HTML page; pingsvc reads the links of "
@@ -207,10 +219,26 @@ def send_post(
             raise NotOurPost(f"The source is on {site.host}, not on the token's site.")
         the_site_id = site.id
         earlier = store.earlier_targets(session, source)
+        told = store.told_of_removal(session, source)
     links = current_links(source, settings.policy, include_own_host=settings.include_own_host)
+    if links is not None and wanted is None:
+        # §3.1.3 tells the links of the previous version that are gone: once a receiver has
+        # heard, later edits need not tell it again. A deletion tells everyone, and a
+        # target named in the request is sent to whatever it heard before.
+        earlier = [url for url in earlier if url not in told]
     pairs = plan_targets(links, earlier, target=wanted, target_domain=domain)
     if not pairs:
         raise SendRefused(_nothing_to_send(links, wanted, domain), code="no_link_found")
+    linked = sum(1 for _target, still in pairs if still)
+    if linked > settings.max_targets:
+        # The links it no longer has are not counted: each was under the cap when sent, and
+        # the spec wants their receivers told.
+        raise SendRefused(
+            f"The source links to {linked} pages; pingsvc sends to at most "
+            f"{settings.max_targets} links of one post (PINGSVC_SEND_MAX_TARGETS). Name one "
+            "target, or a target_domain, to send to some of them.",
+            code="too_many_links",
+        )
     if dry_run:
         return Plan(
             source,

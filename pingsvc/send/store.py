@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, aliased
 
 from pingsvc.db import Database
 from pingsvc.models import (
+    ACCEPTED,
     FINAL_SEND_STATES,
+    NOT_SUPPORTED,
     QUEUED,
     Outgoing,
     utcnow,
@@ -104,6 +106,20 @@ def for_source(session: Session, source: str) -> list[Outgoing]:
 def earlier_targets(session: Session, source: str) -> list[str]:
     """The targets `source` was sent to before (linked then or not)."""
     return [row.target for row in for_source(session, source)]
+
+
+def told_of_removal(session: Session, source: str) -> set[str]:
+    """The targets `source` no longer links that have heard so: their removal was sent and
+    ended accepted (or they advertise no endpoint to tell)."""
+    return set(
+        session.scalars(
+            select(Outgoing.target).where(
+                Outgoing.source == source,
+                Outgoing.linked.is_(False),
+                Outgoing.status.in_((ACCEPTED, NOT_SUPPORTED)),
+            )
+        ).all()
+    )
 
 
 def for_site(

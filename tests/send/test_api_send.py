@@ -139,3 +139,43 @@ def test_an_unknown_location_is_a_json_404(send_app: Flask) -> None:
     answer = send_app.test_client().get("/api/send/nothing-here")
     assert answer.status_code == 404
     assert answer.get_json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("callback", "reason"),
+    [("http://10.0.0.1/cb", "private"), ("http://169.254.169.254/latest/", "link-local"),
+     ("http://[::1]/cb", "loopback"), ("http://2130706433/cb", "loopback"),
+     ("http://localhost/cb", "loopback"), ("http://app.localhost/cb", "loopback"),
+     ("https://hooks.example:6379/cb", "port 6379")],
+)  # fmt: skip
+def test_a_callback_the_guard_would_refuse_is_a_400_at_once(
+    send_app: Flask, post_with_two_hosts: dict[str, str], callback: str, reason: str
+) -> None:
+    """Not a 201 whose callback silently never comes: what can be known without a DNS lookup
+    (an address, a port, a name that is loopback by definition) is told at once. Nothing is
+    queued, so no callback could ever be tried."""
+    post = post_with_two_hosts
+    answer = _post(
+        send_app, token=send_app.config["TEST_TOKEN"], source=post["source"], target=post["a"],
+        callback=callback,
+    )  # fmt: skip
+    assert answer.status_code == 400, answer.get_json()
+    assert answer.get_json()["error"] == "invalid_parameter"
+    description = answer.get_json()["error_description"]
+    assert "callback" in description and reason in description
+    with services(send_app).db.session() as session:
+        from pingsvc.send import store
+
+        assert store.for_source(session, post["source"]) == []
+
+
+def test_a_callback_on_an_allowed_host_is_taken(
+    send_app: Flask, post_with_two_hosts: dict[str, str], far: PageServer
+) -> None:
+    post = post_with_two_hosts
+    callback = far.url("/callback")  # 127.0.0.2:port is in PINGSVC_FETCH_ALLOW
+    answer = _post(
+        send_app, token=send_app.config["TEST_TOKEN"], source=post["source"], target=post["a"],
+        callback=callback,
+    )  # fmt: skip
+    assert answer.status_code == 201, answer.get_json()

@@ -462,3 +462,65 @@ def test_an_endpoint_that_does_not_answer_in_time_is_retried(pages: PageServer) 
     delivery = deliver(SOURCE, target, policy)
     assert (delivery.status, delivery.endpoint) == ("retry", pages.url("/send/slow/wm"))
     assert delivery.summary == "the endpoint did not answer in time"
+
+
+# Every spelling of loopback, in every place a target can name an endpoint. The trap's port
+# passes the port rule, so only the address check stands between pingsvc and the trap.
+SPELLINGS = ["2130706433", "0x7f000001", "0177.0.0.1", "127.1", "[::ffff:127.0.0.1]",
+             "[::ffff:7f00:1]", "localhost", "LocalHost"]  # fmt: skip
+CARRIERS = {
+    "link-header": lambda url: {"headers": {"Link": f"<{url}>; rel=webmention"}},
+    "a-tag": lambda url: {"head": f'</head><body><a rel="webmention" href="{url}">wm</a>'},
+    "x-pingback": lambda url: {"headers": {"X-Pingback": url}},
+}
+
+
+@pytest.mark.parametrize("carrier", sorted(CARRIERS))
+@pytest.mark.parametrize("host", SPELLINGS)
+def test_no_spelling_of_loopback_reaches_a_trap_as_an_endpoint(
+    pages: PageServer, host: str, carrier: str
+) -> None:
+    with Trap() as trap:
+        policy = FetchPolicy(
+            timeout=3, ports=frozenset({80, 443, trap.port}), allow=frozenset({pages.hostport})
+        )
+        path = f"/send/spell-{carrier}-{zlib.crc32(host.encode())}"
+        target = target_with(pages, path, **CARRIERS[carrier](f"http://{host}:{trap.port}/admin"))
+        delivery = deliver(SOURCE, target, policy)
+        assert trap.connections == 0
+    assert delivery.status == "error" and delivery.summary.startswith("refused: ")
+
+
+def test_a_scheme_relative_endpoint_on_loopback_is_refused(pages: PageServer) -> None:
+    with Trap() as trap:
+        policy = FetchPolicy(
+            timeout=3, ports=frozenset({80, 443, trap.port}), allow=frozenset({pages.hostport})
+        )
+        href = f"//localhost:{trap.port}/admin"
+        target = target_with(
+            pages, "/send/scheme-relative", f'<link rel="webmention" href="{href}">'
+        )
+        delivery = deliver(SOURCE, target, policy)
+        assert trap.connections == 0
+    assert delivery.endpoint == f"http:{href}" and delivery.summary.startswith("refused: ")
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_no_redirect_of_the_target_or_its_endpoint_reaches_a_trap(
+    pages: PageServer, status: int
+) -> None:
+    with Trap() as trap:
+        policy = FetchPolicy(
+            timeout=3, ports=frozenset({80, 443, trap.port}), allow=frozenset({pages.hostport})
+        )
+        trap_url = f"http://127.0.0.1:{trap.port}/admin"
+        moved = pages.add(f"/send/moved-{status}", status=status, headers={"Location": trap_url})
+        via_target = deliver(SOURCE, moved, policy)
+        wm = pages.add(f"/send/wm-moved-{status}", status=status, headers={"Location": trap_url})
+        target = target_with(
+            pages, f"/send/t-moved-{status}", f'<link rel="webmention" href="{wm}">'
+        )
+        via_endpoint = deliver(SOURCE, target, policy)
+        assert trap.connections == 0
+    assert via_target.status == "error" and via_target.summary.startswith("refused: ")
+    assert via_endpoint.status == "error"

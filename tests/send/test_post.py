@@ -215,3 +215,85 @@ def test_updates_and_deletes_on_postgresql(
     assert [(p.target, p.linked) for p in gone.targets] == [(a, False), (b, False)]
     assert len(set(queued)) == 2  # one row per pair, sent three times
     assert _deliver_all(app, queued[-2:]) == [ACCEPTED, ACCEPTED]
+
+
+def test_a_post_with_more_links_than_the_cap_is_refused_and_nothing_queued(
+    send_app: Flask, pages: PageServer, far: PageServer
+) -> None:
+    """One request must not turn into thousands of rows, broker messages and POSTs: a post
+    with more links than PINGSVC_SEND_MAX_TARGETS is refused saying so; naming one target
+    (or a domain with fewer) still sends."""
+    tag = _tag()
+    limit = _settings(send_app).max_targets
+    links = [far.url(f"/{tag}/{n}") for n in range(limit + 1)]
+    post = pages.add(f"/{tag}/post", post_page(*links))
+    client = send_app.test_client()
+    token = send_app.config["TEST_TOKEN"]
+    answer = client.post("/api/send", data={"token": token, "source": post})
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "too_many_links"
+    assert f"{limit + 1} pages" in answer.get_json()["error_description"]
+    assert "PINGSVC_SEND_MAX_TARGETS" in answer.get_json()["error_description"]
+    with services(send_app).db.session() as session:
+        assert store.for_source(session, post) == []
+    one = client.post("/api/send", data={"token": token, "source": post, "target": links[3]})
+    assert one.status_code == 201
+    with services(send_app).db.session() as session:
+        assert [row.target for row in store.for_source(session, post)] == [links[3]]
+
+
+def test_a_post_that_redirects_to_another_host_is_refused(
+    send_app: Flask, pages: PageServer, far: PageServer, farther: PageServer
+) -> None:
+    """A registered site's URL that redirects off the site (an open redirect, a moved post)
+    must not make pingsvc send another host's links in the site's name: that page is not a
+    post of a registered site."""
+    tag = _tag()
+    (z,) = _targets(farther, tag, "z")
+    elsewhere = far.add(f"/{tag}/someone-elses-page", post_page(z))
+    post = pages.add(f"/{tag}/out", "", status=302, headers={"Location": elsewhere})
+    answer = send_app.test_client().post(
+        "/api/send", data={"token": send_app.config["TEST_TOKEN"], "source": post}
+    )
+    assert answer.status_code == 403, answer.get_json()
+    assert answer.get_json()["error"] == "forbidden"
+    assert far.url("") in answer.get_json()["error_description"]
+    with services(send_app).db.session() as session:
+        assert store.for_source(session, post) == []
+    # A redirect within the site (to https, to a new slug) is still the site's post.
+    moved = pages.add(f"/{tag}/moved", "", status=301, headers={"Location": f"/{tag}/post"})
+    pages.add(f"/{tag}/post", post_page(z))
+    plan = send_post(services(send_app).db, moved, _settings(send_app))
+    assert [p.target for p in plan.targets] == [z]
+
+
+def test_a_removed_link_is_told_once_not_on_every_later_send(
+    send_app: Flask, pages: PageServer, far: PageServer
+) -> None:
+    """§3.1.3: an update is sent to the links of the previous version that are gone. Once a
+    receiver has accepted the removal, later sends of the post need not tell it again (every
+    edit would otherwise re-ping every link the post ever had); one whose removal failed is
+    told again, and naming it, or the post's deletion, still reaches it."""
+    tag = _tag()
+    a, b, c = _targets(far, tag, "a", "b", "c")
+    post = pages.add(f"/{tag}/post", post_page(a, b, c))
+    db, settings = services(send_app).db, _settings(send_app)
+    queued: list[int] = []
+    send_post(db, post, settings, enqueue=queued.append)
+    assert _deliver_all(send_app, queued) == [ACCEPTED] * 3
+
+    pages.add(f"/{tag}/post", post_page(a))  # b and c are removed
+    far.add(f"/{tag}/c", "down", status=404)  # c's removal can't be told now
+    queued.clear()
+    removed = send_post(db, post, settings, enqueue=queued.append)
+    assert [(p.target, p.linked) for p in removed.targets] == [(a, True), (b, False), (c, False)]
+    assert _deliver_all(send_app, queued) == [ACCEPTED, ACCEPTED, "error"]
+
+    queued.clear()
+    again = send_post(db, post, settings, enqueue=queued.append)
+    assert [(p.target, p.linked) for p in again.targets] == [(a, True), (c, False)]
+    named = send_post(db, post, settings, target=b)
+    assert [(p.target, p.linked) for p in named.targets] == [(b, False)]
+    pages.add(f"/{tag}/post", "<h1>Gone</h1>", status=410)
+    gone = send_post(db, post, settings)
+    assert sorted(p.target for p in gone.targets) == [a, b, c]
