@@ -192,11 +192,15 @@ def _excerpt(entry: dict[str, Any]) -> str:
     return text
 
 
+# How WordPress labels a linkback in its comment list (trackbacks come from its imports).
+LINKBACK_LABELS = {"pingback": "Pingback:", "trackback": "Trackback:"}
+
+
 def is_pingback(entry: dict[str, Any]) -> bool:
-    """A page without microformats (it has a site name) or a pingback: shown as WordPress
-    shows pingbacks, "Pingback: Title | Site"."""
+    """A page without microformats (it has a site name), a pingback or a trackback: shown as
+    WordPress shows pingbacks, "Pingback: Title | Site"."""
     return entry.get("wm-property", "mention-of") == "mention-of" and bool(
-        _str(entry.get("wm-site-name")) or entry.get("wm-protocol") == "pingback"
+        _str(entry.get("wm-site-name")) or entry.get("wm-protocol") in LINKBACK_LABELS
     )
 
 
@@ -212,7 +216,7 @@ def item(entry: dict[str, Any]) -> Item:
     if is_pingback(entry):
         site = _str(entry.get("wm-site-name"))
         title = f"{name} | {site}" if name and site and name != site else name or site
-        label = "Pingback:" if entry.get("wm-protocol") == "pingback" else "Mention:"
+        label = LINKBACK_LABELS.get(entry.get("wm-protocol") or "", "Mention:")
         pingback, body = (label, title or author_name), text
     elif kind in ("reply", "rsvp"):
         body = text or name

@@ -234,8 +234,8 @@ def apply(mentions: list[Mention], action: str) -> tuple[list[int], list[int]]:
 def moderate(mention_id: int) -> Response:
     found = access.mention(db_session(), account(), mention_id)
     action = _action()
-    apply([found], action)
-    flash(_done(action, 1))
+    _changed, queued = apply([found], action)
+    flash(_done(action, len(queued) if action == "reverify" else 1))
     return _back(url_for("dashboard.mention", mention_id=found.id))
 
 
@@ -251,8 +251,9 @@ def bulk() -> Response:
     if len(ids) > 1000:
         raise FormError("Select at most 1,000 mentions at a time.")
     found = access.mentions_by_id(db_session(), account(), ids)
-    apply(found, action)
-    flash(_done(action, len(found)))
+    _changed, queued = apply(found, action)
+    # Imported WordPress comments have no source to verify: not counted as queued.
+    flash(_done(action, len(queued) if action == "reverify" else len(found)))
     return _back(url_for("dashboard.inbox"))
 
 

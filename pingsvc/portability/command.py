@@ -79,11 +79,14 @@ def run(app: Flask, files: list[str], site: str | None, fmt: str | None, verify:
             err=True,
         )
         return 1
+    # As `pingsvc site add` takes it: "https://Blog.Example/" is the site blog.example.
+    host = (site or "").strip().lower().removeprefix("https://").removeprefix("http://")
+    host = host.split("/")[0]
     try:
         if exports:
             report.add(_restore(app, exports))
         if others:
-            report.add(_import(app, others, site or "", verify))
+            report.add(_import(app, others, host, verify))
     except ImportFormatError as exc:
         if exc.report is not None:
             report.add(exc.report)

@@ -125,9 +125,11 @@ class _Wxr:
         if name == "item" and depth == 2:
             self.item = {}
         elif name == "wp:comment" and self.item is not None:
-            self.comment = {"line": self.line(), "meta": {}}
+            self.comment = {"line": self.line(), "meta": {}, "lines": {}}
         elif name == "wp:commentmeta" and self.comment is not None:
             self.meta = {}
+        elif self.comment is not None and self.stack[-2] == "wp:comment":
+            self.comment["lines"][name] = self.line()  # for messages about this field
         self.text = [] if self._wanted(name, depth) else None
 
     def _wanted(self, name: str, depth: int) -> bool:
@@ -184,7 +186,7 @@ class _Wxr:
             raise self.error(
                 "wp:comment_date_gmt",
                 f"comment {comment_id} has no date (<wp:comment_date_gmt> or <wp:comment_date>)",
-                line,
+                comment["lines"].get("wp:comment_date_gmt", line),
             )
         approved = comment.get("wp:comment_approved", "")
         status = _STATUS.get(approved)
@@ -192,7 +194,7 @@ class _Wxr:
             raise self.error(
                 "wp:comment_approved",
                 f"comment {comment_id}: {approved!r} is none of 1, 0, spam and trash",
-                line,
+                comment["lines"].get("wp:comment_approved", line),
             )
         meta: dict[str, str] = comment["meta"]
         kind = comment.get("wp:comment_type", "").lower()
