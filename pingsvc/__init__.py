@@ -3,29 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-from flask import Flask, Response, g
-from werkzeug.routing import IntegerConverter
+from typing import TYPE_CHECKING, Any
 
 from pingsvc import config as settings
-from pingsvc import errors, metrics, obs
 from pingsvc.db import Database, Services, db_session, services
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 __all__ = ["Services", "create_app", "db_session", "services"]  # the last three: pingsvc.db's
 
 
-class RowId(IntegerConverter):
-    """A row id in a URL: a whole number the database can hold (PostgreSQL's integer), so an
-    absurd id is a plain 404 instead of a database error."""
-
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
-        super().__init__(map, min=0, max=2**31 - 1)
-
-
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings (code → PINGSVC_* env → test_config), database, Celery,
-    blueprints and CLI. Nothing connects until a request or task needs it."""
+    blueprints and CLI. Nothing connects until a request or task needs it. Flask is imported
+    here, not above: every pingsvc module imports this package first, and the pure stages
+    (extract/, fetch/page.py, moderation.py) must not load the web framework with it."""
+    from flask import Flask, Response, g
+    from werkzeug.routing import IntegerConverter
+
+    from pingsvc import http_errors, metrics, obs
+
+    class RowId(IntegerConverter):
+        """A row id in a URL: a whole number the database can hold (PostgreSQL's integer),
+        so an absurd id is a plain 404 instead of a database error."""
+
+        def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+            super().__init__(map, min=0, max=2**31 - 1)
+
     app = Flask(__name__)
     app.url_map.converters["id"] = RowId
     config = settings.load(test_config)
@@ -43,9 +48,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     from pingsvc import home, limits, widget
-    from pingsvc.api import send as send_api
     from pingsvc.api import views as api
     from pingsvc.receive import pingback, webmention
+    from pingsvc.send import api as send_api
     from pingsvc.tasking import init_celery
 
     init_celery(app)
@@ -59,12 +64,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(widget.bp)
     app.register_blueprint(pingback.bp)
 
-    def rollback() -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.rollback()
-
-    errors.register(app, rollback)
+    http_errors.register(app)
 
     from pingsvc import dashboard
 

@@ -64,7 +64,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Pages nested deeper than this are refused before parsing (parsers are not linear in it).
     "FETCH_MAX_DEPTH": (512, int),
     "USER_AGENT": (
-        "pingsvc/0.1 (webmention and pingback receiver; +https://github.com/pingsvc/pingsvc)",
+        "pingsvc/0.1 (webmention and pingback receiver and sender; +https://github.com/pingsvc/pingsvc)",
         str,
     ),
     # Reading a fetched page (link check and extraction) runs in child processes, this many
@@ -96,6 +96,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "PINGBACK_WAIT": (2.0, float),
     # Request limits.
     "MAX_REQUEST_BYTES": (64 * 1024, int),
+    # A file uploaded on the dashboard's Import page (logged-in accounts only).
+    "IMPORT_MAX_BYTES": (512 * 1024 * 1024, int),
     "RATE_LIMIT": ("60/minute;600/hour", str),
     # Per source domain: verifications beyond this rate wait their turn (never refused)...
     "RATE_LIMIT_SOURCE": ("30/minute", str),

@@ -3,6 +3,7 @@ and what an app's views, tasks and commands share: services() and the request's 
 
 from __future__ import annotations
 
+import logging
 import select
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 if TYPE_CHECKING:
     from flask import Flask
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -177,3 +180,15 @@ def db_session() -> Any:
     if "db_session" not in g:
         g.db_session = services().db.sessionmaker()
     return g.db_session
+
+
+def rollback_quietly(session: Session | None) -> None:
+    """Roll back `session` (if any) while answering a database outage: its connection may
+    be gone already, so a rollback that fails is noted at debug level, never raised over
+    the answer being given."""
+    if session is None:
+        return
+    try:
+        session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is already gone
+        log.debug("rollback after a lost connection failed", exc_info=True)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pingsvc import changelog
 from pingsvc.models import APPROVED, Mention, Site, utcnow
 from pingsvc.urls import target_key
 
@@ -126,6 +127,7 @@ def seed(session: Session, base_url: str) -> bool:
             if "parent" in sample:
                 reply, parent = stored[sample["key"]], stored[sample["parent"]]
                 reply.parent_id, reply.in_reply_to = parent.id, parent.source
+        changelog.record(session, [m.id for m in stored.values()])
         session.commit()
     except IntegrityError:  # another `pingsvc demo seed` stored them at the same moment
         session.rollback()

@@ -1,17 +1,11 @@
-"""Domain exceptions, and their one translation to JSON errors (HTTP) and XML-RPC faults."""
+"""Domain exceptions, their pingback faults, and which database errors mean "try again": no
+Flask here, so the pure stages can raise them (pingsvc.http_errors answers them over HTTP)."""
 
 from __future__ import annotations
 
-import logging
 import sqlite3
-from typing import Any
-from xmlrpc.client import Fault
 
-from flask import Flask, Response, jsonify
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import HTTPException
-
-log = logging.getLogger(__name__)
 
 # Pingback 1.0 fault codes.
 FAULT_GENERIC = 0
@@ -167,26 +161,6 @@ FAULT_BY_KIND = {
 }
 
 
-def to_fault(exc: PingError | FetchError) -> Fault:
-    """The XML-RPC fault for a refused request or a failed fetch: their one pingback form."""
-    if isinstance(exc, PingError):
-        return Fault(exc.fault, exc.description)
-    return Fault(exc.fault, _sentence(exc.reason))
-
-
-def verdict_fault(kind: str | None, reason: str | None) -> Fault:
-    """The fault for a verification that ended without a post, from what
-    pipeline.store.finish stored."""
-    code = FAULT_BY_KIND.get(kind or "", FAULT_GENERIC)
-    return Fault(code, _sentence(reason or "the source could not be verified"))
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
 # Seconds a client is told to wait when the database is unavailable: about a PostgreSQL
 # restart's length.
 DATABASE_RETRY_AFTER = 5
@@ -211,57 +185,3 @@ def database_unavailable(exc: BaseException) -> bool:
         message = str(exc.orig).lower()
         return "locked" in message or "busy" in message
     return True  # PostgreSQL: schema errors are ProgrammingError; these are about the server
-
-
-def error_body(code: str, description: str) -> dict[str, Any]:
-    return {"error": code, "error_description": description}
-
-
-def json_error(status: int, code: str, description: str) -> Response:
-    response = jsonify(error_body(code, description))
-    response.status_code = status
-    return response
-
-
-def register(app: Flask, rollback: Any) -> None:
-    """Answer every error as JSON; `rollback` undoes the request's unfinished transaction."""
-
-    @app.errorhandler(PingError)
-    def _ping_error(exc: PingError) -> Response:
-        response = json_error(exc.status, exc.code, exc.description)
-        if isinstance(exc, RateLimited):
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> Response:
-        code = (exc.name or "error").lower().replace(" ", "_")
-        response = json_error(exc.code or 500, code, exc.description or "")
-        for name, value in exc.get_headers():
-            if name.lower() not in {"content-type", "content-length"}:
-                response.headers[name] = value
-        return response
-
-    @app.errorhandler(sa_exc.OperationalError)
-    @app.errorhandler(sa_exc.InterfaceError)
-    @app.errorhandler(sa_exc.DisconnectionError)
-    @app.errorhandler(sa_exc.TimeoutError)
-    def _database_unavailable(exc: Exception) -> Response:
-        if not database_unavailable(exc):
-            return _unexpected(exc)
-        # The database refused or lost the connection (a restart, a failover, a full pool):
-        # nothing is wrong with the request, so say when to send it again.
-        log.warning("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
-        try:
-            rollback()
-        except Exception:  # noqa: BLE001 - the connection is already gone
-            log.debug("rollback after a lost connection failed", exc_info=True)
-        response = json_error(503, "database_unavailable", DATABASE_UNAVAILABLE)
-        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
-        return response
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Response:
-        log.exception("unhandled error")
-        rollback()
-        return json_error(500, "server_error", "Something went wrong on our side; try again later.")

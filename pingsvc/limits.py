@@ -17,7 +17,7 @@ import ipaddress
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 
-from pingsvc.errors import json_error
+from pingsvc.http_errors import json_error
 from pingsvc.receive.pacing import Pacing
 
 

@@ -132,7 +132,7 @@ class DatabaseCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from pingsvc.db import services
-        from pingsvc.models import Mention, WebhookDelivery
+        from pingsvc.models import QUEUED, Mention, Outgoing, WebhookDelivery
 
         queued = GaugeMetricFamily(
             "pingsvc_queue_depth", "Mentions whose verification is queued or waiting to retry."
@@ -142,9 +142,14 @@ class DatabaseCollector(Collector):
             "Webhook deliveries by state (failed: gave up after every try).",
             labels=["status"],
         )
+        sending = GaugeMetricFamily(
+            "pingsvc_send_queue_depth", "Outgoing webmentions and pingbacks queued or retrying."
+        )
         with services(self.app).db.session() as session:
             depth = session.scalar(select(func.count()).where(Mention.queued_at.is_not(None)))
             queued.add_metric([], float(depth or 0))
+            unsent = session.scalar(select(func.count()).where(Outgoing.status == QUEUED))
+            sending.add_metric([], float(unsent or 0))
             rows = session.execute(
                 select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)
             ).all()
@@ -153,6 +158,7 @@ class DatabaseCollector(Collector):
         for status, count in sorted(counts.items()):
             deliveries.add_metric([status], count)
         yield queued
+        yield sending
         yield deliveries
         broker = self._broker_depth()
         if broker is not None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -100,6 +101,10 @@ class Mention(Base):
         Index("ix_mention_queued_at", "queued_at"),
         Index("ix_mention_site_source_host", "site_id", "source_host", "status"),
         Index("ix_mention_notify_queued_at", "notify_queued_at"),
+        # The change feed records a mention's replies and copies with it (their entries name
+        # it, or it them): these find them without reading the site's mentions.
+        Index("ix_mention_parent_id", "parent_id"),
+        Index("ix_mention_duplicate_of_id", "duplicate_of_id"),
         # What makes a re-import idempotent: one mention per original id of one format.
         UniqueConstraint("site_id", "origin_format", "origin_id"),
     )
@@ -169,6 +174,55 @@ class Mention(Base):
     private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     site: Mapped[Site] = relationship()
+
+
+class MentionChange(Base):
+    """One line of a site's change feed (/api/changes.json): this mention may look different
+    now. The feed answers with the mention as it is when read (an entry, or a tombstone), so
+    a line says only which mention; see pingsvc.changelog for why ids are commit-ordered."""
+
+    __tablename__ = "mention_change"
+    __table_args__ = (
+        Index("ix_mention_change_site_id", "site_id", "id"),
+        # AUTOINCREMENT: SQLite never hands out an id again, so cursors only grow.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    # No foreign key: a tombstone outlives whatever happens to its mention row.
+    mention_id: Mapped[int] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(URL_MAX))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# Import job states: queued until the worker takes it; done and failed are final.
+IMPORT_STATES = ("queued", "running", "done", "failed")
+
+
+class ImportJob(Base):
+    """A file uploaded on the dashboard's Import page, imported on the worker: where it is
+    kept until then, how far the import got and what it reported."""
+
+    __tablename__ = "import_job"
+    __table_args__ = (Index("ix_import_job_account_created", "account_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    # The site its mentions go to; null for a pingsvc export (it names its own sites).
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    # The upload under VAR_DIR/imports (shared by the web process and the worker); removed
+    # when the import ends.
+    path: Mapped[str] = mapped_column(String(1024))
+    format: Mapped[str] = mapped_column(String(32))
+    verify: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    records: Mapped[int] = mapped_column(Integer, default=0)  # read so far
+    summary: Mapped[str | None] = mapped_column(Text)  # the Report's summary line
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class MentionLink(Base):

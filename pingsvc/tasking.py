@@ -1,8 +1,10 @@
 """Celery bound to the Flask app: Redis in production, a broker folder under VAR_DIR when
-embedded. Tasks are sent by name, so pingsvc never imports the worker package."""
+embedded; every task name, and send_after_commit(), the one way work is queued. Tasks are
+sent by name, so pingsvc never imports the worker package."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -14,8 +16,12 @@ from celery.signals import before_task_publish, task_postrun, task_prerun
 from celery.utils import uuid
 from flask import Flask, current_app
 from kombu.transport import redis as redis_transport
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from pingsvc import obs
+
+log = logging.getLogger(__name__)
 
 VERIFY_TASK = "pingsvc.verify"
 SWEEP_TASK = "pingsvc.sweep"
@@ -26,6 +32,7 @@ EMAIL_TASK = "pingsvc.email"  # one mention's notification e-mail
 SEND_POST_TASK = "pingsvc.send_post"  # plan and queue the sends of one of our posts (by URL)
 DELIVER_TASK = "pingsvc.send_deliver"  # one Outgoing row's delivery
 FEED_POLL_TASK = "pingsvc.feed_poll"  # poll the watched feeds, queue new and changed entries
+IMPORT_TASK = "pingsvc.import"  # one dashboard upload's import (an ImportJob id)
 
 
 class RedisChannel(redis_transport.Channel):
@@ -173,18 +180,67 @@ def publish(celery: Celery, name: str, *args: Any, countdown: float = 0.0) -> No
         )
 
 
-def enqueue_verify(mention_id: int, countdown: float = 0.0) -> None:
-    """Queue the verification of one mention (by id; the row already committed), to run in
-    `countdown` seconds."""
-    publish(current_app.extensions["celery"], VERIFY_TASK, mention_id, countdown=countdown)
+# Sends held for a session's commit (session.info key): a list of (name, args, countdown).
+_HELD = "pingsvc_after_commit"
 
 
-def enqueue_send_post(source_url: str) -> None:
+def send_after_commit(
+    name: str, *args: Any, countdown: float = 0.0, session: Session | None = None
+) -> bool:
+    """The one way pingsvc queues work: send task `name` with `args` (ids of committed rows)
+    once the database has them. With `session` in a transaction, the message is held until
+    that session commits, and dropped if it rolls back; without one, the caller has committed
+    and it goes now. A broker that refuses the message is logged, not raised: the row is the
+    truth, and the sweeper sends what is still due once the broker is back. False when the
+    broker refused it now; True when it went, or is held for the commit."""
+    if session is not None and session.in_transaction():
+        if _HELD not in session.info:
+            session.info[_HELD] = []
+            event.listen(session, "after_commit", _send_held)
+            event.listen(session, "after_transaction_end", _drop_held)
+        session.info[_HELD].append((name, args, countdown))
+        return True
+    try:
+        publish(current_app.extensions["celery"], name, *args, countdown=countdown)
+    except Exception as exc:  # noqa: BLE001 - the row is committed; the sweeper sends it later
+        log.warning("could not queue %s%r (%s); the sweeper will send it", name, args, exc)
+        return False
+    return True
+
+
+def _send_held(session: Session) -> None:
+    held, session.info[_HELD] = session.info[_HELD], []
+    for name, args, countdown in held:
+        send_after_commit(name, *args, countdown=countdown)
+
+
+def _drop_held(session: Session, transaction: SessionTransaction) -> None:
+    """The transaction ended without a commit (rolled back or closed): what it held goes
+    with it. A commit empties the list first; a savepoint's end is not the transaction's."""
+    if transaction.parent is None:
+        session.info[_HELD] = []
+
+
+def enqueue_verify(mention_id: int, countdown: float = 0.0) -> bool:
+    """Queue the verification of one committed mention (by id), to run in `countdown`
+    seconds; False when the broker refused it (the sweeper sends it later)."""
+    return send_after_commit(VERIFY_TASK, mention_id, countdown=countdown)
+
+
+def enqueue_send_post(source_url: str) -> bool:
     """Queue the sending of one post of a registered site (its links, removed links, or every
-    earlier target when it is gone): the worker fetches and plans it."""
-    publish(current_app.extensions["celery"], SEND_POST_TASK, source_url)
+    earlier target when it is gone): the worker fetches and plans it. False when the broker
+    refused it."""
+    return send_after_commit(SEND_POST_TASK, source_url)
 
 
-def enqueue_deliver(outgoing_id: int, countdown: float = 0.0) -> None:
-    """Queue one send's delivery (by Outgoing id; the row already committed)."""
-    publish(current_app.extensions["celery"], DELIVER_TASK, outgoing_id, countdown=countdown)
+def enqueue_deliver(outgoing_id: int, countdown: float = 0.0) -> bool:
+    """Queue one send's delivery (by committed Outgoing id); False when the broker refused it
+    (the sweeper sends it later)."""
+    return send_after_commit(DELIVER_TASK, outgoing_id, countdown=countdown)
+
+
+def enqueue_import(job_id: int) -> bool:
+    """Queue the import of one uploaded file (by committed ImportJob id); False when the
+    broker refused it."""
+    return send_after_commit(IMPORT_TASK, job_id)

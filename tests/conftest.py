@@ -1,5 +1,5 @@
-"""Fixtures: the app on a fresh embedded database, a real page server on 127.0.0.1, and the
-PostgreSQL + Redis settings for integration tests."""
+"""Fixtures: the app on a fresh embedded database, a real page server on 127.0.0.1, the
+PostgreSQL + Redis settings for integration tests, and either_app for tests of both."""
 
 from __future__ import annotations
 
@@ -125,5 +125,22 @@ def production_app(
 ) -> Iterator[Flask]:
     """The app of a production install, its database connections closed afterwards."""
     app = make_app(production_settings, monkeypatch)
+    yield app
+    services(app).db.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def either_settings(request: pytest.FixtureRequest) -> dict[str, str]:
+    """For a test that must hold on both installs: the embedded one's settings (SQLite, the
+    filesystem broker), then a production one's (PostgreSQL, Redis)."""
+    name = "settings" if request.param == "sqlite" else "production_settings"
+    chosen: dict[str, str] = request.getfixturevalue(name)
+    return chosen
+
+
+@pytest.fixture
+def either_app(either_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """The app of either install (either_settings), its database connections closed after."""
+    app = make_app(either_settings, monkeypatch)
     yield app
     services(app).db.dispose()

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.imports import fresh_imports
+
 PACKAGE = Path(__file__).resolve().parent.parent / "pingsvc"
 DOMAIN = [
     "pipeline/relations.py",
@@ -69,3 +71,21 @@ def test_the_check_sees_an_import_made_only_for_a_type(tmp_path: Path) -> None:
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from requests import Session\n"
     )
     assert sorted(n for n in imported(source) if forbidden(n)) == ["requests", "requests.Session"]
+
+
+# What importing a domain module loads with it: the package's own __init__ and every module
+# on the way count.
+LOADED = [
+    "pingsvc.extract",
+    "pingsvc.fetch.page",
+    "pingsvc.moderation",
+    "pingsvc.pipeline.relations",
+]
+FRAMEWORKS = ["flask", "werkzeug", "celery", "kombu"]
+
+
+def test_importing_domain_code_loads_no_web_framework_or_task_queue() -> None:
+    """Not even through pingsvc/__init__.py or pingsvc.errors, which every stage imports."""
+    loaded, frameworks = fresh_imports(LOADED, FRAMEWORKS)
+    assert {"pingsvc.extract.entry", "pingsvc.extract.links", *LOADED} <= loaded
+    assert frameworks == []

@@ -21,8 +21,9 @@ def test_healthz_answers_while_the_process_runs(client: FlaskClient) -> None:
     assert answer.get_json() == {"status": "ok"}
 
 
-def test_readyz_is_ok_when_the_embedded_database_and_broker_work(client: FlaskClient) -> None:
-    answer = client.get("/readyz")
+def test_readyz_is_ok_when_the_database_and_broker_work(either_app: Flask) -> None:
+    """Embedded (SQLite, the broker folder) and production (PostgreSQL, Redis)."""
+    answer = either_app.test_client().get("/readyz")
     assert answer.status_code == 200
     assert answer.get_json() == {"status": "ok", "database": "ok", "broker": "ok"}
 
@@ -38,18 +39,6 @@ def test_readyz_is_503_naming_the_broker_when_its_folder_is_gone(
     assert body["failed"] == ["broker"]
     assert body["database"] == "ok"
     assert "embedded broker folder" in body["broker"] and "missing" in body["broker"]
-
-
-def test_readyz_is_ok_with_postgresql_and_redis(
-    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    app = make_app(production_settings, monkeypatch)
-    try:
-        answer = app.test_client().get("/readyz")
-        assert answer.status_code == 200
-        assert answer.get_json() == {"status": "ok", "database": "ok", "broker": "ok"}
-    finally:
-        services(app).db.dispose()
 
 
 def test_readyz_is_503_naming_redis_when_it_does_not_answer(

@@ -55,28 +55,19 @@ def _roundtrip(client: FlaskClient, pages: PageServer, tag: str) -> None:
     assert [c["wm-id"] for c in children()] == [child["wm-id"]]
 
 
-def test_embedded_worker_verifies_and_api_serves(
-    settings: dict[str, str], pages: PageServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    app = make_app(settings, monkeypatch)
-    worker = start_worker(settings, tmp_path / "worker.log")
-    try:
-        _roundtrip(app.test_client(), pages, "embedded")
-    finally:
-        worker.stop()
-
-
-def test_postgres_and_redis_worker_verifies_and_api_serves(
-    production_settings: dict[str, str],
+def test_the_worker_verifies_and_the_api_serves(
+    either_settings: dict[str, str],
     pages: PageServer,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    app = make_app(production_settings, monkeypatch)
-    assert app.config["DATABASE_URL"].startswith("postgresql")
-    worker = start_worker(production_settings, tmp_path / "worker.log")
+    """Embedded: SQLite and the filesystem broker; production: PostgreSQL and Redis."""
+    app = make_app(either_settings, monkeypatch)
+    production = bool(either_settings.get("PINGSVC_REDIS_URL"))
+    assert app.config["DATABASE_URL"].startswith("postgresql") == production
+    worker = start_worker(either_settings, tmp_path / "worker.log")
     try:
-        _roundtrip(app.test_client(), pages, "production")
+        _roundtrip(app.test_client(), pages, "production" if production else "embedded")
     finally:
         worker.stop()
 

@@ -6,14 +6,16 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import requests
 
 from tests.conftest import TARGET
 from tests.support.pageserver import PageServer
-from tests.support.services import env_for, start_serve, wait_for
+from tests.support.services import Process, env_for, start_serve, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -59,17 +61,33 @@ def _child_by_kind(serve_pid: int) -> dict[str, int]:
     return kinds
 
 
-def test_serve_runs_web_and_worker_stops_both_and_restarts_on_the_same_data(
-    settings: dict[str, str], pages: PageServer, tmp_path: Path
-) -> None:
+class Serving(NamedTuple):
+    serve: Process
+    base: str
+    settings: dict[str, str]  # what it runs with, to start it again on the same data
+
+
+@pytest.fixture
+def serving(settings: dict[str, str], tmp_path: Path) -> Iterator[Serving]:
+    """blog.example registered, then `pingsvc serve` with two workers; stopped with SIGTERM
+    after the test if the test left it running."""
     site_add = subprocess.run(
         [sys.executable, "-m", "pingsvc.cli", "site", "add", "blog.example"],
         env=env_for(settings), capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert "registered blog.example" in site_add.stdout
-
     settings = {**settings, "PINGSVC_WORKER_PROCESSES": "2"}
     serve, base = start_serve(settings, tmp_path / "serve.log")
+    try:
+        yield Serving(serve, base, settings)
+    finally:
+        serve.stop(signal.SIGTERM)
+
+
+def test_serve_runs_web_and_worker_stops_both_and_restarts_on_the_same_data(
+    serving: Serving, pages: PageServer, tmp_path: Path
+) -> None:
+    serve, base, settings = serving
     banner = serve.output()
     assert f"listening on {base}" in banner
     assert f'<link rel="webmention" href="{base}/webmention">' in banner
@@ -107,14 +125,9 @@ def test_serve_runs_web_and_worker_stops_both_and_restarts_on_the_same_data(
 
 
 def test_killing_serve_outright_still_stops_the_web_server_and_worker(
-    settings: dict[str, str], pages: PageServer, tmp_path: Path
+    serving: Serving,
 ) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pingsvc.cli", "site", "add", "blog.example"],
-        env=env_for(settings), capture_output=True, check=True,
-    )  # fmt: skip
-    settings = {**settings, "PINGSVC_WORKER_PROCESSES": "2"}
-    serve, _base = start_serve(settings, tmp_path / "serve.log")
+    serve = serving.serve
     children = _pids_of_children(serve.proc.pid)
     assert len(children) == 3  # the web server and two workers
     serve.proc.send_signal(signal.SIGKILL)
@@ -133,7 +146,6 @@ def test_killing_serve_outright_still_stops_the_web_server_and_worker(
         for pid in children:
             if not gone(pid):
                 os.kill(pid, signal.SIGKILL)
-        serve.stop()
 
 
 @pytest.mark.integration
@@ -219,70 +231,54 @@ def _healthy(base: str) -> bool:
 
 
 def test_a_child_that_dies_is_restarted_and_no_mention_is_lost(
-    settings: dict[str, str], pages: PageServer, tmp_path: Path
+    serving: Serving, pages: PageServer
 ) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pingsvc.cli", "site", "add", "blog.example"],
-        env=env_for(settings), capture_output=True, check=True,
-    )  # fmt: skip
-    settings = {**settings, "PINGSVC_WORKER_PROCESSES": "2"}
+    serve, base, settings = serving
     var = settings["PINGSVC_VAR_DIR"]
-    serve, base = start_serve(settings, tmp_path / "serve.log")
-    try:
-        sent = 0
-        for kind in ("worker0", "worker1", "web"):  # the scheduler's worker, another, gunicorn
-            for _ in range(4):  # work in flight while the child dies
-                source = pages.add(f"/restart/like-{sent}.html", LIKE)
-                answer = requests.post(
-                    f"{base}/webmention", data={"source": source, "target": TARGET}
-                )
-                assert answer.status_code == 201
-                sent += 1
-            before = _child_by_kind(serve.proc.pid)
-            os.kill(before[kind], signal.SIGKILL)
+    sent = 0
+    for kind in ("worker0", "worker1", "web"):  # the scheduler's worker, another, gunicorn
+        for _ in range(4):  # work in flight while the child dies
+            source = pages.add(f"/restart/like-{sent}.html", LIKE)
+            answer = requests.post(f"{base}/webmention", data={"source": source, "target": TARGET})
+            assert answer.status_code == 201
+            sent += 1
+        before = _child_by_kind(serve.proc.pid)
+        os.kill(before[kind], signal.SIGKILL)
 
-            def replaced(kind: str = kind, old: int = before[kind]) -> bool:
-                now = _child_by_kind(serve.proc.pid)
-                return kind in now and now[kind] != old
+        def replaced(kind: str = kind, old: int = before[kind]) -> bool:
+            now = _child_by_kind(serve.proc.pid)
+            return kind in now and now[kind] != old
 
-            assert wait_for(replaced, 60), serve.output()
-            assert wait_for(lambda: _healthy(base), 60), serve.output()
-            # Nothing the dead child started is left running on its own (worker0's
-            # scheduler process, gunicorn's worker).
-            assert wait_for(lambda: _orphans(var) == [], 30), _orphans(var)
-            assert serve.proc.poll() is None
-            assert f"{kind} (pid {before[kind]}) was killed by SIGKILL" in serve.output()
-            assert "restarting it in" in serve.output()
-        # Every mention sent reaches its verdict: none was lost with the child that died.
-        assert wait_for(lambda: len(_children(base)) == sent, 90), serve.output()
-        assert len(_child_by_kind(serve.proc.pid)) == 3
-    finally:
-        assert serve.stop(signal.SIGTERM) == 0
+        assert wait_for(replaced, 60), serve.output()
+        assert wait_for(lambda: _healthy(base), 60), serve.output()
+        # Nothing the dead child started is left running on its own (worker0's
+        # scheduler process, gunicorn's worker).
+        assert wait_for(lambda: _orphans(var) == [], 30), _orphans(var)
+        assert serve.proc.poll() is None
+        assert f"{kind} (pid {before[kind]}) was killed by SIGKILL" in serve.output()
+        assert "restarting it in" in serve.output()
+    # Every mention sent reaches its verdict: none was lost with the child that died.
+    assert wait_for(lambda: len(_children(base)) == sent, 90), serve.output()
+    assert len(_child_by_kind(serve.proc.pid)) == 3
+    assert serve.stop(signal.SIGTERM) == 0
 
 
 def test_ctrl_c_in_a_terminal_stops_everything_promptly_and_cleanly(
-    settings: dict[str, str], pages: PageServer, tmp_path: Path
+    serving: Serving, pages: PageServer
 ) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pingsvc.cli", "site", "add", "blog.example"],
-        env=env_for(settings), capture_output=True, check=True,
-    )  # fmt: skip
-    settings = {**settings, "PINGSVC_WORKER_PROCESSES": "2"}
-    serve, base = start_serve(settings, tmp_path / "serve.log")
-    try:
-        children = _pids_of_children(serve.proc.pid)
-        # The terminal signals its foreground process group: serve's, and only serve's.
-        group = os.getpgid(serve.proc.pid)
-        assert all(os.getpgid(pid) != group for pid in children)
-        for index in range(20):  # the hang came after load
-            source = pages.add(f"/ctrl-c/like-{index}.html", LIKE)
-            requests.post(f"{base}/webmention", data={"source": source, "target": TARGET})
-            requests.get(f"{base}/api/mentions.jf2", params={"target": TARGET}, timeout=5)
-        os.killpg(group, signal.SIGINT)  # what Ctrl-C in the terminal does
-        # A generous bound: a worker that deadlocked was killed by gunicorn after 20 s.
-        assert serve.proc.wait(timeout=15) == 0, serve.output()
-    finally:
-        serve.stop(signal.SIGTERM)
+    serve, base, _settings = serving
+    children = _pids_of_children(serve.proc.pid)
+    # The terminal signals its foreground process group: serve's, and only serve's.
+    group = os.getpgid(serve.proc.pid)
+    assert all(os.getpgid(pid) != group for pid in children)
+    for index in range(20):  # the hang came after load
+        source = pages.add(f"/ctrl-c/like-{index}.html", LIKE)
+        requests.post(f"{base}/webmention", data={"source": source, "target": TARGET})
+        requests.get(f"{base}/api/mentions.jf2", params={"target": TARGET}, timeout=5)
+    os.killpg(group, signal.SIGINT)  # what Ctrl-C in the terminal does
+    # A generous bound: a worker that deadlocked was killed by gunicorn after 20 s.
+    assert serve.proc.wait(timeout=15) == 0, serve.output()
+    serve.stop(signal.SIGTERM)  # it has exited: this closes its log
     output = serve.log.read_text(errors="replace")
     assert "Perhaps out of memory" not in output and "SIGKILL" not in output, output
     assert "Traceback" not in output, output

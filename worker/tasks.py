@@ -13,6 +13,7 @@ from pingsvc.errors import PingError
 from pingsvc.notify import email, outbox, webhooks
 from pingsvc.pipeline import steps
 from pingsvc.pipeline.sweep import pending_ids, stale_ids
+from pingsvc.portability import jobs
 from pingsvc.send import feedpoll
 from pingsvc.send import outbox as sends
 from pingsvc.send import post as sending
@@ -21,6 +22,7 @@ from pingsvc.tasking import (
     DELIVER_TASK,
     EMAIL_TASK,
     FEED_POLL_TASK,
+    IMPORT_TASK,
     NOTIFY_TASK,
     REVERIFY_TASK,
     SEND_POST_TASK,
@@ -29,6 +31,7 @@ from pingsvc.tasking import (
     WEBHOOK_TASK,
     enqueue_deliver,
     enqueue_send_post,
+    send_after_commit,
 )
 
 log = logging.getLogger(__name__)
@@ -44,16 +47,9 @@ def verify(self: Task, mention_id: int) -> str | None:
         outcome = steps.process_mention(shared.db, mention_id, shared.pipeline)
     except steps.RetryLater as retry:
         raise self.retry(countdown=retry.countdown, max_retries=None) from retry
-    if outcome is not None and outcome.notify:
-        _queue_notification(mention_id)
+    if outcome is not None and outcome.notify:  # its outbox mark is committed with the verdict
+        send_after_commit(NOTIFY_TASK, mention_id)
     return outcome.status if outcome else None
-
-
-def _queue_notification(mention_id: int) -> None:
-    try:
-        notify_mention.delay(mention_id)
-    except Exception as exc:  # noqa: BLE001 - the outbox mark is committed; the sweeper sends it
-        log.warning("could not queue the notification of mention %s: %s", mention_id, exc)
 
 
 @shared_task(name=NOTIFY_TASK, acks_late=True)
@@ -64,7 +60,7 @@ def notify_mention(mention_id: int) -> int:
         services().db, mention_id, email_on=email_on, queue_email=email_mention.delay
     )
     for delivery_id in delivery_ids:  # rows committed: the sweeper re-sends any lost here
-        deliver_webhook.delay(delivery_id)
+        send_after_commit(WEBHOOK_TASK, delivery_id)
     return len(delivery_ids)
 
 
@@ -95,37 +91,30 @@ def email_mention(mention_id: int) -> str | None:
 @shared_task(name=SWEEP_TASK, acks_late=True)
 def sweep() -> int:
     """Queue again the pending mentions whose message the broker lost."""
-    ids = pending_ids(services().db, float(current_app.config["SWEEP_AFTER"]))
-    for mention_id in ids:
-        verify.delay(mention_id)
-    if ids:
-        log.info("sweeper re-queued %d pending mentions", len(ids))
-    deliveries = webhooks.due_ids(services().db, float(current_app.config["SWEEP_AFTER"]))
-    for delivery_id in deliveries:
-        deliver_webhook.delay(delivery_id)
-    if deliveries:
-        log.info("sweeper re-queued %d webhook deliveries", len(deliveries))
-    _sweep_notifications()
-    _sweep_sends()
-    return len(ids)
+    after = float(current_app.config["SWEEP_AFTER"])
+    db = services().db
+    queued = _queue_each(
+        VERIFY_TASK, pending_ids(db, after), "sweeper re-queued %d pending mentions"
+    )
+    _queue_each(
+        WEBHOOK_TASK, webhooks.due_ids(db, after), "sweeper re-queued %d webhook deliveries"
+    )
+    _queue_each(NOTIFY_TASK, outbox.due_ids(db, after), "sweeper re-queued %d notifications")
+    _queue_each(DELIVER_TASK, sent.due_ids(db, after), "sweeper re-queued %d sends")
+    return queued
 
 
-def _sweep_sends() -> None:
-    """Queue again the sends whose delivery message outlived its due time."""
-    ids = sent.due_ids(services().db, float(current_app.config["SWEEP_AFTER"]))
-    for outgoing_id in ids:
-        enqueue_deliver(outgoing_id)
-    if ids:
-        log.info("sweeper re-queued %d sends", len(ids))
-
-
-def _sweep_notifications() -> None:
-    """Queue again the notifications whose outbox mark outlived its message."""
-    ids = outbox.due_ids(services().db, float(current_app.config["SWEEP_AFTER"]))
-    for mention_id in ids:
-        notify_mention.delay(mention_id)
-    if ids:
-        log.info("sweeper re-queued %d notifications", len(ids))
+def _queue_each(name: str, ids: list[int], done: str) -> int:
+    """Send task `name` for each committed id, stopping at the first the broker refuses (the
+    next sweep sends the rest); log `done` with how many went."""
+    queued = 0
+    for row_id in ids:
+        if not send_after_commit(name, row_id):
+            break
+        queued += 1
+    if queued:
+        log.info(done, queued)
+    return queued
 
 
 @shared_task(name=REVERIFY_TASK, acks_late=True)
@@ -135,11 +124,7 @@ def reverify() -> int:
     ids = stale_ids(
         services().db, float(config["REVERIFY_AFTER_DAYS"]), int(config["REVERIFY_BATCH"])
     )
-    for mention_id in ids:
-        verify.delay(mention_id)
-    if ids:
-        log.info("re-verifying %d mentions verified long ago", len(ids))
-    return len(ids)
+    return _queue_each(VERIFY_TASK, ids, "re-verifying %d mentions verified long ago")
 
 
 @shared_task(name=FEED_POLL_TASK, acks_late=True)
@@ -170,7 +155,9 @@ def send_post(self: Task, source_url: str) -> int | None:
         log.warning("not sending for %s: %s", source_url, exc.description)
         return None
     except PingError as exc:
-        log.warning("not sending for %s: %s", source_url, exc.description)
+        # A post without links is normal for a feed's entry; other refusals are worth a look.
+        level = logging.INFO if exc.code == "no_link_found" else logging.WARNING
+        log.log(level, "not sending for %s: %s", source_url, exc.description)
         return None
     return len(plan.targets)
 
@@ -186,3 +173,17 @@ def deliver_send(self: Task, outgoing_id: int) -> str | None:
         return sends.deliver_one(services().db, outgoing_id, settings)
     except steps.RetryLater as retry:
         raise self.retry(countdown=retry.countdown, max_retries=None) from retry
+    except Exception as exc:
+        # Not the receiver's doing (the database, a bug): the row stays queued and its claim
+        # released; try again with backoff rather than leave it to the sweeper. The claims
+        # count the tries, so a send that always fails here ends as error.
+        log.exception("send %s failed on pingsvc's side; trying again", outgoing_id)
+        countdown = settings.backoff * 2 ** min(self.request.retries, 6)
+        raise self.retry(countdown=countdown, max_retries=None) from exc
+
+
+@shared_task(name=IMPORT_TASK, acks_late=True, reject_on_worker_lost=True)
+def import_upload(job_id: int) -> str | None:
+    """Import one file uploaded on the dashboard (idempotent: a second delivery re-imports
+    nothing new)."""
+    return jobs.run(services().db, job_id)

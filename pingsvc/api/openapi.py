@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pingsvc.api import changes
 from pingsvc.api.jf2 import WM_PROPERTIES
 from pingsvc.api.params import DEFAULT_PER_PAGE, MAX_OFFSET, MAX_PER_PAGE, MAX_TARGETS, SORT_BY
 
@@ -104,6 +105,35 @@ LIST_PARAMETERS = [
         "wm-property[]",
         {"type": "string", "enum": list(WM_PROPERTIES)},
         "Only mentions of these kinds.",
+    ),
+]
+
+CHANGES_PARAMETERS = [
+    _param(
+        "domain",
+        {"type": "string", "maxLength": 255, "example": "blog.example"},
+        "The site; optional, it must be the token's site when given.",
+    ),
+    _param(
+        "token",
+        {"type": "string", "maxLength": 256},
+        "The site's API token (or send it as Authorization: Bearer).",
+    ),
+    _param(
+        "since",
+        {"type": "string", "pattern": "^[0-9]{1,18}$", "default": "0", "example": "0"},
+        "The cursor of the last change applied (or the `next` of the page before); omitted "
+        "or 0 starts at the beginning. Cursors only grow.",
+    ),
+    _param(
+        "per-page",
+        {
+            "type": _INT,
+            "minimum": 1,
+            "maximum": changes.MAX_PER_PAGE,
+            "default": changes.DEFAULT_PER_PAGE,
+        },
+        "Changes per page.",
     ),
 ]
 
@@ -223,6 +253,35 @@ SCHEMAS: dict[str, Any] = {
             "next": _NULLABLE_STRING,
         },
     },
+    "Change": {
+        "type": "object",
+        "required": ["cursor", "op", "wm-id", "wm-target"],
+        "properties": {
+            "cursor": {"type": "integer", "minimum": 1},
+            "op": {
+                "type": "string",
+                "enum": ["upsert", "delete"],
+                "description": "upsert: store `entry` under wm-id (new or changed); delete: "
+                "remove wm-id (the owner deleted or blocked it, its source is gone, or it is "
+                "no longer shown for another reason).",
+            },
+            "wm-id": {"type": "integer"},
+            "wm-target": {"type": "string", "pattern": HTTP_URL_PATTERN},
+            "entry": {"$ref": "#/components/schemas/Entry"},
+        },
+    },
+    "Changes": {
+        "type": "object",
+        "required": ["changes", "next"],
+        "properties": {
+            "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}},
+            "next": {
+                "type": ["integer", "null"],
+                "description": "Pass as since= for the next page; null on the last page (then "
+                "poll later from the last change's cursor).",
+            },
+        },
+    },
     "Counts": {
         "type": "object",
         "required": ["count", "type"],
@@ -272,6 +331,30 @@ def _json(ref: str) -> dict[str, Any]:
     return {"application/json": {"schema": schema}, "application/javascript": {}}
 
 
+def _changes_operation() -> dict[str, Any]:
+    responses = {
+        "200": {
+            "description": "The changes after `since`, oldest first; each mention once per "
+            "page, as it is now.",
+            "headers": {"Cache-Control": {"schema": {"type": "string"}}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Changes"}}},
+        },
+        "400": _error("`since` is not a cursor of this feed, or a parameter is wrong."),
+        "401": _error("The token is missing, not valid, or belongs to another site."),
+    }
+    return {
+        "get": {
+            "summary": "The site's change feed, with tombstones",
+            "description": "Every change to what /api/mentions.jf2?domain=…&token=… lists: "
+            "new, edited and re-verified mentions, the owner's decisions, and deletions (by "
+            "the owner, a block rule or a 410 from the source) as `delete`. A cache that "
+            "starts from since=0 and applies every change holds exactly what that API lists.",
+            "parameters": CHANGES_PARAMETERS,
+            "responses": responses,
+        }
+    }
+
+
 def _operation(summary: str, parameters: list[dict[str, Any]], content: dict[str, Any]) -> Any:
     return {"get": {"summary": summary, "parameters": parameters, "responses": _responses(content)}}
 
@@ -316,5 +399,6 @@ def document(base_url: str) -> dict[str, Any]:
                 SCOPE_PARAMETERS,
                 _json("Counts"),
             ),
+            "/api/changes.json": _changes_operation(),
         },
     }

@@ -169,7 +169,7 @@ def _load(session: Session, ids: list[int]) -> list[Mention]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _visible_parents(session: Session, scope: Scope, mentions: list[Mention]) -> set[int]:
+def visible_parents(session: Session, scope: Scope, mentions: list[Mention]) -> set[int]:
     """Parents that the same request could show: a reply never names a hidden mention."""
     parent_ids = sorted({m.parent_id for m in mentions if m.parent_id})
     visible: set[int] = set()
@@ -206,7 +206,7 @@ def find(session: Session, scope: Scope, query: Query) -> Found:
                     .offset(offset)
                 )
             )
-    return Found(total, mentions, _visible_parents(session, scope, mentions))
+    return Found(total, mentions, visible_parents(session, scope, mentions))
 
 
 def counts(session: Session, scope: Scope) -> dict[str, Counter[str]]:

@@ -1,7 +1,8 @@
 """The public read API, answering webmention.io's requests with webmention.io's shapes:
 /api/mentions.jf2, .json (and /api/mentions, /api/links), .atom, .html, /api/count(.json),
-and its OpenAPI description. Views parse, resolve who may see what, then answer from the
-response cache or build the document; conditional GETs are answered before any of that work.
+the change feed /api/changes.json, and its OpenAPI description. Views parse, resolve who may
+see what, then answer from the response cache or build the document; conditional GETs are
+answered before any of that work.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from sqlalchemy.orm import Session
 from werkzeug.http import http_date
 
 from pingsvc.api import cache as apicache
-from pingsvc.api import feeds, jf2, openapi
+from pingsvc.api import changes, feeds, jf2, openapi
 from pingsvc.api import params as apiparams
 from pingsvc.api import query as apiquery
 from pingsvc.api.params import Query
 from pingsvc.api.query import Scope, Stamp
 from pingsvc.db import db_session
-from pingsvc.errors import PingError, json_error
+from pingsvc.errors import PingError
+from pingsvc.http_errors import json_error
 from pingsvc.models import utcnow
 from pingsvc.urls import target_key
 
@@ -274,6 +276,14 @@ def _render_count(session: Session, scope: Scope, query: Query, _stamp: Stamp) -
 @bp.get("/count")
 def count() -> Response:
     return _answer("count", apiparams.parse_count(request.args, request.headers), _render_count)
+
+
+@bp.get("/changes.json")
+def changes_json() -> Response:
+    """The site's change feed (see pingsvc.api.changes): never cached, it is the owner's."""
+    document = changes.page(db_session(), changes.parse(request.args, request.headers))
+    headers = {"Cache-Control": "private, no-store", "Vary": "Authorization"}
+    return Response(_dumps(document), mimetype="application/json", headers=headers)
 
 
 @bp.get("/openapi.json")

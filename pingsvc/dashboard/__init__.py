@@ -1,5 +1,6 @@
-"""The author's dashboard: `init_app` wires its pages (overview, inbox, sites, sent; they hang
-on the blueprint in blueprint.py), login and CSRF (auth.py) and the template helpers."""
+"""The author's dashboard: `init_app` wires its pages (overview, inbox, sites, sent, import and
+export; they hang on the blueprint in blueprint.py), login and CSRF (auth.py) and the
+template helpers."""
 
 from __future__ import annotations
 
@@ -26,12 +27,20 @@ def _safe_href(url: str | None) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the dashboard's pages, login and the template helpers they use."""
-    from pingsvc.dashboard import auth, inbox, overview, sent, sites  # noqa: F401 - views attach
+    from pingsvc.dashboard import (  # noqa: F401 - views attach
+        auth,
+        inbox,
+        overview,
+        portability,
+        sent,
+        sites,
+    )
     from pingsvc.dashboard.blueprint import bp
 
     app.jinja_env.filters["clean_html"] = _clean
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["safe_href"] = _safe_href
     app.jinja_env.globals["current_account"] = auth.current_account
+    app.before_request(portability.raise_upload_limit)  # before auth's CSRF check reads forms
     auth.init_app(app)
     app.register_blueprint(bp)

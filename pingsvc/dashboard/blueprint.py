@@ -1,17 +1,18 @@
 """The blueprint every dashboard page hangs on: login required, errors shown as pages, and
-the helpers the views share (form errors, whole-number arguments, sending tasks)."""
+the helpers the views share (form errors, whole-number arguments, notifying changes)."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from typing import Any
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, g, render_template, request
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from pingsvc.dashboard.auth import login_required, secure_headers
+from pingsvc.db import rollback_quietly
 from pingsvc.errors import DATABASE_RETRY_AFTER, database_unavailable
+from pingsvc.tasking import NOTIFY_TASK, send_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,7 @@ def _unexpected(exc: Exception) -> tuple[str, int, dict[str, str]]:
     session = g.pop("db_session", None)
     if database_unavailable(exc):
         log.warning("dashboard: database unavailable: %s", exc)
-        with contextlib.suppress(Exception):  # the connection is already gone
-            session is not None and session.rollback()
+        rollback_quietly(session)
         g.account = None  # the page's header must not ask the database who is logged in
         message = "The database is not answering right now. Try again in a few seconds."
         page = render_template("dashboard/error.html", title="Unavailable", message=message)
@@ -67,25 +67,12 @@ def _unexpected(exc: Exception) -> tuple[str, int, dict[str, str]]:
     return render_template("dashboard/error.html", title="Server error", message=message), 500, {}
 
 
-def send_task(name: str, *args: Any) -> bool:
-    """Enqueue a worker task by name after the caller committed; False when the broker is
-    down (the sweeper picks the committed work up later)."""
-    try:
-        current_app.extensions["celery"].send_task(name, args=list(args))
-    except Exception as exc:  # noqa: BLE001 - the row is committed; the sweeper retries
-        log.warning("could not enqueue %s%r: %s", name, args, exc)
-        return False
-    return True
-
-
-def notify_changed(mention_ids: list[int]) -> None:
-    """Tell the worker these mentions changed (webhooks, e-mail), after the commit that left
-    their outbox marks (moderation.decide and block): if the broker is down, the sweeper
-    sends them."""
-    from pingsvc.tasking import NOTIFY_TASK
-
+def notify_changed(mention_ids: list[int], session: Session | None = None) -> None:
+    """Tell the worker these mentions changed (webhooks, e-mail), once `session` commits the
+    outbox marks they left (moderation.decide and block), or now when the caller committed
+    them: if the broker is down, the sweeper sends them."""
     for mention_id in mention_ids:
-        send_task(NOTIFY_TASK, mention_id)
+        send_after_commit(NOTIFY_TASK, mention_id, session=session)
 
 
 def int_arg(name: str) -> int | None:

@@ -3,7 +3,6 @@ shows them, one mention's details, and the moderation actions (single and bulk).
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import Select, or_, select
 from werkzeug.wrappers import Response
 
-from pingsvc import moderation
+from pingsvc import changelog, moderation
 from pingsvc.api.jf2 import PROPERTY_TYPES, type_key
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import account
@@ -25,10 +24,9 @@ from pingsvc.models import (
     ModerationAction,
     WebhookDelivery,
 )
-from pingsvc.tasking import enqueue_verify
+from pingsvc.tasking import VERIFY_TASK, send_after_commit
 from pingsvc.urls import host_of, normalize_url, target_key
 
-log = logging.getLogger(__name__)
 PER_PAGE = 50
 ACTIONS = (*moderation.DECISIONS, "reverify")
 TYPES = {value: prop for prop, value in PROPERTY_TYPES.items()}  # reply -> in-reply-to
@@ -220,13 +218,11 @@ def apply(mentions: list[Mention], action: str) -> tuple[list[int], list[int]]:
                 queued.append(found.id)
         elif moderation.decide(db, me, found, action):
             changed.append(found.id)
+    for mention_id in queued:  # queued_at is set: if the broker is down, the sweeper sends it
+        send_after_commit(VERIFY_TASK, mention_id, session=db)
+    notify_changed(changed, db)
+    changelog.record(db, changed)  # last before the commit: see pingsvc.changelog
     db.commit()
-    for mention_id in queued:
-        try:
-            enqueue_verify(mention_id)
-        except Exception as exc:  # noqa: BLE001 - queued_at is set: the sweeper re-enqueues it
-            log.warning("could not enqueue mention %s: %s", mention_id, exc)
-    notify_changed(changed)
     return changed, queued
 
 
@@ -274,7 +270,8 @@ def block(mention_id: int) -> Response:
         rule, changed = moderation.block(db, me, found.site, kind, value)
     except PingError as exc:
         raise FormError(exc.description) from exc
+    notify_changed(changed, db)
+    changelog.record(db, changed)  # the block's deletions reach the change feed
     db.commit()
-    notify_changed(changed)
     flash(f"Blocked {rule.kind} {rule.value}; {len(changed)} mention(s) from it deleted.")
     return _back(url_for("dashboard.mention", mention_id=found.id))

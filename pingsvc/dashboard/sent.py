@@ -11,12 +11,12 @@ from werkzeug.wrappers import Response
 
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import account
-from pingsvc.dashboard.blueprint import FormError, bp, send_task
+from pingsvc.dashboard.blueprint import FormError, bp
 from pingsvc.db import db_session
 from pingsvc.errors import PingError
 from pingsvc.models import Feed, Outgoing, Site
 from pingsvc.send import store
-from pingsvc.tasking import DELIVER_TASK, SEND_POST_TASK
+from pingsvc.tasking import DELIVER_TASK, SEND_POST_TASK, send_after_commit
 from pingsvc.urls import host_of, normalize_url
 
 SITE_ROWS = 200  # sends shown on a site's page, the most recently changed first
@@ -82,7 +82,7 @@ def send_now() -> Response:
     worker fetches it and sends to its links and to the links it no longer has."""
     url = _post_url(request.form.get("url", ""), "url")
     _post_site(url)
-    if not send_task(SEND_POST_TASK, url):
+    if not send_after_commit(SEND_POST_TASK, url):
         raise FormError(
             "The worker's queue is not answering right now, so nothing was sent. "
             "Try again in a minute.",
@@ -102,7 +102,7 @@ def resend_send(send_id: int) -> Response:
         db, row.site_id, row.source, row.target, linked=row.linked, callback=row.callback
     )
     db.commit()
-    if send_task(DELIVER_TASK, row.id):
+    if send_after_commit(DELIVER_TASK, row.id):
         flash(f"Sending {row.source} to {row.target} again.")
     else:  # the row is queued: the sweeper sends it once the queue answers again
         flash(f"The worker's queue is not answering; {row.target} will be sent to later.")

@@ -10,10 +10,10 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from pingsvc import moderation
+from pingsvc import changelog, moderation
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import account
-from pingsvc.dashboard.blueprint import FormError, bp, notify_changed, send_task
+from pingsvc.dashboard.blueprint import FormError, bp, notify_changed
 from pingsvc.db import db_session
 from pingsvc.errors import FetchError, PingError
 from pingsvc.fetch.addresses import resolve
@@ -22,7 +22,7 @@ from pingsvc.fetch.sitecheck import CheckResult, check_site
 from pingsvc.home import link_tags
 from pingsvc.models import BlockRule, ModerationAction, Site, Webhook, WebhookDelivery
 from pingsvc.notify import webhooks
-from pingsvc.tasking import WEBHOOK_TASK
+from pingsvc.tasking import WEBHOOK_TASK, send_after_commit
 from pingsvc.urls import host_of, normalize_url
 
 LOG_ROWS = 50
@@ -174,8 +174,9 @@ def add_block(site_id: int) -> Response:
         rule, changed = moderation.block(db, me, site, kind, request.form.get("value", ""))
     except PingError as exc:
         raise FormError(exc.description) from exc
+    notify_changed(changed, db)
+    changelog.record(db, changed)  # the block's deletions reach the change feed
     db.commit()
-    notify_changed(changed)
     flash(f"Blocked {rule.kind} {rule.value}; {len(changed)} mention(s) from it deleted.")
     return _redirect_site(site, "#blocks")
 
@@ -246,8 +247,8 @@ def test_webhook(webhook_id: int) -> Response:
     me, db = account(), db_session()
     hook = access.webhook(db, me, webhook_id)
     delivery = webhooks.queue(db, hook, webhooks.test_payload(hook), webhooks.TEST, None)
+    send_after_commit(WEBHOOK_TASK, delivery.id, session=db)
     db.commit()
-    send_task(WEBHOOK_TASK, delivery.id)
     flash("A test call is on its way; reload to see how it went.")
     return redirect(url_for("dashboard.webhook", webhook_id=hook.id), code=303)
 
@@ -274,7 +275,7 @@ def resend(delivery_id: int) -> Response:
         db, me, "webhook_resend", site_id=hook.site_id, mention_id=delivery.mention_id,
         detail=f"delivery {delivery.id} sent again as {again.id}",
     )  # fmt: skip
+    send_after_commit(WEBHOOK_TASK, again.id, session=db)
     db.commit()
-    send_task(WEBHOOK_TASK, again.id)
     flash(f"Delivery {delivery.id} is being sent again (as {again.id}).")
     return redirect(url_for("dashboard.webhook", webhook_id=hook.id), code=303)

@@ -120,6 +120,9 @@ class Placement:
 
     parent_id: int | None
     duplicate_of: Post | None = None
+    # Other mentions whose shown entry this placement changed (copies no longer shown,
+    # replies given a parent): the change feed records them with the subject.
+    moved: tuple[int, ...] = ()
 
     @property
     def error(self) -> str | None:
@@ -281,6 +284,7 @@ def relate(
     parent_id = _anchored_parent(conn, subject, data) or (parents[0].id if parents else None)
     me = Post(subject.id, subject.source, data.url or subject.source, extra)
     duplicate_of = None
+    moved: list[int] = []
     for other in (p for p in others if p.self_keys & mine):
         if other.status not in (APPROVED, HELD) or other.id == parent_id:
             continue
@@ -290,6 +294,7 @@ def relate(
         if _is_copy(other, other.extra, me) or other.id > me.id:
             _mark_duplicate(conn, other, me)  # keep the original, or else the older one
             _move_children(conn, other.id, me.id)
+            moved.append(other.id)  # its replies, now the subject's, are recorded with it
         else:
             duplicate_of = other
             break
@@ -301,7 +306,8 @@ def relate(
             .where(Mention.id.in_(children), Mention.parent_id.is_(None))
             .values(parent_id=shown)
         )
-    return Placement(parent_id, duplicate_of)
+        moved += children
+    return Placement(parent_id, duplicate_of, tuple(moved))
 
 
 def _move_children(conn: Connection, old: int, new: int) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import (
     update,
 )
 
-from pingsvc import metrics, moderation
+from pingsvc import changelog, metrics, moderation
 from pingsvc.db import Database
 from pingsvc.extract.entry import MentionData
 from pingsvc.models import APPROVED, DELETED, HELD, REJECTED, Mention, Site, Webhook, utcnow
@@ -126,6 +126,7 @@ _STANDING = (
         ),
         _listeners(_mention.c.site_id).label("listeners"),
         _mention.c.notify_queued_at,
+        _mention.c.parent_id,
     )
     .select_from(_mention.outerjoin(_site, _site.c.id == _mention.c.site_id))
     .where(_mention.c.id == bindparam("mention_id"))
@@ -285,6 +286,8 @@ def finish(
         status, changed, protocol, notify_at = ended
         if status == DELETED:
             relations.release(conn, claim.mention_id)
+        if changed:  # the change feed's line, last before the commit (see changelog)
+            changelog.record(conn, [claim.mention_id])
     metrics.verdict(protocol, status, kind)
     log.info("mention %s %s: %s", claim.mention_id, status, reason)
     return Outcome(status, reason, changed, notify_at is not None)
@@ -346,6 +349,17 @@ def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
         )
         columns["notify_at"] = columns["now"] if notify else None
         conn.execute(_SAVE, columns)
+        # The change feed's line, last before the commit (see pingsvc.changelog): one
+        # statement, only when the entry may look different (a re-verification that found
+        # the post as it was, in the same place, writes none). The subject's children come
+        # with it; `moved` brings the copies and replies relate() changed.
+        if (
+            changed
+            or status != row.status
+            or placement.moved
+            or placement.parent_id != row.parent_id
+        ):
+            changelog.record(conn, [claim.mention_id, *placement.moved])
     metrics.verdict(row.protocol, status, error_kind)
     log.info("mention %s %s (%s)", claim.mention_id, status, data.property)
     return Outcome(status, error, changed, notify or row.notify_queued_at is not None)

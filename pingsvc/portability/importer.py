@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from pingsvc import changelog
 from pingsvc.db import Database
 from pingsvc.errors import PingError
 from pingsvc.models import Mention, MentionLink, Site, utcnow
@@ -73,7 +74,7 @@ class Report:
 
 
 Progress = Callable[[int], None]
-Enqueue = Callable[[int], None]
+Enqueue = Callable[[int], bool | None]  # tasking.enqueue_verify; False: the broker refused it
 
 # Columns a re-import may change. Not the status: once imported, what the owner decides in
 # pingsvc (a delete, an approval) wins over the file.
@@ -366,12 +367,6 @@ def _adopt(db: Database, site_id: int, orphans: dict[int, tuple[str, str]]) -> N
 
 
 def record_changes(session: Session, mention_ids: list[int]) -> None:
-    """Tell the change feed (pingsvc.changelog, when this version has it) of the mentions an
-    import stored, in the same transaction."""
-    if not mention_ids:
-        return
-    try:
-        from pingsvc import changelog  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        return
-    changelog.record(session.connection(), mention_ids)
+    """Tell the change feed of the mentions an import stored, in the same transaction, as
+    its last statement before the commit (see pingsvc.changelog)."""
+    changelog.record(session, mention_ids)

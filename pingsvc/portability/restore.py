@@ -15,6 +15,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from pingsvc import changelog
 from pingsvc.db import Database
 from pingsvc.portability.importer import ImportFormatError, Report
 from pingsvc.portability.layout import BY_NAME, FORMAT, VERSION, Kind, decode
@@ -201,6 +202,10 @@ def _store(db: Database, path: Path, batch: list[_Line], state: _State, report: 
                             f"GREATEST((SELECT MAX(id) FROM {name}), 1))"
                         )
                     )
+            # The change feed hears of the batch's mentions, last before the commit.
+            mentions = state.maps["mention"]
+            changed = (mentions.get(ln.values["id"]) for ln in batch if ln.kind.name == "mention")
+            changelog.record(conn, [i for i in changed if i is not None])
     except DBAPIError as exc:
         raise ImportFormatError(
             f"{path.name}: lines {batch[0].number}-{batch[-1].number}: the database refused them "
@@ -343,3 +348,7 @@ def _resolve_deferred(db: Database, state: _State) -> None:
                     .where(table.c.id == row)
                     .values({column: target, "updated_at": table.c.updated_at})
                 )
+        # A reply given its parent now shows wm-parent-id: the change feed hears of it.
+        threaded = (state.maps["mention"].get(old) for name, old, *_ in state.deferred
+                    if name == "mention")  # fmt: skip
+        changelog.record(conn, [i for i in threaded if i is not None])

@@ -24,8 +24,11 @@ from pingsvc.urls import host_of, normalize_url, same_document, target_key
 
 log = logging.getLogger(__name__)
 
-# Called with the mention id, and when deferred also the seconds before it may run.
-Enqueue = Callable[..., None]
+# Sends the verification of a committed mention: called with its id, and when deferred also
+# the seconds before it may run (tasking.enqueue_verify, through send_after_commit). False
+# when the broker refused it (logged there; the sweeper sends it later); any other answer
+# counts as sent.
+Enqueue = Callable[..., bool | None]
 
 
 @dataclass(frozen=True)
@@ -266,10 +269,5 @@ def accept(
         log.info(
             "mention %s from %s verified in %.0f s (its domain's pace)", mention_id, host, delay
         )
-    try:
-        enqueue(mention_id, delay) if delay > 0 else enqueue(mention_id)
-        enqueued = True
-    except Exception as exc:  # noqa: BLE001 - the sweeper re-enqueues it when the broker is back
-        log.warning("could not enqueue mention %s (%s); the sweeper will retry", mention_id, exc)
-        enqueued = False
-    return Accepted(mention_id, source, target, enqueued, deferred=delay)
+    enqueued = enqueue(mention_id, delay) if delay > 0 else enqueue(mention_id)
+    return Accepted(mention_id, source, target, enqueued is not False, deferred=delay)

@@ -19,9 +19,8 @@ from pingsvc.errors import (
     FAULT_UPSTREAM,
     PingError,
     TargetNotSupported,
-    json_error,
-    verdict_fault,
 )
+from pingsvc.http_errors import json_error
 from pingsvc.limits import limiter, pacing, per_client
 from pingsvc.models import APPROVED, HELD, REJECTED, Mention, utcnow
 from pingsvc.pipeline.relations import DUPLICATE
@@ -39,6 +38,7 @@ from pingsvc.receive.xmlrpc import (
     parsed_request,
     request_cost,
     respond,
+    verdict_fault,
 )
 from pingsvc.tasking import enqueue_verify
 from pingsvc.urls import host_of, normalize_url, target_key

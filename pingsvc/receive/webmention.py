@@ -11,7 +11,8 @@ from pingsvc.api.params import parse_token
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import current_account
 from pingsvc.db import db_session, services
-from pingsvc.errors import NotFound, PingError, json_error
+from pingsvc.errors import NotFound, PingError
+from pingsvc.http_errors import json_error
 from pingsvc.limits import limiter, pacing, per_client
 from pingsvc.models import APPROVED, Mention
 from pingsvc.receive.accept import accept

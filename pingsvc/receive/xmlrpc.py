@@ -16,16 +16,38 @@ from defusedxml.xmlrpc import DefusedExpatParser
 from flask import Response, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from pingsvc.db import db_session
+from pingsvc.db import db_session, rollback_quietly
 from pingsvc.errors import (
     DATABASE_UNAVAILABLE,
+    FAULT_BY_KIND,
     FAULT_GENERIC,
+    FetchError,
     PingError,
     database_unavailable,
-    to_fault,
 )
 
 log = logging.getLogger(__name__)
+
+
+def to_fault(exc: PingError | FetchError) -> Fault:
+    """The XML-RPC fault for a refused request or a failed fetch: their one pingback form."""
+    if isinstance(exc, PingError):
+        return Fault(exc.fault, exc.description)
+    return Fault(exc.fault, _sentence(exc.reason))
+
+
+def verdict_fault(kind: str | None, reason: str | None) -> Fault:
+    """The fault for a verification that ended without a post, from what
+    pipeline.store.finish stored."""
+    code = FAULT_BY_KIND.get(kind or "", FAULT_GENERIC)
+    return Fault(code, _sentence(reason or "the source could not be verified"))
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
 
 # XML-RPC's own fault codes (the "specification for fault code interoperability").
 PARSE_ERROR = -32700
@@ -192,18 +214,11 @@ def call(name: str, params: tuple[Any, ...], deadline: float) -> Any:
     except Exception as exc:  # a fault keeps XML-RPC's contract and a multicall's other calls
         if database_unavailable(exc):
             log.warning("XML-RPC method %s: database unavailable: %s", name, exc)
-            _rollback_quietly()
+            rollback_quietly(db_session())
             return Fault(FAULT_GENERIC, DATABASE_UNAVAILABLE)
         log.exception("XML-RPC method %s failed", name)
         db_session().rollback()
         return Fault(APPLICATION_ERROR, "Something went wrong on our side; try again later.")
-
-
-def _rollback_quietly() -> None:
-    try:
-        db_session().rollback()
-    except Exception:  # noqa: BLE001 - the connection is already gone
-        log.debug("rollback after a lost connection failed", exc_info=True)
 
 
 def _check_params(name: str, found: Method, params: tuple[Any, ...]) -> None:

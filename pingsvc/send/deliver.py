@@ -95,7 +95,8 @@ def _in_sandbox(
     try:
         return readers.run(
             read, page, *args,
-            wall_limit=60 * budget, what=f"{what}, {len(page.body)} bytes", cpu_limit=budget,
+            wall_limit=60 * budget, what=f"{page.media_type}, {len(page.body)} bytes",
+            cpu_limit=budget,
         )  # fmt: skip
     except FetchError as exc:
         raise exc.about(what) from exc

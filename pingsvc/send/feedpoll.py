@@ -26,7 +26,8 @@ from pingsvc.urls import host_of, normalize_url
 
 log = logging.getLogger(__name__)
 
-Enqueue = Callable[[str], None]  # tasking.enqueue_send_post: queue the sending of one post
+# tasking.enqueue_send_post: queue the sending of one post; False when the broker refused it
+Enqueue = Callable[[str], bool | None]
 Outcome = Literal["first", "polled", "not_modified", "error"]
 
 
@@ -285,9 +286,11 @@ def _queue_due(db: Database, feed_id: int, enqueue: Enqueue) -> tuple[str, ...]:
         ).all()
         for entry in due:
             try:
-                enqueue(entry.url)
+                sent = enqueue(entry.url)
             except Exception as exc:  # noqa: BLE001 - the entry stays due for the next poll
                 log.warning("could not queue the send of %s: %s", entry.url, exc)
+                sent = False
+            if sent is False:  # the broker is down: the rest wait for the next poll too
                 break
             entry.sent_fingerprint, entry.sent_at = entry.fingerprint, utcnow()
             session.commit()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ import requests
 
 from pingsvc import metrics
 from pingsvc.db import Database
+from pingsvc.fetch.client import make_session
 from pingsvc.models import ERROR, Outgoing
 from pingsvc.notify import webhooks
 from pingsvc.pipeline.steps import RetryLater
@@ -21,6 +23,18 @@ from pingsvc.send.deliver import Delivery, deliver
 from pingsvc.send.post import SendSettings
 
 log = logging.getLogger(__name__)
+
+_local = threading.local()
+
+
+def _session(settings: SendSettings) -> requests.Session:
+    """One keep-alive session per worker thread and policy: many targets on one host (a
+    post citing one blog's pages) reuse a connection. Each stays behind the address guard."""
+    cached = getattr(_local, "session", None)
+    if cached is None or cached[0] != settings.policy:
+        cached = (settings.policy, make_session(settings.policy))
+        _local.session = cached
+    return cached[1]
 
 
 def retry_countdown(attempts: int, retry_after: float | None, settings: SendSettings) -> float:
@@ -47,9 +61,20 @@ def deliver_one(
         raise RetryLater(str(busy), busy.countdown) from busy
     if claim is None:
         return None
+    if claim.attempts > settings.max_tries:  # the tries before died or failed on our side
+        stopped = Delivery(
+            "error", None, None, None,
+            f"{claim.attempts - 1} tries ended without a result (their worker stopped, "
+            "or failed on pingsvc's side); gave up",
+        )  # fmt: skip
+        return _finish(db, claim, stopped, ERROR, settings)
     try:
         delivery = deliver(
-            claim.source, claim.target, settings.policy, session, limits=settings.parse
+            claim.source,
+            claim.target,
+            settings.policy,
+            session or _session(settings),
+            limits=settings.parse,
         )
     except Exception:
         # Not the receiver's doing (a bug, the database): the send stays queued for a later try.
@@ -63,29 +88,32 @@ def deliver_one(
                 f"{delivery.summary} (try {attempts} of {settings.max_tries}; "
                 f"next in {countdown:.0f} s)"
             )
-            store.note_retry(db, outgoing_id, note, countdown)
+            if not store.note_retry(db, outgoing_id, note, countdown, attempts=attempts):
+                return None  # sent again meanwhile: that send's message takes over
             log.info("send %s to %s: %s", outgoing_id, claim.target, note)
             raise RetryLater(delivery.summary, countdown)
-        return _finish(db, outgoing_id, delivery, ERROR, settings, gave_up=attempts)
-    return _finish(db, outgoing_id, delivery, delivery.status, settings)
+        return _finish(db, claim, delivery, ERROR, settings, gave_up=attempts)
+    return _finish(db, claim, delivery, delivery.status, settings)
 
 
 def _finish(
     db: Database,
-    outgoing_id: int,
+    claim: store.Claim,
     delivery: Delivery,
     status: str,
     settings: SendSettings,
     *,
     gave_up: int | None = None,
-) -> str:
+) -> str | None:
     summary = delivery.summary
     if gave_up is not None:
         summary = f"{summary} (gave up after {gave_up} tries)"
+    outgoing_id = claim.id
     row = store.finish(
         db,
         outgoing_id,
         status,
+        attempts=claim.attempts,
         protocol=delivery.protocol,
         endpoint=delivery.endpoint,
         http_code=delivery.http_code,
@@ -93,9 +121,16 @@ def _finish(
         location=delivery.location,
         last_error=summary if status == ERROR else None,
     )
+    if row is None:  # sent again meanwhile: that send's message takes over
+        log.info("send %s was sent again while it ran; its new try decides", outgoing_id)
+        return None
     metrics.sent(delivery.protocol, status)
-    log.info("send %s %s: %s", outgoing_id, status, summary)
-    if row is not None and row.callback:
+    log.info(
+        "send %s %s: %s", outgoing_id, status, summary,
+        extra={"outgoing_id": outgoing_id, "source": claim.source, "target": claim.target,
+               "protocol": delivery.protocol, "status": status, "http_code": delivery.http_code},
+    )  # fmt: skip
+    if row.callback:
         call_back(row, settings)
     return status
 

@@ -32,7 +32,7 @@ from pingsvc.urls import host_of, normalize_url, without_fragment
 
 log = logging.getLogger(__name__)
 
-Enqueue = Callable[[int], None]
+Enqueue = Callable[[int], bool | None]  # tasking.enqueue_deliver; False: the broker refused it
 
 
 @dataclass(frozen=True)
@@ -230,10 +230,11 @@ def send_post(
     if enqueue is not None:
         for outgoing_id in ids:
             try:
-                enqueue(outgoing_id)
+                sent = enqueue(outgoing_id)
             except Exception as exc:  # noqa: BLE001 - the rows are committed; the sweeper sends
                 log.warning("could not queue send %s (%s); the sweeper will", outgoing_id, exc)
-                enqueued = False
+                sent = False
+            enqueued = enqueued and sent is not False
     log.info("queued %d sends for %s", len(planned), source)
     return Plan(source, the_site_id, links is None, planned, enqueued)
 

@@ -4,6 +4,7 @@ No network, no Flask: planning (send.post), the worker, the API and the dashboar
 from __future__ import annotations
 
 import functools
+import random
 import secrets
 import zlib
 from collections.abc import Iterable
@@ -246,7 +247,9 @@ def claim(db: Database, outgoing_id: int, *, lease: float, per_host: int) -> Cla
             if row is None or row.status != QUEUED:
                 return None
             held = row.lease_until is not None and row.lease_until > now
-            wait = (row.lease_until - now).total_seconds() + 1 if held else 2.0  # type: ignore[operator]
+            # A host's turn comes when one of its deliveries ends: soon, at a spread of times.
+            turn = random.uniform(1.0, 3.0)
+            wait = (row.lease_until - now).total_seconds() + 1 if held else turn  # type: ignore[operator]
             raise HostBusy(host, wait)
         session.refresh(row)
         return Claim(
@@ -260,13 +263,23 @@ def claim(db: Database, outgoing_id: int, *, lease: float, per_host: int) -> Cla
         )
 
 
-def note_retry(db: Database, outgoing_id: int, error: str, countdown: float) -> None:
+def _same_try(outgoing_id: int, attempts: int | None) -> Any:
+    """The row, while no new send of the pair has queued it again since the claim that
+    counted `attempts` (a re-send resets the count): that send's result would be stale."""
+    condition = Outgoing.id == outgoing_id
+    return condition if attempts is None else condition & (Outgoing.attempts == attempts)
+
+
+def note_retry(
+    db: Database, outgoing_id: int, error: str, countdown: float, *, attempts: int | None = None
+) -> bool:
     """A try failed for now: keep the send queued, due in `countdown` s (the sweeper waits
-    for that too), with the reason readable meanwhile."""
+    for that too), with the reason readable meanwhile. False (the claim only released) when
+    the pair was sent again meanwhile: its own message delivers it."""
     with db.session() as session:
-        session.execute(
+        result = session.execute(
             update(Outgoing)
-            .where(Outgoing.id == outgoing_id)
+            .where(_same_try(outgoing_id, attempts))
             .values(
                 last_error=error,
                 lease_until=None,
@@ -274,21 +287,32 @@ def note_retry(db: Database, outgoing_id: int, error: str, countdown: float) -> 
             )
         )
         session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        release(db, outgoing_id)
+        return False
+    return True
 
 
-def finish(db: Database, outgoing_id: int, status: str, **fields: Any) -> Outgoing | None:
+def finish(
+    db: Database, outgoing_id: int, status: str, *, attempts: int | None = None, **fields: Any
+) -> Outgoing | None:
     """Write a send's final status (accepted, not_supported or error) and what the receiver
-    said (protocol, endpoint, http_code, summary, location, last_error). The row as written."""
+    said (protocol, endpoint, http_code, summary, location, last_error); the row as written.
+    With `attempts` (the claim's), None and only the claim released when the pair was sent
+    again since: the new send's message delivers it, with endpoints discovered anew."""
     if status not in FINAL_SEND_STATES:
         raise ValueError(f"{status!r} is not a final send status")
     now = utcnow()
     with db.session() as session:
-        session.execute(
+        result = session.execute(
             update(Outgoing)
-            .where(Outgoing.id == outgoing_id)
+            .where(_same_try(outgoing_id, attempts))
             .values(status=status, queued_at=None, lease_until=None, sent_at=now, **fields)
         )
         session.commit()
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            release(db, outgoing_id)
+            return None
         return session.get(Outgoing, outgoing_id)
 
 

@@ -14,7 +14,7 @@ from tests.support.mentions import add, mention_row, site_id
 
 POST = "https://blog.example/post/1"
 # Per operation and mode: enough to find a missing 400 or a wrong type, small enough to stay
-# a few seconds for the 24 runs.
+# a few seconds for the 28 runs.
 MAX_EXAMPLES = 25
 
 
@@ -38,7 +38,7 @@ def test_the_api_conforms_to_its_openapi_description(
     seed(app)
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 6
+    assert len(operations) == 7
 
     for operation in operations:
 
@@ -71,5 +71,6 @@ def test_openapi_document_is_served_with_every_path(app: Flask) -> None:
         "/api/mentions.html",
         "/api/count.json",
         "/api/count",
+        "/api/changes.json",
     }
     assert response.headers["Access-Control-Allow-Origin"] == "*"

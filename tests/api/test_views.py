@@ -403,24 +403,13 @@ def test_sorting_by_created_updated_published_and_rsvp(
     assert order("sort-by=rsvp&sort-dir=up") == [a, c, b]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_db_app(
-    request: pytest.FixtureRequest, settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> Flask:
-    from tests.conftest import make_app
-
-    if request.param == "sqlite":
-        return make_app(settings, monkeypatch)
-    return make_app(request.getfixturevalue("production_settings"), monkeypatch)
-
-
 def test_sort_by_published_places_mentions_without_a_date_by_when_they_came(
-    any_db_app: Flask,
+    either_app: Flask,
 ) -> None:
     """Likes and reposts from silos have no `published`: in both directions they stand
     where they were received, among the posts' own dates (in UTC), and every page of the
     paged answer follows that one order."""
-    app, day = any_db_app, timedelta(days=1)
+    app, day = either_app, timedelta(days=1)
     sid = site_id(app)
     rows = {
         "early-like": mention_row(sid, POST, kind="like", received=BASE_TIME, published=None),
@@ -793,12 +782,9 @@ def test_a_mention_verified_by_the_pipeline_is_served_then_withdrawn(
     assert client.get(f"/api/count.json?target={POST}").get_json() == {"count": 0, "type": {}}
 
 
-def test_the_api_on_postgresql_and_redis(
-    production_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from tests.conftest import make_app
-
-    app = make_app(production_settings, monkeypatch)
+def test_the_api_on_either_database(either_app: Flask) -> None:
+    """The embedded install, and PostgreSQL with Redis (its response cache too)."""
+    app = either_app
     client = app.test_client()
     sid = site_id(app)
     late, early, held = add(

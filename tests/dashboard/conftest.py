@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from pingsvc import services
-from pingsvc.models import BlockRule, Webhook, WebhookDelivery
+from pingsvc.models import BlockRule, ImportJob, Webhook, WebhookDelivery, utcnow
 from pingsvc.pipeline.steps import process_mention
 from pingsvc.send import store
 from tests.support.dashboard import Browser, add_account, add_site
@@ -38,6 +38,7 @@ class World:
     bob_hook: int
     bob_delivery: int
     bob_send: int
+    bob_import: int
 
 
 @pytest.fixture
@@ -62,8 +63,14 @@ def world(app: Flask) -> World:
         )
         session.add(delivery)
         send = store.upsert(session, bob_site, BOB_POST, "https://friend.example/", linked=True)
+        upload = ImportJob(
+            account_id=bob, site_id=bob_site, filename="bob-secret.json", path="/nonexistent",
+            format="webmention-io", status="done", summary="imported 1, updated 0, skipped 0",
+            created_at=utcnow(),
+        )  # fmt: skip
+        session.add(upload)
         session.commit()
-        ids = rule.id, hook.id, delivery.id, send
+        ids = rule.id, hook.id, delivery.id, send, upload.id
     return World(app, alice, bob, admin, alice_site, bob_site, orphan_site, alice_mention,
                  bob_mention, *ids)  # fmt: skip
 

@@ -53,6 +53,8 @@ FOREIGN_GETS = [
     "/dashboard/sites/{bob_site}/sent",
     "/dashboard/sites/{orphan_site}/sent",
     "/dashboard/sent/post?source=" + BOB_POST,
+    "/dashboard/sites/{bob_site}/export",
+    "/dashboard/imports/{bob_import}",
 ]
 FOREIGN_POSTS = [
     ("/dashboard/mentions/{bob_mention}/moderate", {"action": "approve"}),

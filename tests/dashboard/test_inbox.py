@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from pingsvc import services
 from pingsvc.models import BlockRule, Mention, ModerationAction, utcnow
 from pingsvc.pipeline.steps import process_mention
+from pingsvc.tasking import NOTIFY_TASK
 from tests.dashboard.conftest import ALICE_POST, World, receive_and_verify, reply_page
+from tests.support.broker import queued_tasks
 from tests.support.dashboard import Browser, mention_row
 from tests.support.mentions import add_mention
 from tests.support.pageserver import PageServer
@@ -193,6 +195,8 @@ def test_bulk_actions_apply_to_the_whole_selection(world: World, alice: Browser)
     )
     assert answer.status_code == 303 and answer.headers["Location"] == "/dashboard/inbox?state=held"
     assert [mention_row(world.app, i).status for i in ids] == ["approved"] * 3
+    # Sent once the decisions committed: the worker writes their webhooks and e-mail.
+    assert queued_tasks(world.app) == [(NOTIFY_TASK, [i]) for i in ids]
 
 
 @pytest.mark.parametrize(
@@ -241,6 +245,7 @@ def test_blocking_a_domain_deletes_its_mentions_and_refuses_resends(
     assert mention_row(world.app, spam).status == "deleted"
     assert mention_row(world.app, sub).status == "deleted"
     assert mention_row(world.app, kept).status == "approved"
+    assert queued_tasks(world.app) == [(NOTIFY_TASK, [spam]), (NOTIFY_TASK, [sub])]
     again = alice.client.post(
         "/webmention", data={"source": "https://www.spam.example/new", "target": ALICE_POST}
     )

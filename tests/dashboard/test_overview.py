@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from flask import Flask
 
-from pingsvc import services
 from pingsvc.models import utcnow
-from tests.conftest import make_app
 from tests.dashboard.conftest import ALICE_POST, World
 from tests.support.dashboard import Browser, add_account, add_site, mention_row
 from tests.support.mentions import add_mention
@@ -36,20 +32,8 @@ def test_the_overview_charts_thirty_days_and_lists_sources_and_waiting(
     assert "Waiting Wendy" in text
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-def any_database_app(
-    request: pytest.FixtureRequest, settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Flask]:
-    """The app on the embedded database, then on PostgreSQL (dates and LIKE differ)."""
-    if request.param == "postgresql":
-        settings = request.getfixturevalue("production_settings")
-    app = make_app(settings, monkeypatch)
-    yield app
-    services(app).db.dispose()
-
-
-def test_the_overview_inbox_and_moderation_work_on_each_database(any_database_app: Flask) -> None:
-    app = any_database_app
+def test_the_overview_inbox_and_moderation_work_on_each_database(either_app: Flask) -> None:
+    app = either_app
     owner = add_account(app, "alice@example.com")
     add_site(app, "blog.example", owner)
     now = utcnow()

@@ -26,27 +26,11 @@ REPLY = f"""<article class="h-entry"><a class="p-author h-card" href="/">Otto Ou
 
 
 @pytest.fixture
-def receiver() -> Iterator[HookReceiver]:
-    server = HookReceiver()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-def live(
-    request: pytest.FixtureRequest, settings: dict[str, str], receiver: HookReceiver
-) -> dict[str, str]:
+def live(either_settings: dict[str, str], receiver: HookReceiver) -> dict[str, str]:
     """Settings with the receiver allowed: SQLite with the embedded broker, or PostgreSQL
     with Redis."""
-    allowed = {**settings, "PINGSVC_FETCH_ALLOW": f"{settings['PINGSVC_FETCH_ALLOW']},"
-               f"{receiver.hostport}"}  # fmt: skip
-    if request.param == "sqlite":
-        return allowed
-    return {
-        **allowed,
-        "PINGSVC_DATABASE_URL": request.getfixturevalue("postgres_url"),
-        "PINGSVC_REDIS_URL": request.getfixturevalue("redis_url"),
-    }
+    allowed = f"{either_settings['PINGSVC_FETCH_ALLOW']},{receiver.hostport}"
+    return {**either_settings, "PINGSVC_FETCH_ALLOW": allowed}
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
-"""Notifications: webhook bodies shaped like webmention.io's and signed with HMAC-SHA256, sent
-to a real HTTP server on 127.0.0.1 through fetch's address guard, retried with backoff, logged
-and re-sendable from the dashboard; e-mail through a real SMTP server on 127.0.0.1; and the
-whole path with a real worker."""
+"""Webhooks: bodies shaped like webmention.io's and signed with HMAC-SHA256, sent to a real
+HTTP server on 127.0.0.1 through fetch's address guard, retried with backoff, logged and
+re-sendable from the dashboard; and the whole path, e-mail included, with a real worker
+(tests/notify/test_email.py has the e-mail's own tests)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,9 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterator
-from email import message_from_bytes
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -24,9 +20,11 @@ from pingsvc import services
 from pingsvc.api import jf2
 from pingsvc.models import Mention, Site, Webhook, WebhookDelivery
 from pingsvc.notify import webhooks
-from pingsvc.notify.email import SmtpSettings, email_mention
 from pingsvc.pipeline.steps import RetryLater
+from pingsvc.tasking import WEBHOOK_TASK
 from tests.conftest import make_app
+from tests.notify.conftest import Inbox, opt_in
+from tests.support.broker import queued_tasks
 from tests.support.dashboard import (
     Browser,
     HookReceiver,
@@ -37,37 +35,9 @@ from tests.support.dashboard import (
 )
 from tests.support.mentions import add_mention
 from tests.support.pageserver import PageServer
-from tests.support.services import free_port, start_worker, wait_for
+from tests.support.services import start_worker, wait_for
 
 POST = "https://blog.example/post/1"
-
-
-@pytest.fixture
-def receiver() -> Iterator[HookReceiver]:
-    server = HookReceiver()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def hook_settings(settings: dict[str, str], receiver: HookReceiver) -> dict[str, str]:
-    """The test settings, with the webhook receiver's port allowed although it is loopback."""
-    allow = f"{settings['PINGSVC_FETCH_ALLOW']},{receiver.hostport}"
-    return {**settings, "PINGSVC_FETCH_ALLOW": allow, "PINGSVC_WEBHOOK_MAX_TRIES": "3"}
-
-
-@pytest.fixture
-def hook_app(hook_settings: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    app = make_app(hook_settings, monkeypatch)
-    yield app
-    services(app).db.dispose()
-
-
-@pytest.fixture
-def alice_id(hook_app: Flask) -> int:
-    account = add_account(hook_app, "alice@example.com")
-    add_site(hook_app, "blog.example", account)
-    return account
 
 
 def _hook(app: Flask, url: str, secret: str = "s3cret") -> int:
@@ -330,6 +300,7 @@ def test_the_test_button_and_resend_go_through_the_log(
     with services(hook_app).db.session() as session:
         (first,) = session.scalars(select(WebhookDelivery))
     assert (first.event, first.status) == ("test", "queued")
+    assert queued_tasks(hook_app) == [(WEBHOOK_TASK, [first.id])]  # sent after the commit
     webhooks.deliver(services(hook_app).db, first.id, _settings(hook_app))
     assert receiver.json()["event"] == "test"
     page = alice.text(f"/dashboard/webhooks/{hook_id}")
@@ -339,87 +310,10 @@ def test_the_test_button_and_resend_go_through_the_log(
     with services(hook_app).db.session() as session:
         first_again, second = session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))
     assert second.payload == first_again.payload and second.status == "queued"
+    assert queued_tasks(hook_app) == [(WEBHOOK_TASK, [first.id]), (WEBHOOK_TASK, [second.id])]
     webhooks.deliver(services(hook_app).db, second.id, _settings(hook_app))
     assert receiver.calls[0].body == receiver.calls[1].body
     assert "sent again" in alice.text(f"/dashboard/sites/{_site_id(hook_app)}")
-
-
-# -- e-mail -----------------------------------------------------------------------------------
-
-
-class Inbox:
-    """aiosmtpd's handler: keeps every message the SMTP server on 127.0.0.1 receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
-
-
-def _smtp_settings(port: int) -> SmtpSettings:
-    return SmtpSettings(host="127.0.0.1", port=port, sender="pingsvc@mentions.example")
-
-
-def _opt_in(app: Flask) -> None:
-    with services(app).db.session() as session:
-        site = session.scalar(select(Site).where(Site.host == "blog.example"))
-        assert site is not None
-        site.email_notify = True
-        session.commit()
-
-
-def test_the_owner_is_emailed_once_about_a_new_mention(
-    hook_app: Flask, alice_id: int, smtp: tuple[Inbox, int]
-) -> None:
-    inbox, port = smtp
-    _opt_in(hook_app)
-    mention_id = add_mention(
-        hook_app, POST, status="held", author_name="Hana <Held>", content_text="Lovely post."
-    )
-    db = services(hook_app).db
-    base = hook_app.config["BASE_URL"]
-    assert email_mention(db, mention_id, _smtp_settings(port), base) == "alice@example.com"
-    (sender, recipients, raw), = inbox.messages  # fmt: skip
-    message = message_from_bytes(raw)
-    assert sender == "pingsvc@mentions.example" and recipients == ["alice@example.com"]
-    assert message["Subject"] == "[blog.example] new reply from Hana <Held> (waiting for review)"
-    body = message.get_payload(decode=True).decode()
-    assert "Lovely post." in body and f"{base}/dashboard/mentions/{mention_id}" in body
-    assert email_mention(db, mention_id, _smtp_settings(port), base) is None
-    assert len(inbox.messages) == 1
-
-
-def test_no_email_without_opt_in_or_smtp(
-    hook_app: Flask, alice_id: int, smtp: tuple[Inbox, int]
-) -> None:
-    inbox, port = smtp
-    mention_id = add_mention(hook_app, POST)
-    db, base = services(hook_app).db, hook_app.config["BASE_URL"]
-    assert email_mention(db, mention_id, _smtp_settings(port), base) is None  # not opted in
-    _opt_in(hook_app)
-    assert email_mention(db, mention_id, None, base) is None  # PINGSVC_SMTP_HOST unset
-    assert inbox.messages == []
-
-
-def test_an_smtp_outage_raises_for_the_task_to_retry(hook_app: Flask, alice_id: int) -> None:
-    _opt_in(hook_app)
-    mention_id = add_mention(hook_app, POST)
-    with Trap() as closed:  # listening, then closed: the port refuses connections
-        port = closed.port
-    with pytest.raises(OSError):
-        email_mention(services(hook_app).db, mention_id, _smtp_settings(port), "http://x")
-    assert mention_row(hook_app, mention_id).emailed_at is None
 
 
 # -- the whole path with a real worker --------------------------------------------------------
@@ -444,7 +338,7 @@ def test_a_real_worker_emails_then_calls_the_webhook_on_approval_and_deletion(
     app = make_app(settings, monkeypatch)
     account = add_account(app, "alice@example.com")
     add_site(app, "blog.example", account, policy="hold_all")
-    _opt_in(app)
+    opt_in(app)
     _hook(app, receiver.url(), secret="worker-secret")
     worker = start_worker(settings, tmp_path / "worker.log")
     try:

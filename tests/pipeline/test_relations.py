@@ -202,13 +202,13 @@ def test_a_page_that_now_says_410_gone_in_a_meta_tag_disappears_from_the_api(
     assert shown(app) == []
 
 
-@pytest.mark.integration
-def test_threads_and_duplicates_on_postgresql(production_app: Flask, pages: PageServer) -> None:
-    app = production_app
-    original, copy = original_and_copy(pages, "pg")
+def test_threads_and_duplicates_on_either_database(either_app: Flask, pages: PageServer) -> None:
+    app = either_app
+    run = services(app).db.dialect  # the session-wide page server needs paths per run
+    original, copy = original_and_copy(pages, run)
     kept = verify(app, original)
     duplicate = verify(app, copy)
-    child = verify(app, pages.add("/pg/reply", reply_to(f"{TARGET}#mention-{kept}", copy)))
+    child = verify(app, pages.add(f"/{run}/reply", reply_to(f"{TARGET}#mention-{kept}", copy)))
     assert row(app, duplicate).duplicate_of_id == kept
     assert row(app, child).parent_id == kept
     assert [c["wm-id"] for c in shown(app)] == [kept, child]

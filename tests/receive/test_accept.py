@@ -3,8 +3,6 @@ PostgreSQL alike: nothing is cached, so a rule or a site added a moment ago appl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -14,17 +12,6 @@ from pingsvc.errors import Blocked, TargetNotSupported
 from pingsvc.models import BlockRule, Mention, Site
 from pingsvc.receive.accept import _upsert, accept, check
 from tests.conftest import TARGET, make_app
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_app(
-    request: pytest.FixtureRequest, settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Flask]:
-    if request.param == "postgresql":
-        settings = request.getfixturevalue("production_settings")
-    app = make_app(settings, monkeypatch)
-    yield app
-    services(app).db.dispose()
 
 
 def _accept(app: Flask, source: str, target: str = TARGET) -> list[int]:
@@ -40,13 +27,13 @@ def _add(app: Flask, *rows: object) -> None:
 
 
 def test_block_rules_refuse_at_once_by_url_domain_parent_domain_and_for_every_site(
-    any_app: Flask,
+    either_app: Flask,
 ) -> None:
-    with services(any_app).db.session() as session:
+    with services(either_app).db.session() as session:
         site_id = session.query(Site.id).filter_by(host="blog.example").scalar()
-    assert _accept(any_app, "https://ok.example/a")
+    assert _accept(either_app, "https://ok.example/a")
     _add(
-        any_app,
+        either_app,
         BlockRule(site_id=site_id, kind="url", value="https://ok.example/b"),
         BlockRule(site_id=site_id, kind="domain", value="spam.example"),
         BlockRule(site_id=None, kind="domain", value="everywhere.example"),
@@ -58,25 +45,25 @@ def test_block_rules_refuse_at_once_by_url_domain_parent_domain_and_for_every_si
         "https://everywhere.example/x",
     ):
         with pytest.raises(Blocked, match="not accepted"):
-            _accept(any_app, source)
+            _accept(either_app, source)
     # Only what a rule names: the page next door, a look-alike domain, the bare TLD.
-    assert _accept(any_app, "https://ok.example/c")
-    assert _accept(any_app, "https://notspam.example/x")
+    assert _accept(either_app, "https://ok.example/c")
+    assert _accept(either_app, "https://notspam.example/x")
 
 
 def test_another_sites_rule_does_not_apply_and_a_new_site_is_accepted_at_once(
-    any_app: Flask,
+    either_app: Flask,
 ) -> None:
     target = "https://other.example/post"
     with pytest.raises(TargetNotSupported, match="other.example"):
-        _accept(any_app, "https://spam.example/x", target)
-    _add(any_app, Site(host="other.example"))
-    with services(any_app).db.session() as session:
+        _accept(either_app, "https://spam.example/x", target)
+    _add(either_app, Site(host="other.example"))
+    with services(either_app).db.session() as session:
         blog_id = session.query(Site.id).filter_by(host="blog.example").scalar()
-    _add(any_app, BlockRule(site_id=blog_id, kind="domain", value="spam.example"))
-    assert _accept(any_app, "https://spam.example/x", target)
+    _add(either_app, BlockRule(site_id=blog_id, kind="domain", value="spam.example"))
+    assert _accept(either_app, "https://spam.example/x", target)
     with pytest.raises(Blocked):
-        _accept(any_app, "https://spam.example/x")
+        _accept(either_app, "https://spam.example/x")
 
 
 def test_the_one_statement_accept_on_postgresql_stores_what_the_session_path_stores(

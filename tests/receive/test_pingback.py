@@ -27,7 +27,7 @@ from pingsvc import errors, services
 from pingsvc.models import BlockRule, Mention, Site, utcnow
 from pingsvc.receive.accept import Accepted
 from pingsvc.receive.pingback import answer
-from pingsvc.receive.xmlrpc import MULTICALL_MAX
+from pingsvc.receive.xmlrpc import MULTICALL_MAX, to_fault
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
 from tests.support.services import Process, start_serve, start_worker, wait_for
@@ -384,7 +384,7 @@ def test_a_failed_verification_answers_the_fault_of_its_kind(kind: str | None, c
 def test_to_fault_translates_every_refusal_by_its_fault_code(
     exc: errors.PingError | errors.FetchError, code: int, text: str
 ) -> None:
-    fault = errors.to_fault(exc)
+    fault = to_fault(exc)
     assert (fault.faultCode, fault.faultString) == (code, text)
 
 
@@ -712,24 +712,26 @@ def test_a_verdict_slower_than_the_wait_is_answered_queued_then_comes(
 
 
 @pytest.mark.integration
-def test_verdicts_reach_the_answer_on_postgresql_and_redis(
-    production_settings: dict[str, str],
+def test_verdicts_reach_the_answer_on_either_database(
+    either_settings: dict[str, str],
     pages: PageServer,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    """The wait watches the row through PostgreSQL's transactions too, with a Redis broker."""
-    app = make_app(production_settings, monkeypatch)
+    """The wait watches the row through the database's transactions: SQLite with the
+    embedded broker, and PostgreSQL with a Redis broker."""
+    app = make_app(either_settings, monkeypatch)
     app.config["PINGBACK_WAIT"] = 20.0
-    worker = start_worker(production_settings, tmp_path / "worker.log")
+    database = services(app).db.dialect  # the session-wide page server needs paths per run
+    worker = start_worker(either_settings, tmp_path / "worker.log")
     try:
         client = app.test_client()
-        source = pages.add("/pb/pg/linking.html", LINKING.format(target=TARGET))
+        source = pages.add(f"/pb/{database}/linking.html", LINKING.format(target=TARGET))
         assert rpc(client, "pingback.ping", source, TARGET).endswith(
             "registered. Keep the web talking! :-)"
         )
         assert fault_of(client, call_xml("pingback.ping", source, TARGET)).faultCode == 48
-        no_link = pages.add("/pb/pg/nolink.html", NOT_LINKING)
+        no_link = pages.add(f"/pb/{database}/nolink.html", NOT_LINKING)
         assert fault_of(client, call_xml("pingback.ping", no_link, TARGET)).faultCode == 17
         assert rpc(client, "pingback.extensions.getPingbacks", TARGET) == [source]
     finally:

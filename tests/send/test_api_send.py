@@ -128,6 +128,13 @@ def test_bad_requests_get_telegraphs_errors(
     assert body["error_description"]
 
 
+def test_a_json_body_is_told_to_send_a_form(send_app: Flask) -> None:
+    answer = send_app.test_client().post("/api/send", json={"token": "t", "source": "s"})
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "invalid_parameter"
+    assert "form fields" in answer.get_json()["error_description"]
+
+
 def test_an_unknown_location_is_a_json_404(send_app: Flask) -> None:
     answer = send_app.test_client().get("/api/send/nothing-here")
     assert answer.status_code == 404

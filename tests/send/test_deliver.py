@@ -5,8 +5,11 @@ trap servers are never contacted."""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import xmlrpc.client
+import zlib
+from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
@@ -398,3 +401,64 @@ def test_a_posts_links_are_read_in_the_sandbox(pages: PageServer, policy: FetchP
     deep = fetch(pages.add("/send/deep-post", "<div>" * 50), policy)
     with pytest.raises(HostilePage, match="the post .* nests more than 20 levels"):
         links_of(deep, FetchPolicy(**{**policy.__dict__, "max_depth": 20}))
+
+
+@pytest.fixture
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A net under the guard: any connection to a non-loopback address fails the test before
+    it is made. Returns the names looked up through the fake resolver."""
+    real_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
+    asked: list[str] = []
+
+    def connect(self: socket.socket, address: Any) -> None:
+        inet = isinstance(address, tuple)  # not the sandbox's Unix sockets
+        if inet and not ipaddress.ip_address(address[0].split("%")[0]).is_loopback:
+            raise AssertionError(f"pingsvc tried to connect to {address[0]}")
+        real_connect(self, address)
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "intranet.example":  # a public-looking name with a private address
+            asked.append(host)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.168.1.10", port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "reason"),
+    [
+        ("http://10.0.0.7/wm", "'10.0.0.7' resolves to a private network address"),
+        ("http://172.16.4.2/wm", "'172.16.4.2' resolves to a private network address"),
+        ("http://169.254.169.254/latest/meta-data/", "resolves to a link-local address"),
+        ("http://[fd00::1]/wm", "'fd00::1' resolves to a private network address"),
+        ("http://intranet.example/wm", "'intranet.example' resolves to a private network"),
+    ],
+)
+def test_a_private_endpoint_is_refused_before_any_connection(
+    pages: PageServer, policy: FetchPolicy, loopback_only: list[str], endpoint: str, reason: str
+) -> None:
+    path = f"/send/private-{zlib.crc32(endpoint.encode())}"
+    target = target_with(pages, path, f'<link rel="webmention" href="{endpoint}">')
+    delivery = deliver(SOURCE, target, policy)
+    assert (delivery.status, delivery.endpoint) == ("error", endpoint)
+    assert delivery.summary.startswith("refused: the endpoint host ")
+    assert reason in delivery.summary
+
+
+def test_the_net_under_the_guard_catches_a_connection(loopback_only: list[str]) -> None:
+    """The control: were the guard broken, the net above would fail those tests."""
+    with socket.socket() as sock, pytest.raises(AssertionError, match="10.0.0.7"):
+        sock.connect(("10.0.0.7", 80))
+
+
+def test_an_endpoint_that_does_not_answer_in_time_is_retried(pages: PageServer) -> None:
+    policy = FetchPolicy(timeout=0.5, allow=frozenset({pages.hostport}))
+    target = target_with(pages, "/send/slow", '<link rel="webmention" href="/send/slow/wm">')
+    pages.add("/send/slow/wm", status=202, delay=1.5)
+    delivery = deliver(SOURCE, target, policy)
+    assert (delivery.status, delivery.endpoint) == ("retry", pages.url("/send/slow/wm"))
+    assert delivery.summary == "the endpoint did not answer in time"

@@ -3,6 +3,7 @@ retries with backoff honouring Retry-After, then error; the callback through the
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from urllib.parse import parse_qs
 
@@ -94,12 +95,17 @@ def test_a_5xx_is_retried_with_backoff_then_ends_as_error(send_app: Flask, far: 
     assert outbox.deliver_one(services(send_app).db, outgoing_id, settings) is None
 
 
-def test_no_endpoint_is_not_supported(send_app: Flask, far: PageServer) -> None:
+def test_no_endpoint_is_not_supported_and_logged_with_its_fields(
+    send_app: Flask, far: PageServer, caplog: pytest.LogCaptureFixture
+) -> None:
     target = far.add(f"/{uuid.uuid4().hex[:8]}/t", **target_page())  # type: ignore[arg-type]
     outgoing_id = _queue(send_app, "http://127.0.0.1/post", target)
     settings = SendSettings.from_config(send_app.config)
-    assert outbox.deliver_one(services(send_app).db, outgoing_id, settings) == NOT_SUPPORTED
+    with caplog.at_level("INFO", logger="pingsvc.send.outbox"):
+        assert outbox.deliver_one(services(send_app).db, outgoing_id, settings) == NOT_SUPPORTED
     assert _row(send_app, outgoing_id).endpoint is None
+    (record,) = [r for r in caplog.records if getattr(r, "outgoing_id", None) == outgoing_id]
+    assert (record.target, record.status, record.protocol) == (target, NOT_SUPPORTED, None)  # type: ignore[attr-defined]
 
 
 def test_a_busy_host_defers_the_delivery_without_counting_a_try(
@@ -157,3 +163,70 @@ def test_a_callback_to_a_private_address_is_refused_by_the_guard(
     assert attempt.error == (
         "refused: the callback host '127.0.0.9' resolves to a loopback address (127.0.0.9)"
     )
+
+
+def test_an_endpoint_on_a_private_address_is_refused_and_recorded_as_error(
+    send_app: Flask, far: PageServer
+) -> None:
+    """A stranger's target names an internal endpoint (loopback, on a port pingsvc may use):
+    the send ends `error` with the guard's reason and the trap is never connected to."""
+    from tests.support.dashboard import Trap
+
+    settings = SendSettings.from_config(send_app.config)
+    with Trap() as trap:
+        policy = dataclasses.replace(settings.policy, ports=settings.policy.ports | {trap.port})
+        endpoint = f"http://127.0.0.1:{trap.port}/internal"
+        target = far.add(f"/{uuid.uuid4().hex[:8]}/t", **target_page(endpoint))  # type: ignore[arg-type]
+        outgoing_id = _queue(send_app, "http://127.0.0.1/post", target)
+        status = outbox.deliver_one(
+            services(send_app).db, outgoing_id, dataclasses.replace(settings, policy=policy)
+        )
+        assert status == ERROR
+        assert trap.connections == 0
+    row = _row(send_app, outgoing_id)
+    assert row.endpoint == endpoint and row.attempts == 1
+    assert row.last_error and "refused" in row.last_error and "loopback" in row.last_error
+
+
+def test_final_statuses_are_counted_by_protocol_and_status(
+    send_app: Flask, far: PageServer
+) -> None:
+    def count() -> float:
+        text = send_app.test_client().get("/metrics").get_data(as_text=True)
+        line = 'pingsvc_sent_total{protocol="none",status="not_supported"}'
+        found = [ln for ln in text.splitlines() if ln.startswith(line)]
+        return float(found[0].rsplit(" ", 1)[1]) if found else 0.0
+
+    def queued() -> float:
+        text = send_app.test_client().get("/metrics").get_data(as_text=True)
+        (line,) = [ln for ln in text.splitlines() if ln.startswith("pingsvc_send_queue_depth ")]
+        return float(line.split()[1])
+
+    before, queued_before = count(), queued()
+    target = far.add(f"/{uuid.uuid4().hex[:8]}/t", **target_page())  # type: ignore[arg-type]
+    outgoing_id = _queue(send_app, "http://127.0.0.1/post", target)
+    assert queued() == queued_before + 1
+    outbox.deliver_one(
+        services(send_app).db, outgoing_id, SendSettings.from_config(send_app.config)
+    )
+    assert count() == before + 1
+    assert queued() == queued_before
+
+
+def test_a_send_whose_tries_keep_dying_with_their_worker_is_given_up(
+    send_app: Flask, far: PageServer
+) -> None:
+    """Each claim counts a try; tries that died never wrote a result. Past the tries
+    allowed, the next claim ends the send as error instead of looping forever."""
+    tag = uuid.uuid4().hex[:8]
+    endpoint = far.add(f"/{tag}/wm", "", status=202)
+    target = far.add(f"/{tag}/t", **target_page(endpoint))  # type: ignore[arg-type]
+    outgoing_id = _queue(send_app, "http://127.0.0.1/post", target)
+    settings = SendSettings.from_config(send_app.config)  # 3 tries
+    db = services(send_app).db
+    for _died in range(settings.max_tries):
+        assert store.claim(db, outgoing_id, lease=60, per_host=5) is not None
+        store.release(db, outgoing_id)  # as a lease that ran out
+    assert outbox.deliver_one(db, outgoing_id, settings) == ERROR
+    assert "3 tries ended without a result" in (_row(send_app, outgoing_id).last_error or "")
+    assert far.posted(f"/{tag}/wm") == []

@@ -15,9 +15,16 @@ from pingsvc.models import ACCEPTED
 from pingsvc.send import outbox, store
 from pingsvc.send.post import SendSettings, plan_targets, send_post
 from tests.support.pageserver import PageServer
-from tests.support.sending import far, farther, post_page, send_app, target_page
+from tests.support.sending import (
+    far,
+    farther,
+    post_page,
+    send_app,
+    send_app_postgres,
+    target_page,
+)
 
-__all__ = ["far", "farther", "send_app"]  # fixtures
+__all__ = ["far", "farther", "send_app", "send_app_postgres"]  # fixtures
 
 
 def _tag() -> str:
@@ -188,3 +195,23 @@ def test_a_dry_run_discovers_endpoints_and_sends_nothing(
     assert far.posted(f"/{tag}/wm") == []
     with services(send_app).db.session() as session:
         assert store.for_source(session, post) == []
+
+
+@pytest.mark.integration
+def test_updates_and_deletes_on_postgresql(
+    send_app_postgres: Flask, pages: PageServer, far: PageServer
+) -> None:
+    """The same plan on PostgreSQL: its upsert (ON CONFLICT) keeps one row per pair."""
+    app, tag = send_app_postgres, _tag()
+    a, b = _targets(far, tag, "a", "b")
+    post = pages.add(f"/{tag}/post", post_page(a, b))
+    queued: list[int] = []
+    send_post(services(app).db, post, _settings(app), enqueue=queued.append)
+    pages.add(f"/{tag}/post", post_page(a))
+    again = send_post(services(app).db, post, _settings(app), enqueue=queued.append)
+    assert [(p.target, p.linked) for p in again.targets] == [(a, True), (b, False)]
+    pages.add(f"/{tag}/post", "gone", status=410)
+    gone = send_post(services(app).db, post, _settings(app), enqueue=queued.append)
+    assert [(p.target, p.linked) for p in gone.targets] == [(a, False), (b, False)]
+    assert len(set(queued)) == 2  # one row per pair, sent three times
+    assert _deliver_all(app, queued[-2:]) == [ACCEPTED, ACCEPTED]

@@ -102,3 +102,21 @@ def test_the_host_limit_holds_on_postgresql(production_app: Flask) -> None:
     assert store.claim(db, ids[1], lease=30, per_host=2) is not None
     with pytest.raises(store.HostBusy):
         store.claim(db, ids[2], lease=30, per_host=2)
+
+
+def test_a_pair_sent_again_while_it_runs_is_left_queued_for_the_new_send(app: Flask) -> None:
+    """The running try's result is stale (the post changed, endpoints are discovered anew):
+    it is dropped, its claim released, and the new send's message delivers the pair."""
+    db = services(app).db
+    [outgoing_id] = _queue(db, "https://a.example/x")
+    running = store.claim(db, outgoing_id, lease=30, per_host=3)
+    assert running is not None
+    _queue(db, "https://a.example/x")  # the author sends the post again meanwhile
+    assert store.finish(db, outgoing_id, ACCEPTED, attempts=running.attempts) is None
+    assert not store.note_retry(db, outgoing_id, "503", 10, attempts=running.attempts)
+    with db.session() as session:
+        row = session.get(Outgoing, outgoing_id)
+        assert row is not None and row.status == QUEUED and row.lease_until is None
+    again = store.claim(db, outgoing_id, lease=30, per_host=3)
+    assert again is not None and again.attempts == 1
+    assert store.finish(db, outgoing_id, ACCEPTED, attempts=again.attempts) is not None

@@ -43,6 +43,9 @@ def send_settings(
         "PINGSVC_FETCH_ALLOW": allow,
         "PINGSVC_SEND_BACKOFF": "0.2",
         "PINGSVC_SEND_MAX_TRIES": "3",
+        # `pingsvc send --wait` gives up (and prints what is still queued) before a test's
+        # subprocess time limit would hide that.
+        "PINGSVC_SEND_WAIT": "150",
     }
 
 
@@ -90,6 +93,23 @@ def send_app(
     from tests.conftest import make_app
 
     app = make_app(send_settings(settings, pages, far, farther), monkeypatch)
+    app.config["TEST_TOKEN"] = register_author_site(app)
+    yield app
+    services(app).db.dispose()
+
+
+@pytest.fixture
+def send_app_postgres(
+    production_settings: dict[str, str],
+    pages: PageServer,
+    far: PageServer,
+    farther: PageServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Flask]:
+    """send_app on PostgreSQL (and Redis for the broker)."""
+    from tests.conftest import make_app
+
+    app = make_app(send_settings(production_settings, pages, far, farther), monkeypatch)
     app.config["TEST_TOKEN"] = register_author_site(app)
     yield app
     services(app).db.dispose()

@@ -1,5 +1,6 @@
 """POST /api/send and GET /api/send/<id>: sending webmentions for a site's posts, in
-Telegraph's shapes and error codes, so a Telegraph user switches by changing the base URL."""
+Telegraph's shapes and error codes, so a Telegraph user switches by changing the base URL.
+Here rather than in pingsvc.api, whose read views never fetch: this one fetches the post."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from pingsvc.tokens import site_for_token
 from pingsvc.urls import normalize_url
 
 bp = Blueprint("send_api", __name__, url_prefix="/api")
+
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 
 class AuthenticationRequired(PingError):
@@ -47,6 +50,12 @@ def _field(name: str) -> str | None:
 def send() -> tuple[Response, int, dict[str, str]]:
     """Queue the sends of a post: to `target`, to every link on `target_domain`, or (neither)
     to every link; the post's earlier targets it no longer links are told too."""
+    if request.content_length and request.mimetype not in FORM_TYPES:
+        raise SendRefused(
+            "Send token, source and target as form fields "
+            "(Content-Type: application/x-www-form-urlencoded), as Telegraph takes them.",
+            code="invalid_parameter",
+        )
     token = parse_token(request.form, request.headers)[0] or _field("token")
     if not token:
         raise AuthenticationRequired(
