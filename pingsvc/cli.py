@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
@@ -465,11 +466,18 @@ def export_command(host: str | None, output: str) -> None:
         host = host.strip().lower().removeprefix("https://").removeprefix("http://")
         host = host.split("/")[0]
     if output == "-":
+        # UTF-8 whatever the locale says: the file is UTF-8 by definition.
+        binary = getattr(sys.stdout, "buffer", None)
+        sys.stdout.flush()
+        wrapped = io.TextIOWrapper(binary, encoding="utf-8", newline="\n") if binary else None
         try:
-            count = export(services(app).db, sys.stdout, site_host=host)
+            count = export(services(app).db, wrapped or sys.stdout, site_host=host)
         except UnknownSite as exc:
             raise click.ClickException(str(exc)) from None
-        sys.stdout.flush()
+        finally:
+            if wrapped is not None:
+                wrapped.flush()
+                wrapped.detach()  # leaves sys.stdout's buffer open
     else:
         target = Path(output)
         # Written beside the file and renamed at the end: an export that fails half-way

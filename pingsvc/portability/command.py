@@ -47,14 +47,23 @@ def _records(paths: list[tuple[Path, str]], advance: Advance) -> Iterator[Record
 
 
 def _restore(app: Flask, paths: list[Path]) -> Report:
+    """Restore pingsvc exports, with a bar of records on a terminal (the restore reports
+    records, so their number is counted first: one quick read of each file)."""
+    from pingsvc.portability import restore
+
+    bar: Any = None
+    if sys.stderr.isatty():
+        total = 0
+        for path in paths:
+            with path.open("rb") as stream:
+                total += max(0, sum(1 for line in stream if line.strip()) - 1)
+        bar = click.progressbar(length=total, label="restoring", file=sys.stderr)
+        bar.__enter__()
     try:
-        from pingsvc.portability import restore  # type: ignore[attr-defined, unused-ignore]
-    except ImportError as exc:
-        raise click.ClickException(
-            "restoring a pingsvc export is not available in this version of pingsvc"
-        ) from exc
-    result: Report = restore.restore(services(app).db, paths)
-    return result
+        return restore.restore(services(app).db, paths, progress=bar.update if bar else None)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 def run(app: Flask, files: list[str], site: str | None, fmt: str | None, verify: bool) -> int:

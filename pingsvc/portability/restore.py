@@ -69,6 +69,9 @@ class _State:
     # (kind, file id of the row, column, file id it names): a mention naming a mention
     # listed after it; resolved once every file is read.
     deferred: list[tuple[str, int, str, int]] = field(default_factory=list)
+    # Records of each kind stored so far, and when to have PostgreSQL count the table again.
+    stored: dict[str, int] = field(default_factory=dict)
+    analyze_at: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -190,6 +193,7 @@ def _store(db: Database, path: Path, batch: list[_Line], state: _State, report: 
                 _store_run(conn, batch[start:end], state, counts, deferred)
                 start = end
             if db.dialect == "postgresql":
+                _analyze_growing(conn, batch, state)
                 for name in {line.kind.name for line in batch}:
                     # Ids written as they were leave the sequence behind: move it past them.
                     conn.execute(
@@ -209,6 +213,19 @@ def _store(db: Database, path: Path, batch: list[_Line], state: _State, report: 
         ) from None
     report.add(counts)
     state.deferred.extend(deferred)
+
+
+def _analyze_growing(conn: Connection, batch: list[_Line], state: _State) -> None:
+    """ANALYZE a table each time the restore has doubled what it wrote to it (from 1,000
+    rows on). A table filled faster than autovacuum counts it keeps the statistics of an
+    empty one, and the look-ups of every batch turn into scans of the whole table: restoring
+    30,000 mentions, a batch took 0.2 s at the start and 1.5 s at the end without this."""
+    for line in batch:
+        state.stored[line.kind.name] = state.stored.get(line.kind.name, 0) + 1
+    for name, count in state.stored.items():
+        if count >= state.analyze_at.setdefault(name, 1000):
+            conn.execute(text(f"ANALYZE {name}"))
+            state.analyze_at[name] = count * 2
 
 
 def _store_run(

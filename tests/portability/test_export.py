@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 from flask import Flask
 
 from pingsvc import services
 from pingsvc.cli import main
 from pingsvc.db import Base
+from pingsvc.models import Mention
 from pingsvc.portability import layout
 from pingsvc.portability.export import UnknownSite, export
 from tests.portability.conftest import WEBHOOK_SECRET, populate
@@ -126,3 +128,13 @@ def test_the_command_says_what_is_wrong_with_an_unknown_site(app: Flask, tmp_pat
     assert done.exit_code == 1
     assert "nope.example is not registered" in done.output and "Traceback" not in done.output
     assert not target.exists() and not list(tmp_path.glob(".*partial"))
+
+
+def test_the_command_writes_utf8_to_stdout(app: Flask) -> None:
+    populate(app)
+    with services(app).db.session() as session:
+        session.execute(sa.update(Mention).values(author_name="Zoë Ñandú 日本"))
+        session.commit()
+    piped = CliRunner().invoke(main, ["export", "--output", "-"])
+    assert piped.exit_code == 0, piped.output
+    assert "Zoë Ñandú 日本" in piped.stdout_bytes.decode("utf-8")

@@ -317,3 +317,34 @@ def test_restored_content_is_sanitized_as_received_content_is(
     assert stored is not None and stored.startswith("<p>hi")
     for bad in ("script", "onerror", "javascript"):
         assert bad not in stored
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_restoring_on_a_terminal_shows_a_progress_bar_of_records(
+    app: Flask,
+    empty_db: Callable[[], Database],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pingsvc import create_app
+    from pingsvc.portability import command
+
+    populate(app)
+    path = save(tmp_path, dump(services(app).db))
+    monkeypatch.setattr(restore_module, "BATCH_SIZE", 5)
+    restored = empty_db()
+    monkeypatch.setenv("PINGSVC_DATABASE_URL", restored.url)
+    terminal = _Terminal()
+    monkeypatch.setattr(command.sys, "stderr", terminal)
+    other = create_app()
+    status = command.run(other, [str(path)], None, None, False)
+    services(other).db.dispose()
+    assert status == 0
+    assert "restoring" in terminal.getvalue() and "100%" in terminal.getvalue()
+    total = len(path.read_text().splitlines()) - 1
+    assert capsys.readouterr().out == f"imported {total}, updated 0, skipped 0\n"
