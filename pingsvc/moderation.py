@@ -187,7 +187,7 @@ def block_value(kind: str, value: str) -> str:
         return normalize_url(value, "author")
     if kind != "domain":
         raise PingError(
-            "Block a source domain, a source URL or an author URL.", code="invalid_block"
+            "Block a source domain or a source URL (or an author URL).", code="invalid_block"
         )
     if not value:
         raise PingError("Give the domain to block, such as spam.example.", code="invalid_block")
