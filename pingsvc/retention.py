@@ -137,14 +137,18 @@ def _erase(session: Session, ids: list[int]) -> list[Erased]:
         .execution_options(synchronize_session=False)
     )
     session.execute(delete(MentionLink).where(MentionLink.mention_id.in_(ids)))
-    # The delivery log keeps each webhook body: its copy of the entry goes too.
+    _scrub_deliveries(session, ids)
+    session.expire_all()  # the ORM's copies of the mentions are stale after the UPDATE
+    return [Erased(row.id, row.site_id, row.author_photo) for row in rows]
+
+
+def _scrub_deliveries(session: Session, ids: list[int]) -> None:
+    """The delivery log keeps each webhook body: its copy of the mention's entry goes."""
     for delivery in session.scalars(
         select(WebhookDelivery).where(WebhookDelivery.mention_id.in_(ids))
     ):
         delivery.payload = {**(delivery.payload or {}), "post": {}}
     session.flush()
-    session.expire_all()  # the ORM's copies of the mentions are stale after the UPDATE
-    return [Erased(row.id, row.site_id, row.author_photo) for row in rows]
 
 
 @dataclass
@@ -179,7 +183,9 @@ def run(
     for site in sites:
         result = SiteRun(site.host)
         site_id, rejected, deleted = site.id, site.retain_rejected_days, site.retain_deleted_days
-        while rejected and (n := _delete_rejected(session, site_id, now - timedelta(rejected))):
+        while rejected and (
+            n := _delete_rejected(session, site_id, now - timedelta(rejected), hooks)
+        ):
             result.deleted += n
         while deleted and (
             erased := _erase_deleted(session, site_id, now - timedelta(deleted), hooks)
@@ -203,17 +209,27 @@ def _due(site_id: int, status: str, before: datetime) -> Any:
     )
 
 
-def _delete_rejected(session: Session, site_id: int, before: datetime) -> int:
+def _delete_rejected(
+    session: Session, site_id: int, before: datetime, hooks: list[EraseHook]
+) -> int:
     ids = list(session.scalars(_due(site_id, REJECTED, before)))
     if not ids:
         return 0
     _lock(session, ids)
+    gone = [
+        Erased(row.id, row.site_id, row.author_photo)
+        for row in session.execute(
+            select(Mention.id, Mention.site_id, Mention.author_photo).where(Mention.id.in_(ids))
+        )
+    ]
+    _scrub_deliveries(session, ids)  # the log's rows outlive the mention (mention_id NULL)
     # Recorded while the rows exist (record reads them); the feed then answers "delete",
     # since the mention is gone. The foreign keys clear the replies' parent_id, the links
     # and the log's mention_id.
     changelog.record(session, ids)
     session.execute(delete(Mention).where(Mention.id.in_(ids)))
     session.commit()
+    _call_hooks(hooks, gone)
     return len(ids)
 
 
