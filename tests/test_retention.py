@@ -254,3 +254,21 @@ def test_forget_says_what_to_fix(app: Flask, cli: CliRunner, args: list[str], sa
     assert answer.exit_code != 0
     assert said in answer.output
     assert "Traceback" not in answer.output
+
+
+def test_the_beat_task_applies_the_rules_with_the_apps_hooks(app: Flask) -> None:
+    from worker import tasks
+    from worker.schedule import beat_schedule
+
+    entry = beat_schedule({"SWEEP_INTERVAL": 60, "REVERIFY_AFTER_DAYS": 0})["apply-retention-rules"]
+    assert entry == {"task": "pingsvc.retention", "schedule": 3600.0}
+    blog = site_id(app, "blog.example")
+    set_rules(app, "blog.example", rejected=0, deleted=3)
+    old = utcnow() - timedelta(days=4)
+    ids = add(app, mention_row(blog, status="deleted", received=old, updated_at=old))
+    heard: list[retention.Erased] = []
+    retention.erase_hooks(app.extensions).append(heard.extend)
+    with app.app_context():
+        assert tasks.apply_retention() == 1
+    assert [e.mention_id for e in heard] == ids
+    assert rows(app)[ids[0]].content_text is None
