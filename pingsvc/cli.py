@@ -497,6 +497,96 @@ def export_command(host: str | None, output: str) -> None:
     click.echo(f"exported {count} records of {what} to {output}", err=True)
 
 
+def _host_arg(raw: str) -> str:
+    return raw.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
+
+
+@main.group()
+def retention() -> None:
+    """How long rejected and deleted mentions are kept (each site's rules)."""
+
+
+@retention.command("run")
+def retention_run() -> None:
+    """Apply every site's retention rules now (the scheduler runs them hourly)."""
+    from pingsvc import retention as rules
+
+    app = _app()
+    _open_database(app)
+    with services(app).db.session() as session:
+        results = rules.run(session, hooks=rules.erase_hooks(app.extensions))
+    for result in results:
+        click.echo(result.describe())
+    if not results:
+        click.echo("no site has retention rules; set them on the site's dashboard page", err=True)
+
+
+@retention.command("set")
+@click.argument("host")
+@click.option("--rejected-days", type=int, help="Delete rejected mentions after N days (0: never).")
+@click.option("--deleted-days", type=int, help="Erase deleted mentions after N days (0: never).")
+def retention_set(host: str, rejected_days: int | None, deleted_days: int | None) -> None:
+    """Set HOST's retention rules; an option left out keeps its value."""
+    from pingsvc import retention as rules
+    from pingsvc.errors import PingError
+
+    host = _host_arg(host)
+    app = _app()
+    _open_database(app)
+    with services(app).db.session() as session:
+        row = session.scalar(select(Site).where(Site.host == host))
+        if row is None:
+            raise click.ClickException(f"{host} is not registered; add it with `pingsvc site add`")
+        try:
+            rejected = rules.check_days(
+                row.retain_rejected_days if rejected_days is None else rejected_days,
+                "--rejected-days",
+            )
+            deleted = rules.check_days(
+                row.retain_deleted_days if deleted_days is None else deleted_days, "--deleted-days"
+            )
+        except PingError as exc:
+            raise click.ClickException(exc.description) from None
+        rules.set_rules(session, None, row, rejected, deleted)
+        session.commit()
+    click.echo(
+        f"{host}: rejected mentions {rules.describe_days(rejected)}, "
+        f"deleted ones {rules.describe_days(deleted)}"
+    )
+
+
+@main.command()
+@click.option("--site", "host", required=True, help="The registered site (blog.example).")
+@click.option("--domain", help="Forget this source domain and its subdomains.")
+@click.option("--author-url", help="Forget this author (their URL, as mentions name it).")
+def forget(host: str, domain: str | None, author_url: str | None) -> None:
+    """Erase every field stored from a source domain or an author on a site (content,
+    author, photo, extra), and block it so nothing from it is stored again."""
+    from pingsvc import retention as rules
+    from pingsvc.errors import PingError
+
+    if (domain is None) == (author_url is None):
+        raise click.UsageError("give exactly one of --domain D or --author-url U")
+    kind, value = ("domain", domain) if domain is not None else ("author", author_url)
+    host = _host_arg(host)
+    app = _app()
+    _open_database(app)
+    with services(app).db.session() as session:
+        row = session.scalar(select(Site).where(Site.host == host))
+        if row is None:
+            raise click.ClickException(f"{host} is not registered; add it with `pingsvc site add`")
+        try:
+            done = rules.forget(
+                session, None, row, kind, value or "", hooks=rules.erase_hooks(app.extensions)
+            )
+        except PingError as exc:
+            raise click.ClickException(printable(exc.description)) from None
+        said = done.describe()
+    # Webhooks hear of the deletions through the outbox marks the block left: the worker's
+    # sweeper sends them, as it does for every mark whose message never went.
+    click.echo(printable(said))
+
+
 @main.group()
 def demo() -> None:
     """The /demo page's sample post."""

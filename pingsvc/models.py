@@ -73,6 +73,10 @@ class Site(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # E-mail the owner about each new mention (needs PINGSVC_SMTP_HOST).
     email_notify: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Retention (pingsvc.retention): delete rejected mentions this many days after their
+    # verdict, and erase the content of deleted ones (keeping a tombstone); 0 keeps forever.
+    retain_rejected_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retain_deleted_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     owner: Mapped[Account | None] = relationship(back_populates="sites")
 
@@ -85,7 +89,8 @@ class BlockRule(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # "domain" or "url"
+    # "domain" or "url" (of the source); "author" (an author URL, checked at verification).
+    kind: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(URL_MAX))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -31,7 +31,9 @@ POLICIES = {
 }
 # The owner's decisions on one mention, and the state each one sets.
 DECISIONS = {"approve": APPROVED, "hold": HELD, "reject": REJECTED, "delete": DELETED}
-BLOCK_KINDS = ("domain", "url")
+# "author" blocks an author URL: known only once the source is fetched, so it is checked at
+# verification (the mention ends deleted), not when the webmention arrives.
+BLOCK_KINDS = ("domain", "url", "author")
 
 
 def source_domains(source: str) -> list[str]:
@@ -49,6 +51,25 @@ def blocking_rule(site_id: ColumnElement[int] | QueryableAttribute[int]) -> Colu
         ((BlockRule.kind == "domain") & BlockRule.value.in_(bindparam("domains", expanding=True)))
         | ((BlockRule.kind == "url") & (BlockRule.value == bindparam("source"))),
     )
+
+
+def author_rule(site_id: ColumnElement[int] | QueryableAttribute[int]) -> ColumnElement[bool]:
+    """Whether a block rule refuses the author URL whose `author_variants` are bound as
+    `authors` (checked at verification, when the author is known), as a correlated EXISTS."""
+    return exists().where(
+        (BlockRule.site_id == site_id) | BlockRule.site_id.is_(None),
+        BlockRule.kind == "author",
+        BlockRule.value.in_(bindparam("authors", expanding=True)),
+    )
+
+
+def author_variants(author_url: str | None) -> list[str]:
+    """The forms an author URL is matched in: as given, and with or without its trailing
+    slash (`https://ada.example` and `https://ada.example/` are one author)."""
+    if not author_url:
+        return [""]  # an empty IN list is not portable; no rule has an empty value
+    bare = author_url.rstrip("/")
+    return sorted({author_url, bare, f"{bare}/"})
 
 
 def owner_decision(mention_id: ColumnElement[int]) -> ScalarSelect[str]:
@@ -162,8 +183,12 @@ def block_value(kind: str, value: str) -> str:
     value = (value or "").strip()
     if kind == "url":
         return normalize_url(value, "source")
+    if kind == "author":
+        return normalize_url(value, "author")
     if kind != "domain":
-        raise PingError("Block a source domain or a source URL.", code="invalid_block")
+        raise PingError(
+            "Block a source domain or a source URL (or an author URL).", code="invalid_block"
+        )
     if not value:
         raise PingError("Give the domain to block, such as spam.example.", code="invalid_block")
     if "://" not in value:
@@ -178,6 +203,8 @@ def _blocked_mentions(session: Session, site_id: int, kind: str, value: str) -> 
     query = select(Mention).where(Mention.site_id == site_id)
     if kind == "url":
         query = query.where(Mention.source == value)
+    elif kind == "author":
+        query = query.where(Mention.author_url.in_(author_variants(value)))
     else:
         query = query.where(
             (Mention.source_host == value) | Mention.source_host.endswith(f".{value}")
@@ -186,7 +213,7 @@ def _blocked_mentions(session: Session, site_id: int, kind: str, value: str) -> 
 
 
 def block(
-    session: Session, actor: Account, site: Site, kind: str, value: str
+    session: Session, actor: Account | None, site: Site, kind: str, value: str
 ) -> tuple[BlockRule, list[int]]:
     """Refuse a source domain or URL on this site from now on, and delete the mentions it
     already sent. Returns the rule and the ids of the mentions whose state changed."""

@@ -33,6 +33,7 @@ SEND_POST_TASK = "pingsvc.send_post"  # plan and queue the sends of one of our p
 DELIVER_TASK = "pingsvc.send_deliver"  # one Outgoing row's delivery
 FEED_POLL_TASK = "pingsvc.feed_poll"  # poll the watched feeds, queue new and changed entries
 IMPORT_TASK = "pingsvc.import"  # one dashboard upload's import (an ImportJob id)
+RETENTION_TASK = "pingsvc.retention"  # apply every site's retention rules
 
 
 class RedisChannel(redis_transport.Channel):

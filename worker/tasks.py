@@ -8,6 +8,7 @@ import smtplib
 from celery import Task, shared_task
 from flask import current_app
 
+from pingsvc import retention
 from pingsvc.db import services
 from pingsvc.errors import PingError
 from pingsvc.notify import email, outbox, webhooks
@@ -24,6 +25,7 @@ from pingsvc.tasking import (
     FEED_POLL_TASK,
     IMPORT_TASK,
     NOTIFY_TASK,
+    RETENTION_TASK,
     REVERIFY_TASK,
     SEND_POST_TASK,
     SWEEP_TASK,
@@ -187,3 +189,14 @@ def import_upload(job_id: int) -> str | None:
     """Import one file uploaded on the dashboard (idempotent: a second delivery re-imports
     nothing new)."""
     return jobs.run(services().db, job_id)
+
+
+@shared_task(name=RETENTION_TASK, acks_late=True)
+def apply_retention() -> int:
+    """Delete and erase what each site's retention rules say is due (idempotent)."""
+    hooks = retention.erase_hooks(current_app.extensions)
+    with services().db.session() as session:
+        results = retention.run(session, hooks=hooks)
+    for result in results:
+        log.info("retention: %s", result.describe())
+    return sum(result.deleted + result.erased for result in results)

@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
         inbox,
         overview,
         portability,
+        privacy,
         sent,
         sites,
     )

@@ -118,7 +118,10 @@ _STANDING = (
         _mention.c.protocol,
         _mention.c.site_id,
         _mention.c.target_key,
-        moderation.blocking_rule(_mention.c.site_id).label("blocked"),
+        (
+            moderation.blocking_rule(_mention.c.site_id)
+            | moderation.author_rule(_mention.c.site_id)
+        ).label("blocked"),
         moderation.owner_decision(_mention.c.id).label("decision"),
         _site.c.policy,
         case((_site.c.policy == "hold_new", moderation.approved_before(_mention))).label(
@@ -313,6 +316,7 @@ def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
         "mention_id": claim.mention_id,
         "source": claim.source,
         "domains": moderation.source_domains(claim.source),
+        "authors": moderation.author_variants(data.author_url),
     }
     with db.engine.begin() as conn:
         conn.execute(_LOCK, {"mention_id": claim.mention_id})

@@ -29,8 +29,12 @@ def _snapshot(app: Flask) -> tuple[object, ...]:
         bob_site = session.scalar(select(Site).where(Site.host == "bob.example"))
         assert bob_site is not None
         return (
-            [(m.id, m.status, m.queued_at) for m in session.scalars(select(Mention))],
+            [
+                (m.id, m.status, m.queued_at, m.content_text)
+                for m in session.scalars(select(Mention))
+            ],
             (bob_site.policy, bob_site.token_hash, bob_site.email_notify, bob_site.owner_id),
+            (bob_site.retain_rejected_days, bob_site.retain_deleted_days),
             session.scalar(select(func.count()).select_from(BlockRule)),
             session.scalar(select(func.count()).select_from(Webhook)),
             session.scalar(select(func.count()).select_from(WebhookDelivery)),
@@ -75,6 +79,10 @@ FOREIGN_POSTS = [
     ("/dashboard/deliveries/{bob_delivery}/resend", {}),
     ("/dashboard/send", {"url": BOB_POST}),
     ("/dashboard/sends/{bob_send}/resend", {}),
+    ("/dashboard/sites/{bob_site}/retention", {"rejected_days": "1", "deleted_days": "1"}),
+    ("/dashboard/sites/{bob_site}/forget", {"kind": "domain", "value": "x.example"}),
+    ("/dashboard/mentions/{bob_mention}/forget", {"kind": "domain"}),
+    ("/dashboard/mentions/{bob_mention}/forget", {"kind": "author"}),
 ]
 
 

@@ -169,9 +169,10 @@ def test_the_beat_schedule_runs_the_sweeper_and_the_reverifier() -> None:
     assert {entry["task"] for entry in schedule.values()} == {
         "pingsvc.sweep",
         "pingsvc.reverify",
+        "pingsvc.retention",
     }
     off = beat_schedule({"SWEEP_INTERVAL": 60, "REVERIFY_AFTER_DAYS": 0})
-    assert [entry["task"] for entry in off.values()] == ["pingsvc.sweep"]
+    assert [entry["task"] for entry in off.values()] == ["pingsvc.sweep", "pingsvc.retention"]
 
 
 class RoundTrips:
