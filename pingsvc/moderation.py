@@ -84,6 +84,7 @@ class Standing:
     decision: str | None  # the owner's last decision (an action in DECISIONS)
     policy: str | None  # the site's policy; None if the site is gone
     approved_before: bool | None  # read only for the hold_new policy
+    vouched: bool = False  # a vouch from a trusted domain counted for it (pipeline.vouch)
 
 
 def verdict(standing: Standing) -> str:
@@ -98,7 +99,7 @@ def verdict(standing: Standing) -> str:
     policy = standing.policy or "publish"
     if policy == "hold_all":
         return HELD
-    if policy == "hold_new" and not standing.approved_before:
+    if policy == "hold_new" and not standing.approved_before and not standing.vouched:
         return HELD
     return APPROVED
 

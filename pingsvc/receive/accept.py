@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, select, update
+from sqlalchemy import and_, bindparam, case, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pingsvc import metrics, moderation
 from pingsvc.db import Database
-from pingsvc.errors import Blocked, InvalidSource, TargetNotSupported
-from pingsvc.models import Mention, Site, utcnow
+from pingsvc.errors import Blocked, InvalidSource, PingError, TargetNotSupported, VouchRequired
+from pingsvc.models import APPROVED, Mention, Site, utcnow
 from pingsvc.receive.pacing import Pacing
 from pingsvc.urls import host_of, normalize_url, same_document, target_key
 
@@ -29,6 +29,48 @@ log = logging.getLogger(__name__)
 # when the broker refused it (logged there; the sweeper sends it later); any other answer
 # counts as sent.
 Enqueue = Callable[..., bool | None]
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What a webmention may carry besides source and target: a Private Webmention's code
+    and realm, and a Vouch URL. Stored with the mention; the worker uses them."""
+
+    code: str | None = None
+    realm: str | None = None
+    vouch: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.code is None and self.realm is None and self.vouch is None
+
+
+CODE_MAX = 512
+REALM_MAX = 255
+
+
+def parse_extras(code: str | None, realm: str | None, vouch: str | None) -> Extras:
+    """The optional fields checked, or the 400 error that says what is wrong with one."""
+    code = (code or "").strip() or None
+    realm = (realm or "").strip() or None
+    vouch = (vouch or "").strip() or None
+    if code is not None and (len(code) > CODE_MAX or not code.isprintable()):
+        raise PingError(
+            f"The code must be printable text of at most {CODE_MAX} characters.",
+            code="invalid_code",
+        )
+    if realm is not None and code is None:
+        raise PingError(
+            "A realm is sent only with a code (Private Webmention).", code="invalid_realm"
+        )
+    if realm is not None and (len(realm) > REALM_MAX or not realm.isprintable()):
+        raise PingError(
+            f"The realm must be printable text of at most {REALM_MAX} characters.",
+            code="invalid_realm",
+        )
+    if vouch is not None:
+        vouch = normalize_url(vouch, "vouch")
+    return Extras(code, realm, vouch)
 
 
 @dataclass(frozen=True)
@@ -227,6 +269,36 @@ _DEFER = (
 )
 
 
+# Sites that answer 449 to a source domain they never approved, unless it brings a vouch.
+_WANTS_VOUCH = select(Site.id).where(
+    Site.host == bindparam("host"),
+    Site.require_vouch.is_(True),
+    ~exists().where(
+        Mention.site_id == Site.id,
+        Mention.source_host == bindparam("source_host"),
+        Mention.status == APPROVED,
+    ),
+)
+
+_EXTRAS = (
+    update(Mention)
+    .where(Mention.id == bindparam("mention_id"))
+    .values(code=bindparam("code"), realm=bindparam("realm"), vouch=bindparam("vouch"))
+)
+
+
+def require_vouch(session: Session, source: str, target: str) -> None:
+    """Raise VouchRequired when the target's site asks for a vouch from the source's domain
+    (never approved there). Read only for webmentions that bring none."""
+    params = {"host": host_of(target), "source_host": host_of(source)}
+    if session.execute(_WANTS_VOUCH, params).first() is not None:
+        raise VouchRequired(
+            "This site accepts webmentions from domains it has not approved before only with "
+            "a vouch: send again with a vouch URL, a page on a domain the site trusts that "
+            "links to your domain (indieweb.org/Vouch)."
+        )
+
+
 def _defer(session: Session, mention_id: int, delay: float) -> None:
     session.execute(_DEFER, {"mention_id": mention_id, "due": utcnow() + timedelta(seconds=delay)})
     session.commit()
@@ -239,22 +311,38 @@ def accept(
     protocol: str,
     enqueue: Enqueue,
     pacing: Pacing | None = None,
+    extras: Extras | None = None,
 ) -> Accepted:
     """Record a mention request and queue its verification, at once or, past the source
     domain's pace, at its turn. Raises PingError subclasses (RateLimited over the domain's
     cap). Its writes are its own unit of work, committed before the broker hears of them (the
     row is the truth; the broker only carries its id), never part of a caller's transaction:
-    on PostgreSQL one statement that commits itself, elsewhere a session of its own."""
+    on PostgreSQL one statement that commits itself, elsewhere a session of its own.
+    `extras` (webmention only) are written to the row before its verification is queued;
+    without a vouch, a site that requires one is asked first (VouchRequired, 449)."""
     source, target = normal_pair(source, target)
     host = host_of(source)
     if pacing is not None:
         pacing.admit(host)
+    if extras is not None and extras.vouch is None:
+        with database.session() as session:
+            require_vouch(session, source, target)
     if database.dialect == "postgresql":
         mention_id, joined = _upsert_in_one_statement(database, source, target, protocol)
     else:
         with database.session() as session:
             source, target, site_id = check(session, source, target)
             mention_id, joined = _upsert(session, site_id, source, target, protocol)
+            session.commit()
+    if extras is not None and not extras.empty:
+        # A second statement only when the request carries them: the hot path stays one.
+        # The latest request's code and vouch are the ones the next verification uses.
+        with database.session() as session:
+            session.execute(
+                _EXTRAS,
+                {"mention_id": mention_id, "code": extras.code, "realm": extras.realm,
+                 "vouch": extras.vouch},
+            )  # fmt: skip
             session.commit()
     metrics.mention_received(protocol)
     if joined is not None:  # a flood of the same ping costs one verification
