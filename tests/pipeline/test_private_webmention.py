@@ -17,6 +17,7 @@ from pingsvc.models import Mention, Site
 from pingsvc.pipeline import steps
 from pingsvc.tokens import rotate
 from tests.conftest import TARGET
+from tests.support.dashboard import add_account, login
 from tests.support.pageserver import PageServer
 
 POST = """<article class="h-entry"><span class="p-author h-card">Alice</span>
@@ -156,3 +157,21 @@ def test_a_bad_code_or_realm_is_refused_at_once(client: FlaskClient) -> None:
         assert body["error_description"], extra
         if code != "invalid_request":
             assert body["error"] == code, extra
+
+
+def test_the_dashboard_shows_the_owner_a_private_mention_and_its_realm(
+    app: Flask, client: FlaskClient, pages: PageServer
+) -> None:
+    _token_endpoint(pages)
+    mention_id = _send(client, _private_source(pages), code="abc123", realm="Close friends")
+    assert _run(app, mention_id).private
+    owner = add_account(app, "owner@example.org")
+    with services(app).db.session() as session:
+        site = session.scalar(select(Site).where(Site.host == "blog.example"))
+        assert site is not None
+        site.owner_id = owner
+        session.commit()
+    login(client, "owner@example.org")
+    page = client.get(f"/dashboard/mentions/{mention_id}").get_data(as_text=True)
+    assert "shown only to you (realm: Close friends)" in page
+    assert "Only for friends" in page
