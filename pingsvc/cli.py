@@ -292,7 +292,12 @@ def site() -> None:
     show_default=True,
     help="What happens to verified mentions.",
 )
-def site_add(host: str, owner: str | None, policy: str) -> None:
+@click.option(
+    "--require-vouch",
+    is_flag=True,
+    help="Answer 449 to webmentions from never-approved domains that bring no vouch.",
+)
+def site_add(host: str, owner: str | None, policy: str, require_vouch: bool) -> None:
     """Register HOST (e.g. blog.example) so its posts can receive mentions."""
     host = host.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
     if not host or " " in host:
@@ -307,7 +312,7 @@ def site_add(host: str, owner: str | None, policy: str) -> None:
             account = session.scalar(select(Account).where(Account.email == owner.lower()))
             if account is None:
                 raise click.ClickException(f"no account {owner}; create it with `pingsvc user add`")
-        session.add(Site(host=host, owner=account, policy=policy))
+        session.add(Site(host=host, owner=account, policy=policy, require_vouch=require_vouch))
         session.commit()
     click.echo(f"registered {host}")
 

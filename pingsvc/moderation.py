@@ -225,10 +225,17 @@ def unblock(session: Session, actor: Account, rule: BlockRule) -> None:
     session.delete(rule)
 
 
-def set_policy(session: Session, actor: Account, site: Site, policy: str) -> None:
-    """Change what happens to this site's verified mentions from now on."""
+def set_policy(
+    session: Session, actor: Account, site: Site, policy: str, require_vouch: bool | None = None
+) -> None:
+    """Change what happens to this site's verified mentions from now on; `require_vouch`
+    (when given): answer 449 to webmentions from never-approved domains without a vouch."""
     if policy not in POLICIES:
         raise PingError(f"Choose a policy: {', '.join(POLICIES)}.", code="invalid_policy")
     if policy != site.policy:
         record(session, actor, "policy", site_id=site.id, detail=f"{site.policy} -> {policy}")
         site.policy = policy
+    if require_vouch is not None and require_vouch != site.require_vouch:
+        detail = "vouch required" if require_vouch else "vouch not required"
+        record(session, actor, "policy", site_id=site.id, detail=detail)
+        site.require_vouch = require_vouch
