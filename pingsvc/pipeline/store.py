@@ -382,7 +382,13 @@ def store(
             vouched,
         )  # fmt: skip
         status, error, error_kind = moderation.verdict(standing), None, None
-        changed = digest != row.content_hash or row.status not in (APPROVED, HELD)
+        private = bool(row.private) or claim.code is not None
+        # A mention turned private looks different to the public (gone): a change too.
+        changed = (
+            digest != row.content_hash
+            or row.status not in (APPROVED, HELD)
+            or private != bool(row.private)
+        )
         columns = _apply(claim.source, data)
         subject = relations.Subject(
             claim.mention_id, row.site_id, claim.target, row.target_key, claim.source
@@ -405,7 +411,7 @@ def store(
             duplicate_of_id=placement.duplicate_of.id if placement.duplicate_of else None,
             seen=claim.seen,
             now=utcnow(),
-            private=bool(row.private) or claim.code is not None,
+            private=private,
             vouch_note=vouch_note,
         )
         columns["notify_at"] = columns["now"] if notify else None

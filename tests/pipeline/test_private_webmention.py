@@ -175,3 +175,24 @@ def test_the_dashboard_shows_the_owner_a_private_mention_and_its_realm(
     page = client.get(f"/dashboard/mentions/{mention_id}").get_data(as_text=True)
     assert "shown only to you (realm: Close friends)" in page
     assert "Only for friends" in page
+
+
+def test_a_public_mention_sent_again_with_a_code_turns_private_in_the_change_feed(
+    app: Flask, client: FlaskClient, pages: PageServer
+) -> None:
+    from pingsvc.models import MentionChange
+
+    _token_endpoint(pages)
+    source = _private_source(pages)
+    mention_id = _send(client, source)
+    assert _run(app, mention_id).private is False
+
+    def lines() -> int:
+        with services(app).db.session() as session:
+            found = session.scalars(select(MentionChange).filter_by(mention_id=mention_id))
+            return len(found.all())
+
+    before = lines()
+    assert _send(client, source, code="abc123") == mention_id
+    assert _run(app, mention_id).private is True
+    assert lines() == before + 1  # public readers of the feed learn it is gone
