@@ -206,7 +206,12 @@ WITH found AS (
            EXISTS (SELECT FROM block_rule AS rule
                    WHERE (rule.site_id = site.id OR rule.site_id IS NULL)
                      AND ((rule.kind = 'domain' AND rule.value = ANY(%(domains)s))
-                          OR (rule.kind = 'url' AND rule.value = %(source)s))) AS blocked
+                          OR (rule.kind = 'url' AND rule.value = %(source)s))) AS blocked,
+           (%(check_vouch)s AND site.require_vouch
+            AND NOT EXISTS (SELECT FROM mention AS known
+                            WHERE known.site_id = site.id
+                              AND known.source_host = %(source_host)s
+                              AND known.status = 'approved')) AS needs_vouch
     FROM site
     WHERE site.host = %(host)s
 ), upserted AS (
@@ -215,7 +220,7 @@ WITH found AS (
     SELECT found.id, %(source)s, %(source_host)s, %(target)s, %(target_key)s, %(protocol)s,
            'pending', 0, true, '{}', %(now)s, %(now)s, %(now)s
     FROM found
-    WHERE NOT found.blocked
+    WHERE NOT found.blocked AND NOT found.needs_vouch
     ON CONFLICT (source, target) DO UPDATE SET
         queued_at = CASE WHEN mention.queued_at IS NOT NULL AND mention.attempts = 0
                          THEN mention.queued_at ELSE excluded.queued_at END,
@@ -223,16 +228,17 @@ WITH found AS (
         protocol = excluded.protocol
     RETURNING mention.id, mention.queued_at
 )
-SELECT found.id, found.blocked, upserted.id, upserted.queued_at
+SELECT found.id, found.blocked, upserted.id, upserted.queued_at, found.needs_vouch
 FROM found LEFT JOIN upserted ON true
 """
 
 
 def _upsert_in_one_statement(
-    database: Database, source: str, target: str, protocol: str
+    database: Database, source: str, target: str, protocol: str, check_vouch: bool = False
 ) -> tuple[int, datetime | None]:
     """check() and _upsert() in one autocommitted PostgreSQL statement, with _upsert's
-    answer: the mention id and the queue mark it coalesced into, if it did."""
+    answer: the mention id and the queue mark it coalesced into, if it did. `check_vouch`:
+    require_vouch() in the same statement (nothing is stored when a vouch is required)."""
     now = utcnow()
     host = host_of(target)
     source_host = host_of(source)
@@ -245,12 +251,15 @@ def _upsert_in_one_statement(
         "target_key": target_key(target),
         "protocol": protocol,
         "now": now,
+        "check_vouch": check_vouch,
     }
     row, sent_twice = database.execute_autocommit(_ACCEPT_POSTGRESQL, params)
     if row is None:
         raise _not_a_site(host)
     if row[1]:
         raise _blocked()
+    if row[4]:
+        raise _vouch_required()
     # Sent twice: the first try may have committed before its connection dropped, and the
     # second then sees its own mark as an earlier request's. A message too many is harmless
     # (verifying an id twice gives the same result); one too few would wait for the sweeper.
@@ -292,11 +301,15 @@ def require_vouch(session: Session, source: str, target: str) -> None:
     (never approved there). Read only for webmentions that bring none."""
     params = {"host": host_of(target), "source_host": host_of(source)}
     if session.execute(_WANTS_VOUCH, params).first() is not None:
-        raise VouchRequired(
-            "This site accepts webmentions from domains it has not approved before only with "
-            "a vouch: send again with a vouch URL, a page on a domain the site trusts that "
-            "links to your domain (indieweb.org/Vouch)."
-        )
+        raise _vouch_required()
+
+
+def _vouch_required() -> VouchRequired:
+    return VouchRequired(
+        "This site accepts webmentions from domains it has not approved before only with "
+        "a vouch: send again with a vouch URL, a page on a domain the site trusts that "
+        "links to your domain (indieweb.org/Vouch)."
+    )
 
 
 def _defer(session: Session, mention_id: int, delay: float) -> None:
@@ -324,14 +337,16 @@ def accept(
     host = host_of(source)
     if pacing is not None:
         pacing.admit(host)
-    if extras is not None and extras.vouch is None:
-        with database.session() as session:
-            require_vouch(session, source, target)
+    check_vouch = extras is not None and extras.vouch is None
     if database.dialect == "postgresql":
-        mention_id, joined = _upsert_in_one_statement(database, source, target, protocol)
+        mention_id, joined = _upsert_in_one_statement(
+            database, source, target, protocol, check_vouch
+        )
     else:
         with database.session() as session:
             source, target, site_id = check(session, source, target)
+            if check_vouch:
+                require_vouch(session, source, target)
             mention_id, joined = _upsert(session, site_id, source, target, protocol)
             session.commit()
     if extras is not None and not extras.empty:
