@@ -292,7 +292,12 @@ def site() -> None:
     show_default=True,
     help="What happens to verified mentions.",
 )
-def site_add(host: str, owner: str | None, policy: str) -> None:
+@click.option(
+    "--require-vouch",
+    is_flag=True,
+    help="Answer 449 to webmentions from never-approved domains that bring no vouch.",
+)
+def site_add(host: str, owner: str | None, policy: str, require_vouch: bool) -> None:
     """Register HOST (e.g. blog.example) so its posts can receive mentions."""
     host = host.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
     if not host or " " in host:
@@ -307,7 +312,7 @@ def site_add(host: str, owner: str | None, policy: str) -> None:
             account = session.scalar(select(Account).where(Account.email == owner.lower()))
             if account is None:
                 raise click.ClickException(f"no account {owner}; create it with `pingsvc user add`")
-        session.add(Site(host=host, owner=account, policy=policy))
+        session.add(Site(host=host, owner=account, policy=policy, require_vouch=require_vouch))
         session.commit()
     click.echo(f"registered {host}")
 
@@ -361,7 +366,15 @@ def site_token(host: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Discover each target's endpoint; send nothing.")
 @click.option("--wait", is_flag=True, help="Wait until every target has a final status.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def send(url: str, dry_run: bool, wait: bool, as_json: bool) -> None:
+@click.option(
+    "--code",
+    default=None,
+    help="A private post: the code your token endpoint gives readers (Private Webmention).",
+)
+@click.option("--realm", default=None, help="A private post's realm, sent with --code.")
+def send(
+    url: str, dry_run: bool, wait: bool, as_json: bool, code: str | None, realm: str | None
+) -> None:
     """Send webmentions (or pingbacks) for URL, a post of a registered site: to its links,
     to links it had before and no longer has, or, when it is gone, to every earlier target.
     The worker (`pingsvc serve`) delivers them. Exits 1 when any ended in error."""
@@ -370,7 +383,9 @@ def send(url: str, dry_run: bool, wait: bool, as_json: bool) -> None:
     app = _app()
     _open_database(app)
     with app.app_context():
-        status = command.run(app, url, dry_run=dry_run, wait=wait, as_json=as_json)
+        status = command.run(
+            app, url, dry_run=dry_run, wait=wait, as_json=as_json, code=code, realm=realm
+        )
     if status:
         raise SystemExit(status)
 

@@ -68,6 +68,15 @@ class RateLimited(PingError):
         self.retry_after = retry_after
 
 
+class VouchRequired(PingError):
+    """The site asks for a vouch from domains it never approved (Vouch, HTTP 449 "retry
+    with"): the sender may send again with a `vouch` URL."""
+
+    status = 449
+    code = "vouch_required"
+    fault = FAULT_ACCESS_DENIED
+
+
 class NotFound(PingError):
     status = 404
     code = "not_found"

@@ -77,6 +77,8 @@ class Site(Base):
     # verdict, and erase the content of deleted ones (keeping a tombstone); 0 keeps forever.
     retain_rejected_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     retain_deleted_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Answer 449 to a webmention without a vouch from a domain never approved (Vouch).
+    require_vouch: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     owner: Mapped[Account | None] = relationship(back_populates="sites")
 
@@ -177,6 +179,14 @@ class Mention(Base):
     origin_id: Mapped[str | None] = mapped_column(String(255))
     # Shown only to the site's owner (token or dashboard), never in a public answer.
     private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Private Webmention: the code the sender gave, exchanged at the source's token endpoint
+    # for the token that reads the source (its realm is only shown to the owner).
+    code: Mapped[str | None] = mapped_column(String(512))
+    realm: Mapped[str | None] = mapped_column(String(255))
+    # Vouch: a page on a domain the owner trusts that links to the source's domain, and
+    # what verification found it to be worth (approved by it, or why it did not count).
+    vouch: Mapped[str | None] = mapped_column(String(URL_MAX))
+    vouch_note: Mapped[str | None] = mapped_column(Text)
 
     site: Mapped[Site] = relationship()
 
@@ -365,6 +375,9 @@ class Outgoing(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     # When the last delivery ended (whatever its status).
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Private Webmention: sent with the webmention for a private post (a per-send option).
+    code: Mapped[str | None] = mapped_column(String(512))
+    realm: Mapped[str | None] = mapped_column(String(255))
 
     site: Mapped[Site] = relationship()
 

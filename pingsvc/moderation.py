@@ -105,6 +105,7 @@ class Standing:
     decision: str | None  # the owner's last decision (an action in DECISIONS)
     policy: str | None  # the site's policy; None if the site is gone
     approved_before: bool | None  # read only for the hold_new policy
+    vouched: bool = False  # a vouch from a trusted domain counted for it (pipeline.vouch)
 
 
 def verdict(standing: Standing) -> str:
@@ -119,7 +120,7 @@ def verdict(standing: Standing) -> str:
     policy = standing.policy or "publish"
     if policy == "hold_all":
         return HELD
-    if policy == "hold_new" and not standing.approved_before:
+    if policy == "hold_new" and not standing.approved_before and not standing.vouched:
         return HELD
     return APPROVED
 
@@ -251,10 +252,17 @@ def unblock(session: Session, actor: Account, rule: BlockRule) -> None:
     session.delete(rule)
 
 
-def set_policy(session: Session, actor: Account, site: Site, policy: str) -> None:
-    """Change what happens to this site's verified mentions from now on."""
+def set_policy(
+    session: Session, actor: Account, site: Site, policy: str, require_vouch: bool | None = None
+) -> None:
+    """Change what happens to this site's verified mentions from now on; `require_vouch`
+    (when given): answer 449 to webmentions from never-approved domains without a vouch."""
     if policy not in POLICIES:
         raise PingError(f"Choose a policy: {', '.join(POLICIES)}.", code="invalid_policy")
     if policy != site.policy:
         record(session, actor, "policy", site_id=site.id, detail=f"{site.policy} -> {policy}")
         site.policy = policy
+    if require_vouch is not None and require_vouch != site.require_vouch:
+        detail = "vouch required" if require_vouch else "vouch not required"
+        record(session, actor, "policy", site_id=site.id, detail=detail)
+        site.require_vouch = require_vouch

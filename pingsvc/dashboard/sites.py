@@ -132,7 +132,9 @@ def policy(site_id: int) -> Response:
     me, db = account(), db_session()
     site = access.site(db, me, site_id)
     try:
-        moderation.set_policy(db, me, site, request.form.get("policy", ""))
+        moderation.set_policy(
+            db, me, site, request.form.get("policy", ""), request.form.get("require_vouch") == "on"
+        )
     except PingError as exc:
         raise FormError(exc.description) from exc
     db.commit()

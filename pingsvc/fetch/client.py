@@ -109,18 +109,22 @@ def fetch(
     *,
     check: bool = True,
     headers: dict[str, str] | None = None,
+    denied_ok: bool = False,
 ) -> Page:
     """GET `url` within the policy's limits; raise a FetchError subclass saying what went wrong.
     With check=False the body's checks (`check_page`) are left to the caller, which runs them
     where its parsing runs (the pipeline: in a sandbox child, within the CPU budget).
     `headers` are added to every request of the fetch (a feed's If-None-Match and
     If-Modified-Since); when they make it conditional, a 304 answer is returned as a Page
-    with status_code 304 and no body instead of an error."""
+    with status_code 304 and no body instead of an error. An Authorization header (a Private
+    Webmention's bearer token) goes only to the URL's origin: a redirect elsewhere drops it.
+    With `denied_ok`, a 401 or 403 answer is returned as a Page (a private source that
+    advertises its token endpoint to readers without a token) instead of an error."""
     own_session = session is None
     session = session or make_session(policy)
     try:
         with Deadline(policy.timeout) as deadline:
-            return _follow(url, session, policy, deadline, check, headers or {})
+            return _follow(url, session, policy, deadline, check, headers or {}, denied_ok)
     finally:
         if own_session:
             session.close()
@@ -136,6 +140,7 @@ def _follow(
     deadline: Deadline,
     check: bool,
     headers: dict[str, str],
+    denied_ok: bool = False,
 ) -> Page:
     current = url
     for _hop in range(policy.max_redirects + 1):
@@ -143,14 +148,33 @@ def _follow(
         response = _request(session, "GET", current, deadline, headers=headers)
         try:
             if response.status_code in _REDIRECTS and response.headers.get("Location"):
-                current = urljoin(current, response.headers["Location"])
+                following = urljoin(current, response.headers["Location"])
+                if _origin(following) != _origin(current):  # a token is for its origin only
+                    headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+                current = following
                 continue
             if response.status_code == 304 and _CONDITIONAL & {h.lower() for h in headers}:
                 return Page(current, 304, "", b"", headers=dict(response.headers))
+            if denied_ok and response.status_code in (401, 403):
+                body = _read_body(response, policy, deadline)
+                media_type, charset = parse_content_type(response.headers.get("Content-Type", ""))
+                return Page(
+                    current, response.status_code, media_type, body,
+                    charset=charset, headers=dict(response.headers),
+                )  # fmt: skip
             return _read_page(current, response, policy, deadline, check)
         finally:
             response.close()
     raise HostilePage(f"the source redirected more than {policy.max_redirects} times")
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
 
 def _check_scheme(url: str) -> None:

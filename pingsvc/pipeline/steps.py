@@ -20,7 +20,7 @@ from pingsvc.fetch.hostile import check_page
 from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.models import DELETED, PENDING, REJECTED
-from pingsvc.pipeline import author_pages, lease, sandbox, store
+from pingsvc.pipeline import author_pages, lease, private, sandbox, store, vouch
 from pingsvc.pipeline.store import Outcome
 
 log = logging.getLogger(__name__)
@@ -83,19 +83,27 @@ class Reading:
     author_page: str | None = None
 
 
-def inspect(source: str, target: str, settings: PipelineSettings) -> MentionData:
+def inspect(
+    source: str, target: str, settings: PipelineSettings, *, code: str | None = None
+) -> MentionData:
     """Fetch `source` and return what it says about `target`; raise FetchError when it can't
     be used (no link included). The page is read in a child process within the CPU budget
-    (pipeline.sandbox): no markup can hold the worker longer."""
+    (pipeline.sandbox): no markup can hold the worker longer. With a Private Webmention
+    `code`, the source is read with the access token its token endpoint gives for it."""
     started = time.perf_counter()
     session = _session(settings.policy)
+    readers = sandbox.pool(settings.parse_processes, settings.parse_cpu_limit)
     try:
-        page = fetch(source, settings.policy, session, check=False)
+        headers = (
+            private.bearer_headers(source, code, settings.policy, session, readers)
+            if code is not None
+            else None
+        )
+        page = fetch(source, settings.policy, session, check=False, headers=headers)
     except FetchError as exc:
         metrics.fetched(time.perf_counter() - started, exc.kind)
         raise
     metrics.fetched(time.perf_counter() - started, "ok")
-    readers = sandbox.pool(settings.parse_processes, settings.parse_cpu_limit)
     what = f"{page.media_type}, {len(page.body)} bytes"
     # Legitimate pages cost CPU in proportion to their size (comment-heavy markup ~5 s a MiB,
     # bench/README.md); hostile markup is superlinear, so a linear budget still bounds it.
@@ -152,7 +160,8 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
         try:
             # The lease's renewals end before the try's end is written.
             with lease.held(db, mention_id, settings.lease):
-                data = inspect(claim.source, claim.target, settings)
+                data = inspect(claim.source, claim.target, settings, code=claim.code)
+                vouched = _vouch(db, claim, settings)
         except TransientFetchError as exc:
             if attempts < settings.max_tries:
                 countdown = settings.backoff * 2 ** (attempts - 1)
@@ -170,7 +179,7 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
             return store.finish(db, claim, None, reason, exc.kind, keep_shown=True)
         except FetchError as exc:
             return store.finish(db, claim, None, exc.reason, exc.kind)
-        return store.store(db, claim, data)
+        return store.store(db, claim, data, vouched=vouched.ok, vouch_note=vouched.note or None)
     except RetryLater:
         raise
     except Exception:
@@ -188,6 +197,20 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
         except Exception:
             _release(db, mention_id)  # the database is gone too: a later sweep tries again
             raise
+
+
+def _vouch(db: Database, claim: store.Claim, settings: PipelineSettings) -> vouch.Vouched:
+    """Whether the mention's vouch counts; read only when it could change the verdict (a
+    hold_new site, a domain never approved there)."""
+    if claim.vouch is None:
+        return vouch.Vouched(False, "")
+    if not store.vouch_wanted(db, claim):
+        return vouch.Vouched(False, "not needed: the site does not hold this source's domain")
+    readers = sandbox.pool(settings.parse_processes, settings.parse_cpu_limit)
+    return vouch.check(
+        claim.vouch, claim.source, store.vouch_trusted(db, claim),
+        settings.policy, _session(settings.policy), readers,
+    )  # fmt: skip
 
 
 INTERNAL_ERROR = (

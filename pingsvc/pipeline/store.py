@@ -30,6 +30,7 @@ from pingsvc.db import Database
 from pingsvc.extract.entry import MentionData
 from pingsvc.models import APPROVED, DELETED, HELD, REJECTED, Mention, Site, Webhook, utcnow
 from pingsvc.pipeline import relations
+from pingsvc.urls import host_of
 
 # The verdict lines keep the logger they were always written under (operators filter on it).
 log = logging.getLogger("pingsvc.pipeline")
@@ -100,6 +101,9 @@ _CLAIM = (
         _mention.c.protocol,
         _mention.c.queued_at,
         _mention.c.stops,
+        _mention.c.code,
+        _mention.c.vouch,
+        _mention.c.site_id,
     )
 )
 _LEASED = select(_mention.c.lease_until).where(
@@ -130,9 +134,29 @@ _STANDING = (
         _listeners(_mention.c.site_id).label("listeners"),
         _mention.c.notify_queued_at,
         _mention.c.parent_id,
+        _mention.c.private,
     )
     .select_from(_mention.outerjoin(_site, _site.c.id == _mention.c.site_id))
     .where(_mention.c.id == bindparam("mention_id"))
+)
+
+
+def _approved_from(host: Any) -> Any:
+    return exists().where(
+        _mention.c.site_id == bindparam("site_id"),
+        _mention.c.source_host == host,
+        _mention.c.status == APPROVED,
+    )
+
+
+_VOUCH_WANTED = select(
+    and_(_site.c.policy == "hold_new", ~_approved_from(bindparam("source_host"))).label("wanted")
+).where(_site.c.id == bindparam("site_id"))
+_VOUCH_TRUSTED = select(
+    or_(
+        exists().where(_site.c.id == bindparam("site_id"), _site.c.host == bindparam("vouch_host")),
+        _approved_from(bindparam("vouch_host")),
+    )
 )
 
 # What extraction found, and the verdict: the mention's one write.
@@ -140,7 +164,7 @@ _POST_COLUMNS = (
     "property", "rsvp", "url", "name", "summary", "content_html", "content_text",
     "author_name", "author_url", "author_photo", "published", "updated", "in_reply_to",
     "extra", "content_hash", "status", "error", "error_kind", "changed", "parent_id",
-    "duplicate_of_id",
+    "duplicate_of_id", "private", "vouch_note",
 )  # fmt: skip
 # The outbox mark: an earlier one not yet taken stays (the sweeper measures from it).
 _MARK = func.coalesce(_mention.c.notify_queued_at, bindparam("notify_at", type_=DateTime()))
@@ -224,6 +248,9 @@ class Claim:
     protocol: str
     seen: datetime | None  # the queue mark claimed; a later one means "sent again"
     stops: int = 0  # earlier tries that ended with their worker gone
+    code: str | None = None  # a Private Webmention's code, to trade for a token
+    vouch: str | None = None  # a Vouch URL
+    site_id: int | None = None
 
 
 def claim(db: Database, mention_id: int, lease: float) -> Claim | None:
@@ -235,8 +262,31 @@ def claim(db: Database, mention_id: int, lease: float) -> Claim | None:
         claimed = conn.execute(_CLAIM, params).first()
     if claimed is None:
         return None
-    attempts, source, target, protocol, seen, stops = claimed
-    return Claim(mention_id, attempts, source, target, protocol, seen, stops)
+    attempts, source, target, protocol, seen, stops, code, vouch, site_id = claimed
+    return Claim(mention_id, attempts, source, target, protocol, seen, stops, code, vouch, site_id)
+
+
+def vouch_wanted(db: Database, claim: Claim) -> bool | None:
+    """Whether a vouch could change this mention's verdict: the site holds new domains
+    (hold_new) and this source's domain was never approved there."""
+    if claim.vouch is None or claim.site_id is None:
+        return False
+    with db.engine.connect() as conn:
+        row = conn.execute(_VOUCH_WANTED, {
+            "site_id": claim.site_id,
+            "source_host": host_of(claim.source),
+        }).first()  # fmt: skip
+    return bool(row is not None and row.wanted)
+
+
+def vouch_trusted(db: Database, claim: Claim) -> bool:
+    """Whether the vouch's domain is one the site's owner trusts: the site's own host, or a
+    domain a mention was approved from on the site."""
+    if claim.vouch is None or claim.site_id is None:
+        return False
+    params = {"site_id": claim.site_id, "vouch_host": host_of(claim.vouch)}
+    with db.engine.connect() as conn:
+        return bool(conn.execute(_VOUCH_TRUSTED, params).scalar())
 
 
 def leased_for(db: Database, mention_id: int) -> float | None:
@@ -307,10 +357,18 @@ _LOCK = (
 )
 
 
-def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
+def store(
+    db: Database,
+    claim: Claim,
+    data: MentionData,
+    *,
+    vouched: bool = False,
+    vouch_note: str | None = None,
+) -> Outcome | None:
     """Store a verified mention: lock its row, one SELECT for the verdict's inputs,
     relations (one SELECT, writes only when they change something), one UPDATE, in one
-    transaction."""
+    transaction. `vouched`: a vouch counted for it (hold_new approves it). A mention read
+    with a Private Webmention code becomes private, and stays so."""
     digest = content_hash(data)
     inputs = {
         "mention_id": claim.mention_id,
@@ -324,10 +382,17 @@ def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
         if row is None:
             return None
         standing = moderation.Standing(
-            row.status, bool(row.blocked), row.decision, row.policy, row.approved_before
-        )
+            row.status, bool(row.blocked), row.decision, row.policy, row.approved_before,
+            vouched,
+        )  # fmt: skip
         status, error, error_kind = moderation.verdict(standing), None, None
-        changed = digest != row.content_hash or row.status not in (APPROVED, HELD)
+        private = bool(row.private) or claim.code is not None
+        # A mention turned private looks different to the public (gone): a change too.
+        changed = (
+            digest != row.content_hash
+            or row.status not in (APPROVED, HELD)
+            or private != bool(row.private)
+        )
         columns = _apply(claim.source, data)
         subject = relations.Subject(
             claim.mention_id, row.site_id, claim.target, row.target_key, claim.source
@@ -350,6 +415,8 @@ def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
             duplicate_of_id=placement.duplicate_of.id if placement.duplicate_of else None,
             seen=claim.seen,
             now=utcnow(),
+            private=private,
+            vouch_note=vouch_note,
         )
         columns["notify_at"] = columns["now"] if notify else None
         conn.execute(_SAVE, columns)

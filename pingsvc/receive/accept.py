@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, select, update
+from sqlalchemy import and_, bindparam, case, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pingsvc import metrics, moderation
 from pingsvc.db import Database
-from pingsvc.errors import Blocked, InvalidSource, TargetNotSupported
-from pingsvc.models import Mention, Site, utcnow
+from pingsvc.errors import Blocked, InvalidSource, PingError, TargetNotSupported, VouchRequired
+from pingsvc.models import APPROVED, Mention, Site, utcnow
 from pingsvc.receive.pacing import Pacing
 from pingsvc.urls import host_of, normalize_url, same_document, target_key
 
@@ -29,6 +29,48 @@ log = logging.getLogger(__name__)
 # when the broker refused it (logged there; the sweeper sends it later); any other answer
 # counts as sent.
 Enqueue = Callable[..., bool | None]
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What a webmention may carry besides source and target: a Private Webmention's code
+    and realm, and a Vouch URL. Stored with the mention; the worker uses them."""
+
+    code: str | None = None
+    realm: str | None = None
+    vouch: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.code is None and self.realm is None and self.vouch is None
+
+
+CODE_MAX = 512
+REALM_MAX = 255
+
+
+def parse_extras(code: str | None, realm: str | None, vouch: str | None) -> Extras:
+    """The optional fields checked, or the 400 error that says what is wrong with one."""
+    code = (code or "").strip() or None
+    realm = (realm or "").strip() or None
+    vouch = (vouch or "").strip() or None
+    if code is not None and (len(code) > CODE_MAX or not code.isprintable()):
+        raise PingError(
+            f"The code must be printable text of at most {CODE_MAX} characters.",
+            code="invalid_code",
+        )
+    if realm is not None and code is None:
+        raise PingError(
+            "A realm is sent only with a code (Private Webmention).", code="invalid_realm"
+        )
+    if realm is not None and (len(realm) > REALM_MAX or not realm.isprintable()):
+        raise PingError(
+            f"The realm must be printable text of at most {REALM_MAX} characters.",
+            code="invalid_realm",
+        )
+    if vouch is not None:
+        vouch = normalize_url(vouch, "vouch")
+    return Extras(code, realm, vouch)
 
 
 @dataclass(frozen=True)
@@ -164,7 +206,12 @@ WITH found AS (
            EXISTS (SELECT FROM block_rule AS rule
                    WHERE (rule.site_id = site.id OR rule.site_id IS NULL)
                      AND ((rule.kind = 'domain' AND rule.value = ANY(%(domains)s))
-                          OR (rule.kind = 'url' AND rule.value = %(source)s))) AS blocked
+                          OR (rule.kind = 'url' AND rule.value = %(source)s))) AS blocked,
+           (%(check_vouch)s AND site.require_vouch
+            AND NOT EXISTS (SELECT FROM mention AS known
+                            WHERE known.site_id = site.id
+                              AND known.source_host = %(source_host)s
+                              AND known.status = 'approved')) AS needs_vouch
     FROM site
     WHERE site.host = %(host)s
 ), upserted AS (
@@ -173,7 +220,7 @@ WITH found AS (
     SELECT found.id, %(source)s, %(source_host)s, %(target)s, %(target_key)s, %(protocol)s,
            'pending', 0, true, '{}', %(now)s, %(now)s, %(now)s
     FROM found
-    WHERE NOT found.blocked
+    WHERE NOT found.blocked AND NOT found.needs_vouch
     ON CONFLICT (source, target) DO UPDATE SET
         queued_at = CASE WHEN mention.queued_at IS NOT NULL AND mention.attempts = 0
                          THEN mention.queued_at ELSE excluded.queued_at END,
@@ -181,16 +228,17 @@ WITH found AS (
         protocol = excluded.protocol
     RETURNING mention.id, mention.queued_at
 )
-SELECT found.id, found.blocked, upserted.id, upserted.queued_at
+SELECT found.id, found.blocked, upserted.id, upserted.queued_at, found.needs_vouch
 FROM found LEFT JOIN upserted ON true
 """
 
 
 def _upsert_in_one_statement(
-    database: Database, source: str, target: str, protocol: str
+    database: Database, source: str, target: str, protocol: str, check_vouch: bool = False
 ) -> tuple[int, datetime | None]:
     """check() and _upsert() in one autocommitted PostgreSQL statement, with _upsert's
-    answer: the mention id and the queue mark it coalesced into, if it did."""
+    answer: the mention id and the queue mark it coalesced into, if it did. `check_vouch`:
+    require_vouch() in the same statement (nothing is stored when a vouch is required)."""
     now = utcnow()
     host = host_of(target)
     source_host = host_of(source)
@@ -203,12 +251,15 @@ def _upsert_in_one_statement(
         "target_key": target_key(target),
         "protocol": protocol,
         "now": now,
+        "check_vouch": check_vouch,
     }
     row, sent_twice = database.execute_autocommit(_ACCEPT_POSTGRESQL, params)
     if row is None:
         raise _not_a_site(host)
     if row[1]:
         raise _blocked()
+    if row[4]:
+        raise _vouch_required()
     # Sent twice: the first try may have committed before its connection dropped, and the
     # second then sees its own mark as an earlier request's. A message too many is harmless
     # (verifying an id twice gives the same result); one too few would wait for the sweeper.
@@ -227,6 +278,40 @@ _DEFER = (
 )
 
 
+# Sites that answer 449 to a source domain they never approved, unless it brings a vouch.
+_WANTS_VOUCH = select(Site.id).where(
+    Site.host == bindparam("host"),
+    Site.require_vouch.is_(True),
+    ~exists().where(
+        Mention.site_id == Site.id,
+        Mention.source_host == bindparam("source_host"),
+        Mention.status == APPROVED,
+    ),
+)
+
+_EXTRAS = (
+    update(Mention)
+    .where(Mention.id == bindparam("mention_id"))
+    .values(code=bindparam("code"), realm=bindparam("realm"), vouch=bindparam("vouch"))
+)
+
+
+def require_vouch(session: Session, source: str, target: str) -> None:
+    """Raise VouchRequired when the target's site asks for a vouch from the source's domain
+    (never approved there). Read only for webmentions that bring none."""
+    params = {"host": host_of(target), "source_host": host_of(source)}
+    if session.execute(_WANTS_VOUCH, params).first() is not None:
+        raise _vouch_required()
+
+
+def _vouch_required() -> VouchRequired:
+    return VouchRequired(
+        "This site accepts webmentions from domains it has not approved before only with "
+        "a vouch: send again with a vouch URL, a page on a domain the site trusts that "
+        "links to your domain (indieweb.org/Vouch)."
+    )
+
+
 def _defer(session: Session, mention_id: int, delay: float) -> None:
     session.execute(_DEFER, {"mention_id": mention_id, "due": utcnow() + timedelta(seconds=delay)})
     session.commit()
@@ -239,22 +324,40 @@ def accept(
     protocol: str,
     enqueue: Enqueue,
     pacing: Pacing | None = None,
+    extras: Extras | None = None,
 ) -> Accepted:
     """Record a mention request and queue its verification, at once or, past the source
     domain's pace, at its turn. Raises PingError subclasses (RateLimited over the domain's
     cap). Its writes are its own unit of work, committed before the broker hears of them (the
     row is the truth; the broker only carries its id), never part of a caller's transaction:
-    on PostgreSQL one statement that commits itself, elsewhere a session of its own."""
+    on PostgreSQL one statement that commits itself, elsewhere a session of its own.
+    `extras` (webmention only) are written to the row before its verification is queued;
+    without a vouch, a site that requires one is asked first (VouchRequired, 449)."""
     source, target = normal_pair(source, target)
     host = host_of(source)
     if pacing is not None:
         pacing.admit(host)
+    check_vouch = extras is not None and extras.vouch is None
     if database.dialect == "postgresql":
-        mention_id, joined = _upsert_in_one_statement(database, source, target, protocol)
+        mention_id, joined = _upsert_in_one_statement(
+            database, source, target, protocol, check_vouch
+        )
     else:
         with database.session() as session:
             source, target, site_id = check(session, source, target)
+            if check_vouch:
+                require_vouch(session, source, target)
             mention_id, joined = _upsert(session, site_id, source, target, protocol)
+            session.commit()
+    if extras is not None and not extras.empty:
+        # A second statement only when the request carries them: the hot path stays one.
+        # The latest request's code and vouch are the ones the next verification uses.
+        with database.session() as session:
+            session.execute(
+                _EXTRAS,
+                {"mention_id": mention_id, "code": extras.code, "realm": extras.realm,
+                 "vouch": extras.vouch},
+            )  # fmt: skip
             session.commit()
     metrics.mention_received(protocol)
     if joined is not None:  # a flood of the same ping costs one verification

@@ -15,7 +15,7 @@ from pingsvc.errors import NotFound, PingError
 from pingsvc.http_errors import json_error
 from pingsvc.limits import limiter, pacing, per_client
 from pingsvc.models import APPROVED, Mention
-from pingsvc.receive.accept import accept
+from pingsvc.receive.accept import accept, parse_extras
 from pingsvc.tasking import enqueue_verify
 from pingsvc.tokens import site_for_token
 
@@ -38,6 +38,9 @@ def receive() -> tuple[Response, int, dict[str, str]]:
             "(Content-Type: application/x-www-form-urlencoded).",
             code="unsupported_content_type",
         )
+    extras = parse_extras(
+        request.form.get("code"), request.form.get("realm"), request.form.get("vouch")
+    )
     accepted = accept(
         services().db,
         request.form.get("source", ""),
@@ -45,6 +48,7 @@ def receive() -> tuple[Response, int, dict[str, str]]:
         "webmention",
         enqueue_verify,
         pacing(),
+        extras,
     )
     location = status_url(accepted.mention_id)
     summary = "Webmention was queued for processing"

@@ -92,6 +92,8 @@ def send() -> tuple[Response, int, dict[str, str]]:
         target_domain=domain,
         callback=callback,
         site_id=site_id,
+        code=_field("code"),
+        realm=_field("realm"),
         enqueue=enqueue_deliver,
     )
     locations = [location_url(p.public_id) for p in plan.targets if p.public_id]

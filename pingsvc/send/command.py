@@ -29,14 +29,25 @@ def location_url(base: str, public_id: str) -> str:
     return f"{base}/api/send/{public_id}"
 
 
-def run(app: Flask, url: str, *, dry_run: bool, wait: bool, as_json: bool) -> int:
-    """Run `pingsvc send`; the exit status: 0 when nothing ended in error, else 1."""
+def run(
+    app: Flask,
+    url: str,
+    *,
+    dry_run: bool,
+    wait: bool,
+    as_json: bool,
+    code: str | None = None,
+    realm: str | None = None,
+) -> int:
+    """Run `pingsvc send`; the exit status: 0 when nothing ended in error, else 1. `code`
+    and `realm` go with each webmention of a private post (Private Webmention)."""
     settings = SendSettings.from_config(app.config)
     db = services(app).db
     try:
         plan = send_post(
-            db, url, settings, dry_run=dry_run, enqueue=None if dry_run else enqueue_deliver
-        )
+            db, url, settings, code=code, realm=realm,
+            dry_run=dry_run, enqueue=None if dry_run else enqueue_deliver,
+        )  # fmt: skip
     except PingError as exc:
         raise click.ClickException(printable(exc.description)) from exc
     if dry_run:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import xmlrpc.client
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -149,9 +149,12 @@ def deliver(
     session: requests.Session | None = None,
     *,
     limits: ParseLimits | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> Delivery:
     """Tell `target` that `source` links to it: its webmention endpoint, else its pingback
-    server. Never raises for what the network or the receiver did; the Delivery says."""
+    server. Never raises for what the network or the receiver did; the Delivery says.
+    `fields` go with a webmention besides source and target (code, realm, vouch); pingback
+    has no place for them."""
     try:
         endpoint = discover(target, policy, session, limits=limits)
     except FetchError as exc:
@@ -175,7 +178,7 @@ def deliver(
             f"long, longer than {URL_MAX_LENGTH}; pingsvc does not send to it",
         )  # fmt: skip
     if endpoint.protocol == "webmention":
-        return _webmention(source, target, endpoint, policy, session)
+        return _webmention(source, target, endpoint, policy, session, fields or {})
     return _pingback(source, target, endpoint, policy, session)
 
 
@@ -202,11 +205,13 @@ def _webmention(
     endpoint: Endpoint,
     policy: FetchPolicy,
     session: requests.Session | None,
+    fields: Mapping[str, str],
 ) -> Delivery:
     """§3.1.3: a form POST of source and target (an endpoint's query string stays in its URL);
     any 2xx is success, and a Location header is the receiver's status URL."""
+    form = {**fields, "source": source, "target": target}
     try:
-        answer = post(endpoint.url, {"source": source, "target": target}, policy, session)
+        answer = post(endpoint.url, form, policy, session)
     except FetchError as exc:
         return _failed(endpoint, exc)
     code = answer.status_code

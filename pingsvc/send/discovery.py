@@ -113,6 +113,24 @@ def _html_endpoint(page: Page) -> str | None:
     return None
 
 
+def rel_url(page: Page, rel: str) -> str | None:
+    """The first Link header URL with `rel`, else the first <link> or <a> of an HTML page
+    with it, resolved: how an IndieWeb endpoint (token_endpoint...) is found."""
+    for value in _headers(page, "link"):
+        for url, params in header_links(value):
+            found = resolve(page.url, url) if _has_rel(params.get("rel"), rel) else None
+            if found is not None:
+                return found
+    if page.is_html:
+        for node in page.tree.css("link[rel], a[rel]"):
+            href = node.attributes.get("href")
+            if href is not None and _has_rel(node.attributes.get("rel"), rel):
+                found = resolve(_document_base(page), href)
+                if found is not None:
+                    return found
+    return None
+
+
 def webmention_endpoint(page: Page) -> str | None:
     """The webmention endpoint, exactly as §3.1.2 says: the first Link header with
     rel=webmention, else the first such <link> or <a> of an HTML page, resolved against the

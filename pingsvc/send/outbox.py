@@ -46,6 +46,20 @@ def retry_countdown(attempts: int, retry_after: float | None, settings: SendSett
     return float(settings.backoff * 2 ** (attempts - 1))
 
 
+def extra_fields(db: Database, claim: store.Claim) -> dict[str, str]:
+    """What goes with the webmention besides source and target: a private post's code and
+    realm (Private Webmention), and a vouch when pingsvc knows one (Vouch)."""
+    fields: dict[str, str] = {}
+    if claim.code:
+        fields["code"] = claim.code
+        if claim.realm:
+            fields["realm"] = claim.realm
+    vouch = store.vouch_for(db, claim)
+    if vouch is not None:
+        fields["vouch"] = vouch
+    return fields
+
+
 def deliver_one(
     db: Database,
     outgoing_id: int,
@@ -75,6 +89,7 @@ def deliver_one(
             settings.policy,
             session or _session(settings),
             limits=settings.parse,
+            fields=extra_fields(db, claim),
         )
     except Exception:
         # Not the receiver's doing (a bug, the database): the send stays queued for a later try.

@@ -25,6 +25,7 @@ from pingsvc.errors import (
 from pingsvc.fetch.client import fetch
 from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.models import Site
+from pingsvc.receive.accept import parse_extras
 from pingsvc.send import store
 from pingsvc.send.deliver import ParseLimits, discover
 from pingsvc.send.links import post_links
@@ -198,14 +199,18 @@ def send_post(
     target_domain: str | None = None,
     callback: str | None = None,
     site_id: int | None = None,
+    code: str | None = None,
+    realm: str | None = None,
     dry_run: bool = False,
     enqueue: Enqueue | None = None,
 ) -> Plan:
     """Plan and queue the sends of `source_url`, a post of a registered site (of site
     `site_id` when given: the API token's). `target` or `target_domain` narrow the sends to
     one target or one domain's. A dry run discovers each target's endpoint and writes and
-    sends nothing. Raises SendRefused (NotOurPost, SourceUnreadable, no_link_found...)."""
+    sends nothing. A private post's `code` and `realm` (Private Webmention) go with each
+    webmention. Raises SendRefused (NotOurPost, SourceUnreadable, no_link_found...)."""
     source = _refuse_invalid(source_url, "source")
+    code, realm = _private(code, realm)
     wanted = without_fragment(_refuse_invalid(target, "target")) if target else None
     domain = _domain(target_domain) if target_domain else None
     with db.session() as session:
@@ -248,7 +253,16 @@ def send_post(
         )
     with db.session() as session:
         ids = [
-            store.upsert(session, the_site_id, source, t, linked=linked, callback=callback)
+            store.upsert(
+                session,
+                the_site_id,
+                source,
+                t,
+                linked=linked,
+                callback=callback,
+                code=code,
+                realm=realm,
+            )  # fmt: skip
             for t, linked in pairs
         ]
         session.commit()
@@ -265,6 +279,15 @@ def send_post(
             enqueued = enqueued and sent is not False
     log.info("queued %d sends for %s", len(planned), source)
     return Plan(source, the_site_id, links is None, planned, enqueued)
+
+
+def _private(code: str | None, realm: str | None) -> tuple[str | None, str | None]:
+    """A private post's code and realm checked as a receiver checks them (same limits)."""
+    try:
+        extras = parse_extras(code, realm, None)
+    except PingError as exc:
+        raise SendRefused(exc.description) from exc
+    return extras.code, extras.realm
 
 
 def _domain(value: str) -> str:

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session, aliased
 from pingsvc.db import Database
 from pingsvc.models import (
     ACCEPTED,
+    APPROVED,
     FINAL_SEND_STATES,
     NOT_SUPPORTED,
     QUEUED,
+    Mention,
     Outgoing,
     utcnow,
 )
@@ -43,7 +45,10 @@ def _upsert_statement(dialect: str) -> Any:
     """INSERT … ON CONFLICT (source, target) DO UPDATE … RETURNING id, for `dialect`: two
     sends of one post at once end on one row per target."""
     columns = Outgoing.__table__.c
-    names = ("site_id", "public_id", "source", "target", "target_host", "linked", "callback")
+    names = (
+        "site_id", "public_id", "source", "target", "target_host", "linked", "callback",
+        "code", "realm",
+    )  # fmt: skip
     values: dict[str, Any] = {name: bindparam(name, type_=columns[name].type) for name in names}
     now = bindparam("now", type_=columns["created_at"].type)
     values.update(status=QUEUED, attempts=0, queued_at=now, created_at=now, updated_at=now)
@@ -63,6 +68,9 @@ def _upsert_statement(dialect: str) -> Any:
                 "linked": values["linked"],
                 "callback": values["callback"],
                 "site_id": values["site_id"],
+                # Each send says whether the post is private (its code and realm) anew.
+                "code": values["code"],
+                "realm": values["realm"],
             },
         )
         .returning(Outgoing.id)
@@ -77,6 +85,8 @@ def upsert(
     *,
     linked: bool,
     callback: str | None = None,
+    code: str | None = None,
+    realm: str | None = None,
 ) -> int:
     """Queue one (source, target) send: a new row, or the earlier one made queued again (its
     last result stays readable until the new one is written). Not committed; the row's id."""
@@ -88,6 +98,8 @@ def upsert(
         "target_host": host_of(target),
         "linked": linked,
         "callback": callback,
+        "code": code,
+        "realm": realm,
         "now": utcnow(),
     }
     statement = _upsert_statement(session.get_bind().dialect.name)
@@ -204,6 +216,9 @@ class Claim:
     attempts: int  # including this one
     linked: bool
     callback: str | None
+    site_id: int | None = None
+    code: str | None = None  # Private Webmention: sent with the webmention
+    realm: str | None = None
 
 
 class HostBusy(Exception):  # noqa: N818 - it is a wait, not an error
@@ -276,6 +291,29 @@ def claim(db: Database, outgoing_id: int, *, lease: float, per_host: int) -> Cla
             attempts=row.attempts,
             linked=row.linked,
             callback=row.callback,
+            site_id=row.site_id,
+            code=row.code,
+            realm=row.realm,
+        )
+
+
+def vouch_for(db: Database, claim: Claim) -> str | None:
+    """A Vouch URL for a send (indieweb.org/Vouch): the latest approved mention our site got
+    from the target's domain. Its page is on the receiver's domain and links to our site,
+    so a receiver that holds new domains can approve ours by it. None when there is none."""
+    if claim.site_id is None:
+        return None
+    with db.session() as session:
+        return session.scalar(
+            select(Mention.source)
+            .where(
+                Mention.site_id == claim.site_id,
+                Mention.source_host == claim.target_host,
+                Mention.status == APPROVED,
+                Mention.private.is_(False),
+            )
+            .order_by(Mention.verified_at.desc(), Mention.id.desc())
+            .limit(1)
         )
 
 

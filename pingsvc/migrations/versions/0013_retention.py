@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_retention"
-down_revision = "0009_changes"
+down_revision = "0011_vouch"
 branch_labels = None
 depends_on = None
 
