@@ -2,7 +2,7 @@
 erased down to a tombstone (0 keeps forever).
 
 Revision ID: 0013_retention
-Revises: 0009_changes
+Revises: 0011_vouch
 Create Date: 2026-12-02 02:00:00
 """
 
