@@ -46,11 +46,12 @@ _URL = re.compile(r"https?://", re.IGNORECASE)
 class History:
     """What the site's mentions say of this source: the owner's decisions, and the burst."""
 
-    domain_approved: int = 0  # the source host's mentions the site shows (approved)
+    domain_approved: int = 0  # the source host's mentions the owner approved
     domain_rejected: int = 0  # ...that the owner rejected, deleted or reported
     author_approved: int = 0  # the same by author URL
     author_rejected: int = 0
     recent_from_domain: int = 0  # mentions from the source host in the last hour, this one too
+    domain_shown: int = 0  # the source host's mentions the site shows (by policy or owner)
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def score(evidence: Evidence) -> Score:
         points += 15
         reasons.append(f"the text doesn't mention the post ({', '.join(sorted(slug)[:5])}) (+15)")
 
-    if history.recent_from_domain >= 5 and not history.domain_approved:
+    if history.recent_from_domain >= 5 and not (history.domain_shown or history.domain_approved):
         points += 20
         reasons.append(
             f"{_plural(history.recent_from_domain, 'mention')} from the new domain "

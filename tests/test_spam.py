@@ -64,7 +64,7 @@ def evidence(**changes: object) -> Evidence:
         ),
         (
             "no burst from a domain the owner approved",
-            evidence(history=History(recent_from_domain=7, domain_approved=2)),
+            evidence(history=History(recent_from_domain=7, domain_approved=2, domain_shown=2)),
             0,
             "you approved 2 mentions from friend.example before (-30)",
         ),
@@ -127,3 +127,8 @@ def test_a_report_teaches_distinct_words_without_stop_words_and_bounded() -> Non
 
 def test_a_post_without_a_slug_skips_the_off_topic_signal() -> None:
     assert spam.score(evidence(target="https://blog.example/", text=OFF_TOPIC)).value == 0
+
+
+def test_a_burst_is_only_counted_against_a_domain_the_site_never_showed() -> None:
+    shown = spam.score(evidence(history=History(recent_from_domain=9, domain_shown=1)))
+    assert shown.value == 0 and shown.reasons == ()

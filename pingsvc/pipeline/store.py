@@ -25,11 +25,12 @@ from sqlalchemy import (
     update,
 )
 
-from pingsvc import changelog, metrics, moderation
+from pingsvc import changelog, metrics, moderation, spam
 from pingsvc.db import Database
 from pingsvc.extract.entry import MentionData
 from pingsvc.models import APPROVED, DELETED, HELD, REJECTED, Mention, Site, Webhook, utcnow
-from pingsvc.pipeline import relations
+from pingsvc.pipeline import relations, spamcheck
+from pingsvc.urls import host_of
 
 # The verdict lines keep the logger they were always written under (operators filter on it).
 log = logging.getLogger("pingsvc.pipeline")
@@ -127,6 +128,9 @@ _STANDING = (
         _listeners(_mention.c.site_id).label("listeners"),
         _mention.c.notify_queued_at,
         _mention.c.parent_id,
+        _site.c.spam_threshold,
+        _mention.c.spam_score,
+        _mention.c.spam_reasons,
     )
     .select_from(_mention.outerjoin(_site, _site.c.id == _mention.c.site_id))
     .where(_mention.c.id == bindparam("mention_id"))
@@ -137,7 +141,7 @@ _POST_COLUMNS = (
     "property", "rsvp", "url", "name", "summary", "content_html", "content_text",
     "author_name", "author_url", "author_photo", "published", "updated", "in_reply_to",
     "extra", "content_hash", "status", "error", "error_kind", "changed", "parent_id",
-    "duplicate_of_id",
+    "duplicate_of_id", "spam_score", "spam_reasons",
 )  # fmt: skip
 # The outbox mark: an earlier one not yet taken stays (the sweeper measures from it).
 _MARK = func.coalesce(_mention.c.notify_queued_at, bindparam("notify_at", type_=DateTime()))
@@ -323,6 +327,19 @@ def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
             row.status, bool(row.blocked), row.decision, row.policy, row.approved_before
         )
         status, error, error_kind = moderation.verdict(standing), None, None
+        now = utcnow()
+        if digest == row.content_hash and row.spam_score is not None:
+            # The post as it was: its score stands (and costs no reads).
+            scored = spam.Score(row.spam_score, tuple(row.spam_reasons or ()))
+        else:
+            host = host_of(claim.source)
+            scored = spamcheck.evaluate(
+                conn, claim.mention_id, row.site_id, host, claim.target, data, now
+            )
+        # Spam holds what would be shown; the owner's own decision always wins.
+        threshold = row.spam_threshold if row.spam_threshold is not None else spam.NEVER
+        if status == APPROVED and standing.decision is None and scored.holds(threshold):
+            status = HELD
         changed = digest != row.content_hash or row.status not in (APPROVED, HELD)
         columns = _apply(claim.source, data)
         subject = relations.Subject(
@@ -344,8 +361,10 @@ def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
             changed=changed,
             parent_id=placement.parent_id,
             duplicate_of_id=placement.duplicate_of.id if placement.duplicate_of else None,
+            spam_score=scored.value,
+            spam_reasons=list(scored.reasons),
             seen=claim.seen,
-            now=utcnow(),
+            now=now,
         )
         columns["notify_at"] = columns["now"] if notify else None
         conn.execute(_SAVE, columns)
