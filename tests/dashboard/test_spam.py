@@ -131,3 +131,19 @@ def test_only_the_owner_can_report_spam(
     assert answer.status_code == 404
     with services(world.app).db.session() as session:
         assert session.scalar(select(func.count()).select_from(SpamToken)) == 0
+
+
+def test_report_spam_on_a_selection_rejects_each_and_teaches_once_per_mention(
+    world: World, alice: Browser, client: FlaskClient, pages: PageServer
+) -> None:
+    ids = [
+        receive_and_verify(world.app, client, spammy(pages, f"/spam/bulk-{i}"), ALICE_POST)
+        for i in range(2)
+    ]
+    answer = alice.post("/dashboard/mentions/bulk", {"action": "spam", "ids": ids})
+    assert answer.status_code == 303
+    assert [mention_row(world.app, i).status for i in ids] == ["rejected", "rejected"]
+    with services(world.app).db.session() as session:
+        casino = session.scalars(select(SpamToken).where(SpamToken.token == "casino")).one()
+        assert casino.reports == 2 and casino.site_id == world.alice_site
+    assert "2 mentions reported as spam and rejected." in alice.text("/dashboard/inbox")
