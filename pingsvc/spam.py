@@ -12,6 +12,8 @@ from urllib.parse import unquote, urlsplit
 DEFAULT_THRESHOLD = 60
 MAX_SCORE = 100
 NEVER = MAX_SCORE + 1  # a threshold no score reaches
+# The history's counts stop here (the signals only ask "any?" and "5 or more?").
+COUNT_CAP = 10
 
 # The bundled lists: small on purpose, words and hosts that turn up in comment and link spam
 # (the pharmacy, casino, loan and SEO families) and almost never in a reply to a blog post.
@@ -100,8 +102,9 @@ def listed_domain(host: str) -> str | None:
     return None
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+def _plural(count: int, noun: str, *, capped: bool = False) -> str:
+    more = " or more" if capped and count >= COUNT_CAP else ""
+    return f"{count}{more} {noun}" + ("" if count == 1 else "s")
 
 
 def learned_points(
@@ -157,20 +160,20 @@ def score(evidence: Evidence) -> Score:
     if history.recent_from_domain >= 5 and not (history.domain_shown or history.domain_approved):
         points += 20
         reasons.append(
-            f"{_plural(history.recent_from_domain, 'mention')} from the new domain "
+            f"{_plural(history.recent_from_domain, 'mention', capped=True)} from the new domain "
             f"{evidence.source_host} in the last hour (+20)"
         )
 
     if history.domain_approved:
         points -= 30
         reasons.append(
-            f"you approved {_plural(history.domain_approved, 'mention')} from "
+            f"you approved {_plural(history.domain_approved, 'mention', capped=True)} from "
             f"{evidence.source_host} before (-30)"
         )
     elif history.domain_rejected:
         points += 20
         reasons.append(
-            f"you rejected {_plural(history.domain_rejected, 'mention')} from "
+            f"you rejected {_plural(history.domain_rejected, 'mention', capped=True)} from "
             f"{evidence.source_host} before (+20)"
         )
     if evidence.author_url and history.author_approved:

@@ -132,3 +132,8 @@ def test_a_post_without_a_slug_skips_the_off_topic_signal() -> None:
 def test_a_burst_is_only_counted_against_a_domain_the_site_never_showed() -> None:
     shown = spam.score(evidence(history=History(recent_from_domain=9, domain_shown=1)))
     assert shown.value == 0 and shown.reasons == ()
+
+
+def test_counts_at_the_cap_read_as_at_least() -> None:
+    scored = spam.score(evidence(history=History(domain_rejected=spam.COUNT_CAP)))
+    assert scored.reasons == ("you rejected 10 or more mentions from friend.example before (+20)",)

@@ -29,7 +29,7 @@ BURST = timedelta(hours=1)
 AGAINST = ("reject", "delete", "spam")
 # Counts stop here: the score only asks "any?" and "5 or more?", and a source with thousands
 # of mentions must not cost thousands of rows a verdict.
-CAP = 10
+CAP = spam.COUNT_CAP
 
 _other = aliased(Mention)
 
