@@ -147,3 +147,18 @@ def test_report_spam_on_a_selection_rejects_each_and_teaches_once_per_mention(
         casino = session.scalars(select(SpamToken).where(SpamToken.token == "casino")).one()
         assert casino.reports == 2 and casino.site_id == world.alice_site
     assert "2 mentions reported as spam and rejected." in alice.text("/dashboard/inbox")
+
+
+def test_the_owners_approval_wins_over_the_score_and_lowers_the_next(
+    world: World, alice: Browser, client: FlaskClient, pages: PageServer
+) -> None:
+    url = spammy(pages, "/spam/approved")
+    mention_id = receive_and_verify(world.app, client, url, ALICE_POST)
+    assert mention_row(world.app, mention_id).status == "held"
+    alice.post(f"/dashboard/mentions/{mention_id}/moderate", {"action": "approve"})
+    spammy(pages, "/spam/approved", WORDS + " Extra casino words.")  # the page changes
+    receive_and_verify(world.app, client, url, ALICE_POST)
+    assert mention_row(world.app, mention_id).status == "approved"  # re-scored, not re-held
+    later = receive_and_verify(world.app, client, spammy(pages, "/spam/after"), ALICE_POST)
+    reasons = mention_row(world.app, later).spam_reasons or []
+    assert any(r.startswith("you approved 1 mention from 127.0.0.1 before (-30)") for r in reasons)
