@@ -79,6 +79,8 @@ class Site(Base):
     retain_deleted_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Answer 449 to a webmention without a vouch from a domain never approved (Vouch).
     require_vouch: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Hold a verified mention whose spam score (0-100, pingsvc.spam) reaches this; 101: never.
+    spam_threshold: Mapped[int] = mapped_column(Integer, default=60, server_default=text("60"))
 
     owner: Mapped[Account | None] = relationship(back_populates="sites")
 
@@ -187,8 +189,24 @@ class Mention(Base):
     # what verification found it to be worth (approved by it, or why it did not count).
     vouch: Mapped[str | None] = mapped_column(String(URL_MAX))
     vouch_note: Mapped[str | None] = mapped_column(Text)
+    # The spam score (0-100) at the last verification and its reasons, in words (pingsvc.spam);
+    # null until scored.
+    spam_score: Mapped[int | None] = mapped_column(Integer)
+    spam_reasons: Mapped[list[str] | None] = mapped_column(JSON)
 
     site: Mapped[Site] = relationship()
+
+
+class SpamToken(Base):
+    """What "report spam" taught one site's scorer: how many reported mentions held a word."""
+
+    __tablename__ = "spam_token"
+    __table_args__ = (UniqueConstraint("site_id", "token"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(32))
+    reports: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class MentionChange(Base):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, FromClause, ScalarSelect, bindparam, exists, select
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
+from pingsvc import spam
 from pingsvc.errors import PingError
 from pingsvc.models import (
     APPROVED,
@@ -20,6 +21,7 @@ from pingsvc.models import (
     Mention,
     ModerationAction,
     Site,
+    SpamToken,
     utcnow,
 )
 from pingsvc.urls import host_of, normalize_url
@@ -162,6 +164,32 @@ def decide(session: Session, actor: Account, mention: Mention, action: str) -> b
     return changed
 
 
+def report_spam(session: Session, actor: Account, mention: Mention) -> bool:
+    """Reject the mention as spam and teach its site's scorer its words (pingsvc.spam), both
+    in the moderation log; True when the mention's state changed. The caller commits."""
+    changed = decide(session, actor, mention, "reject")
+    texts = [mention.name or "", mention.summary or "", mention.content_text or ""]
+    words = spam.report_words(texts)
+    rows = session.scalars(
+        select(SpamToken).where(SpamToken.site_id == mention.site_id, SpamToken.token.in_(words))
+    )
+    known = {row.token: row for row in rows}
+    for word in words:
+        if word in known:
+            known[word].reports += 1
+        else:
+            session.add(SpamToken(site_id=mention.site_id, token=word, reports=1))
+    record(
+        session,
+        actor,
+        "spam",
+        site_id=mention.site_id,
+        mention_id=mention.id,
+        detail=f"reported as spam; the scorer learned {len(words)} word(s)",
+    )
+    return changed
+
+
 def _mark_for_notification(mention: Mention) -> None:
     """Leave the notification outbox mark in the decision's own transaction (an earlier mark
     not yet taken stays): webhooks and e-mail hear of it even if the broker is down."""
@@ -266,3 +294,20 @@ def set_policy(
         detail = "vouch required" if require_vouch else "vouch not required"
         record(session, actor, "policy", site_id=site.id, detail=detail)
         site.require_vouch = require_vouch
+
+
+def set_spam_threshold(session: Session, actor: Account, site: Site, raw: str) -> None:
+    """Hold this site's mentions whose spam score reaches `raw` (0-101; 101 never holds)."""
+    try:
+        threshold = int(raw.strip())
+    except ValueError:
+        threshold = -1
+    if not 0 <= threshold <= spam.NEVER:
+        raise PingError(
+            "Give the spam threshold as a whole number from 0 to 101 (101: never hold).",
+            code="invalid_threshold",
+        )
+    if threshold != site.spam_threshold:
+        detail = f"spam threshold {site.spam_threshold} -> {threshold}"
+        record(session, actor, "spam_threshold", site_id=site.id, detail=detail)
+        site.spam_threshold = threshold

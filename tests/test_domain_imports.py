@@ -22,6 +22,7 @@ DOMAIN = [
     "send/discovery.py",
     "send/feeds.py",
     "send/links.py",
+    "spam.py",
 ]
 FORBIDDEN = {
     "flask",
@@ -80,6 +81,7 @@ LOADED = [
     "pingsvc.fetch.page",
     "pingsvc.moderation",
     "pingsvc.pipeline.relations",
+    "pingsvc.spam",
 ]
 FRAMEWORKS = ["flask", "werkzeug", "celery", "kombu"]
 

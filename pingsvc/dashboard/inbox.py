@@ -28,10 +28,12 @@ from pingsvc.tasking import VERIFY_TASK, send_after_commit
 from pingsvc.urls import host_of, normalize_url, target_key
 
 PER_PAGE = 50
-ACTIONS = (*moderation.DECISIONS, "reverify")
+# "spam": report spam, which rejects the mention and teaches the site's spam scorer.
+ACTIONS = (*moderation.DECISIONS, "reverify", "spam")
 TYPES = {value: prop for prop, value in PROPERTY_TYPES.items()}  # reply -> in-reply-to
 PAST = {"approve": "approved", "hold": "held", "reject": "rejected", "delete": "deleted",
-        "reverify": "sent to verification again"}  # fmt: skip
+        "reverify": "sent to verification again",
+        "spam": "reported as spam and rejected"}  # fmt: skip
 # What a widget shows as faces rather than as comments.
 FACES = {"like-of", "repost-of", "bookmark-of"}
 
@@ -216,6 +218,9 @@ def apply(mentions: list[Mention], action: str) -> tuple[list[int], list[int]]:
         if action == "reverify":
             if moderation.reverify(db, me, found):
                 queued.append(found.id)
+        elif action == "spam":
+            if moderation.report_spam(db, me, found):
+                changed.append(found.id)
         elif moderation.decide(db, me, found, action):
             changed.append(found.id)
     for mention_id in queued:  # queued_at is set: if the broker is down, the sweeper sends it

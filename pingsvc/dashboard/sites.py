@@ -142,6 +142,19 @@ def policy(site_id: int) -> Response:
     return _redirect_site(site, "#policy")
 
 
+@bp.post("/sites/<id:site_id>/spam")
+def spam_threshold(site_id: int) -> Response:
+    me, db = account(), db_session()
+    site = access.site(db, me, site_id)
+    try:
+        moderation.set_spam_threshold(db, me, site, request.form.get("threshold", ""))
+    except PingError as exc:
+        raise FormError(exc.description) from exc
+    db.commit()
+    flash(f"Mentions scoring {site.spam_threshold} or more are held as likely spam.")
+    return _redirect_site(site, "#spam")
+
+
 @bp.post("/sites/<id:site_id>/email")
 def email(site_id: int) -> Response:
     me, db = account(), db_session()

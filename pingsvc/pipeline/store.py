@@ -25,11 +25,11 @@ from sqlalchemy import (
     update,
 )
 
-from pingsvc import changelog, metrics, moderation
+from pingsvc import changelog, metrics, moderation, spam
 from pingsvc.db import Database
 from pingsvc.extract.entry import MentionData
 from pingsvc.models import APPROVED, DELETED, HELD, REJECTED, Mention, Site, Webhook, utcnow
-from pingsvc.pipeline import relations
+from pingsvc.pipeline import relations, spamcheck
 from pingsvc.urls import host_of
 
 # The verdict lines keep the logger they were always written under (operators filter on it).
@@ -135,6 +135,9 @@ _STANDING = (
         _mention.c.notify_queued_at,
         _mention.c.parent_id,
         _mention.c.private,
+        _site.c.spam_threshold,
+        _mention.c.spam_score,
+        _mention.c.spam_reasons,
     )
     .select_from(_mention.outerjoin(_site, _site.c.id == _mention.c.site_id))
     .where(_mention.c.id == bindparam("mention_id"))
@@ -164,7 +167,7 @@ _POST_COLUMNS = (
     "property", "rsvp", "url", "name", "summary", "content_html", "content_text",
     "author_name", "author_url", "author_photo", "published", "updated", "in_reply_to",
     "extra", "content_hash", "status", "error", "error_kind", "changed", "parent_id",
-    "duplicate_of_id", "private", "vouch_note",
+    "duplicate_of_id", "private", "vouch_note", "spam_score", "spam_reasons",
 )  # fmt: skip
 # The outbox mark: an earlier one not yet taken stays (the sweeper measures from it).
 _MARK = func.coalesce(_mention.c.notify_queued_at, bindparam("notify_at", type_=DateTime()))
@@ -387,6 +390,19 @@ def store(
         )  # fmt: skip
         status, error, error_kind = moderation.verdict(standing), None, None
         private = bool(row.private) or claim.code is not None
+        now = utcnow()
+        if digest == row.content_hash and row.spam_score is not None:
+            # The post as it was: its score stands (and costs no reads).
+            scored = spam.Score(row.spam_score, tuple(row.spam_reasons or ()))
+        else:
+            host = host_of(claim.source)
+            scored = spamcheck.evaluate(
+                conn, claim.mention_id, row.site_id, host, claim.target, data, now
+            )
+        # Spam holds what would be shown; the owner's own decision always wins.
+        threshold = row.spam_threshold if row.spam_threshold is not None else spam.NEVER
+        if status == APPROVED and standing.decision is None and scored.holds(threshold):
+            status = HELD
         # A mention turned private looks different to the public (gone): a change too.
         changed = (
             digest != row.content_hash
@@ -413,8 +429,10 @@ def store(
             changed=changed,
             parent_id=placement.parent_id,
             duplicate_of_id=placement.duplicate_of.id if placement.duplicate_of else None,
+            spam_score=scored.value,
+            spam_reasons=list(scored.reasons),
             seen=claim.seen,
-            now=utcnow(),
+            now=now,
             private=private,
             vouch_note=vouch_note,
         )

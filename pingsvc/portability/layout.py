@@ -69,6 +69,13 @@ KINDS: tuple[Kind, ...] = (
         lookup="value",
     ),
     Kind(
+        "spam_token",
+        _t(models.SpamToken),
+        refs={"site_id": "site"},
+        key=("site_id", "token"),
+        lookup="token",
+    ),
+    Kind(
         "webhook",
         _t(models.Webhook),
         excluded=("secret",),

@@ -30,6 +30,7 @@ from pingsvc.models import (
     ModerationAction,
     Outgoing,
     Site,
+    SpamToken,
     Webhook,
     WebhookDelivery,
 )
@@ -156,6 +157,7 @@ def populate(app: Flask) -> dict[str, int]:
                 BlockRule(site_id=blog.id, kind="domain", value="spam.example", created_at=T0),
                 BlockRule(site_id=None, kind="url", value="https://bad.example/x"),
                 BlockRule(site_id=other.id, kind="domain", value="spam.example"),
+                SpamToken(site_id=blog.id, token="casino", reports=2),
                 ModerationAction(
                     account_id=owner.id,
                     actor=owner.email,

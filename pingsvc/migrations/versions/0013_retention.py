@@ -2,7 +2,7 @@
 erased down to a tombstone (0 keeps forever).
 
 Revision ID: 0013_retention
-Revises: 0011_vouch
+Revises: 0012_spam
 Create Date: 2026-12-02 02:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_retention"
-down_revision = "0011_vouch"
+down_revision = "0012_spam"
 branch_labels = None
 depends_on = None
 
