@@ -34,7 +34,7 @@ def _snapshot(app: Flask) -> tuple[object, ...]:
                 for m in session.scalars(select(Mention))
             ],
             (bob_site.policy, bob_site.token_hash, bob_site.email_notify, bob_site.owner_id),
-            (bob_site.retain_rejected_days, bob_site.retain_deleted_days),
+            (bob_site.retain_rejected_days, bob_site.retain_deleted_days, bob_site.spam_threshold),
             session.scalar(select(func.count()).select_from(BlockRule)),
             session.scalar(select(func.count()).select_from(Webhook)),
             session.scalar(select(func.count()).select_from(WebhookDelivery)),
@@ -79,6 +79,7 @@ FOREIGN_POSTS = [
     ("/dashboard/deliveries/{bob_delivery}/resend", {}),
     ("/dashboard/send", {"url": BOB_POST}),
     ("/dashboard/sends/{bob_send}/resend", {}),
+    ("/dashboard/sites/{bob_site}/spam", {"threshold": "10"}),
     ("/dashboard/sites/{bob_site}/retention", {"rejected_days": "1", "deleted_days": "1"}),
     ("/dashboard/sites/{bob_site}/forget", {"kind": "domain", "value": "x.example"}),
     ("/dashboard/mentions/{bob_mention}/forget", {"kind": "domain"}),
