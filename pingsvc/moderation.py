@@ -134,6 +134,8 @@ def decide(session: Session, actor: Account, mention: Mention, action: str) -> b
     changed = mention.status != status
     detail = f"{mention.status} -> {status}"
     mention.status = status
+    if status == DELETED:  # its avatar goes (the caller releases the files once committed)
+        mention.avatar_key = None
     if changed:
         _mark_for_notification(mention)
     record(session, actor, action, site_id=mention.site_id, mention_id=mention.id, detail=detail)
@@ -205,6 +207,7 @@ def block(
             changed.append(mention.id)
             _mark_for_notification(mention)
         mention.status = DELETED
+        mention.avatar_key = None
         mention.queued_at = None
         mention.error = f"the site's owner blocked this source ({kind} {value})"
     record(

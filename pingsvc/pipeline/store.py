@@ -30,6 +30,7 @@ from pingsvc.db import Database
 from pingsvc.extract.entry import MentionData
 from pingsvc.models import APPROVED, DELETED, HELD, REJECTED, Mention, Site, Webhook, utcnow
 from pingsvc.pipeline import relations
+from pingsvc.pipeline.avatars import Avatar
 
 # The verdict lines keep the logger they were always written under (operators filter on it).
 log = logging.getLogger("pingsvc.pipeline")
@@ -46,6 +47,9 @@ class Outcome:
     # for its webhooks and e-mail): queue the notification task. The mark is written in the
     # verdict's transaction, so the sweeper sends it should that message be lost.
     notify: bool = True
+    mention_id: int | None = None
+    # The avatar key this verification replaced (its files go when no mention uses them).
+    unused_avatar: str | None = None
 
 
 # The tables, for Core statements (ORM attributes would add the ORM's work to each).
@@ -127,6 +131,7 @@ _STANDING = (
         _listeners(_mention.c.site_id).label("listeners"),
         _mention.c.notify_queued_at,
         _mention.c.parent_id,
+        _mention.c.avatar_key,
     )
     .select_from(_mention.outerjoin(_site, _site.c.id == _mention.c.site_id))
     .where(_mention.c.id == bindparam("mention_id"))
@@ -137,7 +142,7 @@ _POST_COLUMNS = (
     "property", "rsvp", "url", "name", "summary", "content_html", "content_text",
     "author_name", "author_url", "author_photo", "published", "updated", "in_reply_to",
     "extra", "content_hash", "status", "error", "error_kind", "changed", "parent_id",
-    "duplicate_of_id",
+    "duplicate_of_id", "avatar_key",
 )  # fmt: skip
 # The outbox mark: an earlier one not yet taken stays (the sweeper measures from it).
 _MARK = func.coalesce(_mention.c.notify_queued_at, bindparam("notify_at", type_=DateTime()))
@@ -290,7 +295,7 @@ def finish(
             changelog.record(conn, [claim.mention_id])
     metrics.verdict(protocol, status, kind)
     log.info("mention %s %s: %s", claim.mention_id, status, reason)
-    return Outcome(status, reason, changed, notify_at is not None)
+    return Outcome(status, reason, changed, notify_at is not None, claim.mention_id)
 
 
 # The store's first statement: a write that changes nothing but locks the mention's row (and,
@@ -304,7 +309,9 @@ _LOCK = (
 )
 
 
-def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
+def store(
+    db: Database, claim: Claim, data: MentionData, avatar: Avatar | None = None
+) -> Outcome | None:
     """Store a verified mention: lock its row, one SELECT for the verdict's inputs,
     relations (one SELECT, writes only when they change something), one UPDATE, in one
     transaction."""
@@ -325,6 +332,11 @@ def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
         status, error, error_kind = moderation.verdict(standing), None, None
         changed = digest != row.content_hash or row.status not in (APPROVED, HELD)
         columns = _apply(claim.source, data)
+        columns["avatar_key"] = avatar.key if avatar else None
+        if avatar is not None:  # the original photo and how its avatar was made
+            columns["extra"]["avatar"] = avatar.as_extra()
+        # A new avatar changes what the entry shows, though the post's text did not.
+        changed = changed or columns["avatar_key"] != row.avatar_key
         subject = relations.Subject(
             claim.mention_id, row.site_id, claim.target, row.target_key, claim.source
         )
@@ -362,7 +374,15 @@ def store(db: Database, claim: Claim, data: MentionData) -> Outcome | None:
             changelog.record(conn, [claim.mention_id, *placement.moved])
     metrics.verdict(row.protocol, status, error_kind)
     log.info("mention %s %s (%s)", claim.mention_id, status, data.property)
-    return Outcome(status, error, changed, notify or row.notify_queued_at is not None)
+    unused = row.avatar_key if row.avatar_key != columns["avatar_key"] else None
+    return Outcome(
+        status,
+        error,
+        changed,
+        notify or row.notify_queued_at is not None,
+        claim.mention_id,
+        unused,
+    )
 
 
 def _apply(source: str, data: MentionData) -> dict[str, Any]:
