@@ -16,6 +16,7 @@ from selectolax.lexbor import LexborHTMLParser
 from sqlalchemy import event, func, select
 
 from pingsvc import demo, services, widget
+from pingsvc.avatars import store as avatar_store
 from pingsvc.avatars.links import AvatarLinks
 from pingsvc.models import DELETED, HELD, PENDING, REJECTED, Mention, Site
 from tests.support.mentions import add_mention
@@ -299,7 +300,7 @@ def test_fragment_bad_parameters_get_a_400_saying_what_to_fix(
 
 def _seed(app: Flask) -> bool:
     with services(app).db.session() as session:
-        return demo.seed(session, app.config["BASE_URL"])
+        return demo.seed(session, app.config["BASE_URL"], avatar_store.from_config(app.config))
 
 
 @contextmanager
@@ -340,6 +341,9 @@ def test_demo_seeds_every_type_once_and_serves_it_through_the_api(
     feed = client.get("/api/mentions.jf2", query_string={"target": demo.TARGET}).get_json()
     assert any(child.get("wm-parent-id") for child in feed["children"])
     assert any(child.get("wm-site-name") == "Fernby Films" for child in feed["children"])
+    photos = [c["author"]["photo"] for c in feed["children"] if c["author"]["photo"]]
+    assert photos and all(p.startswith("http://127.0.0.1:8080/avatar/") for p in photos)
+    assert all(client.get(p).status_code == 200 for p in photos)  # archived by the seed
 
 
 @pytest.mark.parametrize("seeded", [False, True])
