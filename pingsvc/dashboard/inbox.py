@@ -6,18 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import Select, or_, select
 from werkzeug.wrappers import Response
 
 from pingsvc import changelog, moderation
 from pingsvc.api.jf2 import PROPERTY_TYPES, type_key
-from pingsvc.avatars import store as avatar_store
-from pingsvc.avatars import usage
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import account
-from pingsvc.dashboard.blueprint import FormError, bp, int_arg, notify_changed
-from pingsvc.db import db_session, services
+from pingsvc.dashboard.blueprint import FormError, bp, int_arg, notify_changed, release_avatars
+from pingsvc.db import db_session
 from pingsvc.errors import PingError
 from pingsvc.models import (
     APPROVED,
@@ -214,7 +212,6 @@ def apply(mentions: list[Mention], action: str) -> tuple[list[int], list[int]]:
     """Apply one action to mentions the account may act on; (changed ids, re-verify ids)."""
     me, db = account(), db_session()
     changed, queued = [], []
-    dropped = [m.avatar_key for m in mentions if action == "delete" and m.avatar_key]
     for found in mentions:
         if action == "reverify":
             if moderation.reverify(db, me, found):
@@ -226,14 +223,8 @@ def apply(mentions: list[Mention], action: str) -> tuple[list[int], list[int]]:
     notify_changed(changed, db)
     changelog.record(db, changed)  # last before the commit: see pingsvc.changelog
     db.commit()
-    release_avatars(dropped)
+    release_avatars(db)
     return changed, queued
-
-
-def release_avatars(keys: list[str]) -> None:
-    """Delete the archived avatars deleted mentions showed, where no other mention does."""
-    if keys:
-        usage.release(services().db, avatar_store.from_config(current_app.config), keys)
 
 
 @bp.post("/mentions/<id:mention_id>/moderate")
@@ -283,5 +274,6 @@ def block(mention_id: int) -> Response:
     notify_changed(changed, db)
     changelog.record(db, changed)  # the block's deletions reach the change feed
     db.commit()
+    release_avatars(db)
     flash(f"Blocked {rule.kind} {rule.value}; {len(changed)} mention(s) from it deleted.")
     return _back(url_for("dashboard.mention", mention_id=found.id))

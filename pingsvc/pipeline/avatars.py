@@ -67,7 +67,8 @@ def archive(
     now = time.monotonic()
     with _lock:
         hit = _cache.get(photo)
-    if hit is not None and hit[0] > now:
+    # A remembered key whose files went since (no mention showed them) is fetched anew.
+    if hit is not None and hit[0] > now and (hit[1] is None or _kept(store, hit[1])):
         key, reason = hit[1], hit[2]
     else:
         key, reason = _fetch(photo, policy, session, readers, store)
@@ -111,6 +112,10 @@ def _fetch(
     except RuntimeError:  # a bug decoding it (the child's traceback): initials instead
         log.warning("decoding author photo %s failed", url, exc_info=True)
         return None, "the author photo could not be decoded"
+
+
+def _kept(store: AvatarStore, key: str) -> bool:
+    return store.get(f"{key}-192.webp") is not None
 
 
 def _put(store: AvatarStore, key: str, sizes: dict[int, bytes]) -> None:

@@ -21,6 +21,7 @@ from pingsvc.pipeline import steps
 from pingsvc.receive.accept import accept
 from tests.avatars.helpers import bomb, png
 from tests.conftest import TARGET
+from tests.support.dashboard import Browser, add_account, add_site
 from tests.support.pageserver import PageServer
 
 REPLY = """<article class="h-entry">
@@ -185,3 +186,35 @@ def test_a_deleted_mention_drops_its_avatar(
     assert gone.status == "deleted" and gone.avatar_key is None
     assert stored(app, mention.avatar_key or "") is None
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("how", ["delete", "block"])
+def test_the_owner_deleting_or_blocking_a_mention_drops_its_avatar(
+    app: Flask, client: FlaskClient, pages: PageServer, how: str
+) -> None:
+    owner = add_account(app, "owner@example.com")
+    add_site(app, "blog.example", owner)
+    shared_photo = pages.add(
+        f"/av/{how}-shared.png", png(colour="olive"), headers={"Content-Type": "image/png"}
+    )
+    own_photo = pages.add(
+        f"/av/{how}-own.png", png(colour="navy"), headers={"Content-Type": "image/png"}
+    )
+    doomed = verify(app, pages.add(f"/av/{how}/doomed", reply(own_photo)))
+    sharing = verify(app, pages.add(f"/av/{how}/sharing", reply(shared_photo, text="a")))
+    other = verify(app, pages.add(f"/av/{how}/other", reply(shared_photo, text="b")))
+    assert sharing.avatar_key == other.avatar_key and doomed.avatar_key
+    browser = Browser(client, "owner@example.com")
+
+    if how == "delete":
+        paths = [f"/dashboard/mentions/{m.id}/moderate" for m in (doomed, sharing)]
+        form = {"action": "delete"}
+    else:  # a block of each source URL deletes its mention
+        paths = [f"/dashboard/mentions/{m.id}/block" for m in (doomed, sharing)]
+        form = {"kind": "url"}
+    for path in paths:
+        assert browser.post(path, form).status_code == 303
+    with services(app).db.session() as session:
+        assert session.get(Mention, doomed.id).avatar_key is None  # type: ignore[union-attr]
+    assert stored(app, doomed.avatar_key) is None  # nobody else showed it
+    assert stored(app, other.avatar_key or "") is not None  # `other` still shows this one
