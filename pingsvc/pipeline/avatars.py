@@ -99,7 +99,7 @@ def _fetch(
         if not page.media_type.startswith("image/") or page.media_type == "image/svg+xml":
             raise FetchError(f"the author photo is {page.media_type or 'untyped'}, not an image")
         key = hashlib.sha256(page.body).hexdigest()[:40]
-        if store.get(f"{key}-192.webp") is None:
+        if not _kept(store, key):  # the same bytes as an archived photo: nothing to decode
             sizes = readers.run(
                 image.render, page.body, wall_limit=60 * CPU_LIMIT, cpu_limit=CPU_LIMIT,
                 what=f"{page.media_type}, {len(page.body)} bytes", subject="the author photo",
