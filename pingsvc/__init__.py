@@ -49,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from pingsvc import home, limits, widget
     from pingsvc.api import views as api
+    from pingsvc.avatars import views as avatars
     from pingsvc.receive import pingback, webmention
     from pingsvc.send import api as send_api
     from pingsvc.tasking import init_celery
@@ -62,9 +63,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(send_api.bp)
     app.register_blueprint(widget.bp)
+    app.register_blueprint(avatars.bp)
     app.register_blueprint(pingback.bp)
 
     http_errors.register(app)
+    from pingsvc import retention
+    from pingsvc.avatars import store as avatar_store
+    from pingsvc.avatars import usage
+
+    retention.erase_hooks(app.extensions).append(
+        usage.erase_hook(app.extensions["pingsvc"].db, avatar_store.from_config(config))
+    )
 
     from pingsvc import dashboard
 

@@ -611,12 +611,13 @@ def demo() -> None:
 def demo_seed() -> None:
     """Store the /demo post's sample mentions (once: run again, it changes nothing)."""
     from pingsvc import demo as samples
+    from pingsvc.avatars import store as avatar_store
 
     app = _app()
     _open_database(app, creating_is_expected=True)
     base = app.config["BASE_URL"]
     with services(app).db.session() as session:
-        stored = samples.seed(session, base)
+        stored = samples.seed(session, base, avatar_store.from_config(app.config))
     if stored:
         click.echo(f"stored {len(samples.SAMPLES)} sample mentions; see them at {base}/demo")
     else:

@@ -67,6 +67,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
         "pingsvc/0.1 (webmention and pingback receiver and sender; +https://github.com/pingsvc/pingsvc)",
         str,
     ),
+    # The avatar archive (pingsvc.avatars): where author photos are kept, re-encoded
+    # (empty: VAR_DIR/avatars).
+    "AVATAR_DIR": (None, str),
     # Reading a fetched page (link check and extraction) runs in child processes, this many
     # per worker process, each page within this many seconds of CPU (see pingsvc.pipeline.sandbox).
     "PARSE_CPU_LIMIT": (1.0, float),

@@ -5,15 +5,19 @@ no network)."""
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from datetime import timedelta
 from typing import Any
 
+from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pingsvc import changelog
+from pingsvc.avatars import image
+from pingsvc.avatars.store import AvatarStore
 from pingsvc.models import APPROVED, Mention, Site, utcnow
 from pingsvc.urls import target_key
 
@@ -106,11 +110,13 @@ def is_seeded(session: Session) -> bool:
     )
 
 
-def seed(session: Session, base_url: str) -> bool:
+def seed(session: Session, base_url: str, avatars: AvatarStore | None = None) -> bool:
     """Store the demo post's sample mentions unless it has mentions already; whether it did.
-    `base_url` is where the service answers: the avatars' addresses start with it."""
+    `base_url` is where the service answers: the avatars' addresses start with it. With
+    `avatars`, the sample avatars are put in the archive, as verification would."""
     if is_seeded(session):
         return False
+    keys = {n: archive_avatar(avatars, n) for n in _avatar_numbers()} if avatars else {}
     try:
         site = session.scalar(select(Site).where(Site.host == HOST))
         if site is None:
@@ -121,6 +127,7 @@ def seed(session: Session, base_url: str) -> bool:
         stored: dict[str, Mention] = {}
         for sample in SAMPLES:
             stored[sample["key"]] = mention = _mention(site, sample, base_url)
+            mention.avatar_key = keys.get(sample.get("avatar", 0))
             session.add(mention)
         session.flush()
         for sample in SAMPLES:
@@ -168,6 +175,40 @@ def _mention(site: Site, sample: dict[str, Any], base_url: str) -> Mention:
         in_reply_to=TARGET if sample["property"] in ("in-reply-to", "rsvp") else None,
         extra=extra,
     )
+
+
+def _avatar_numbers() -> set[int]:
+    return {int(s["avatar"]) for s in SAMPLES if "avatar" in s}
+
+
+def archive_avatar(avatars: AvatarStore, number: int) -> str:
+    """Put a sample author's identicon in the avatar archive; its key. (Our own bytes, so
+    they are decoded here, not in the sandbox verification uses for a stranger's photo.)"""
+    picture = Image.new("RGB", (7, 7))
+    draw = ImageDraw.Draw(picture)
+    light, dark, cells = _identicon(number)
+    draw.rectangle((0, 0, 6, 6), fill=light)
+    for x, y in cells:
+        draw.point((x, y), fill=dark)
+    buffer = io.BytesIO()
+    picture.resize((192, 192), Image.Resampling.NEAREST).save(buffer, "PNG")
+    key = hashlib.sha256(buffer.getvalue()).hexdigest()[:40]
+    for size, data in image.render(buffer.getvalue()).items():
+        avatars.put(f"{key}-{size}.webp", data)
+    return key
+
+
+def _identicon(number: int) -> tuple[str, str, list[tuple[int, int]]]:
+    digest = hashlib.sha256(str(number).encode()).digest()
+    hue = digest[0] * 360 // 256
+    cells = [
+        (x + 1, row + 1)
+        for row in range(5)
+        for col in range(3)
+        if digest[1 + row * 3 + col] % 2
+        for x in sorted({col, 4 - col})
+    ]
+    return f"hsl({hue}, 45%, 92%)", f"hsl({hue}, 55%, 42%)", cells
 
 
 def avatar_svg(number: int) -> str:

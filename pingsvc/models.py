@@ -114,6 +114,8 @@ class Mention(Base):
         # it, or it them): these find them without reading the site's mentions.
         Index("ix_mention_parent_id", "parent_id"),
         Index("ix_mention_duplicate_of_id", "duplicate_of_id"),
+        # Whether another mention still shows an avatar, before its files are deleted.
+        Index("ix_mention_avatar_key", "avatar_key"),
         # What makes a re-import idempotent: one mention per original id of one format.
         UniqueConstraint("site_id", "origin_format", "origin_id"),
     )
@@ -163,6 +165,9 @@ class Mention(Base):
     author_name: Mapped[str | None] = mapped_column(String(500))
     author_url: Mapped[str | None] = mapped_column(String(URL_MAX))
     author_photo: Mapped[str | None] = mapped_column(String(URL_MAX))
+    # The author's avatar in the archive (pingsvc.avatars): what the API and the widget show
+    # in place of author_photo, which stays the original URL. Null: none archived.
+    avatar_key: Mapped[str | None] = mapped_column(String(40))
     published: Mapped[str | None] = mapped_column(String(40))
     updated: Mapped[str | None] = mapped_column(String(40))
     in_reply_to: Mapped[str | None] = mapped_column(String(URL_MAX))

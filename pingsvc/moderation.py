@@ -158,6 +158,8 @@ def decide(session: Session, actor: Account, mention: Mention, action: str) -> b
     changed = mention.status != status
     detail = f"{mention.status} -> {status}"
     mention.status = status
+    if status == DELETED:
+        _drop_avatar(session, mention)
     if changed:
         _mark_for_notification(mention)
     record(session, actor, action, site_id=mention.site_id, mention_id=mention.id, detail=detail)
@@ -188,6 +190,17 @@ def report_spam(session: Session, actor: Account, mention: Mention) -> bool:
         detail=f"reported as spam; the scorer learned {len(words)} word(s)",
     )
     return changed
+
+
+# session.info's list of the avatar keys deleted mentions stopped showing: once the session
+# commits, the caller deletes the files no other mention shows (pingsvc.avatars.usage).
+DROPPED_AVATARS = "pingsvc.dropped_avatars"
+
+
+def _drop_avatar(session: Session, mention: Mention) -> None:
+    if mention.avatar_key:
+        session.info.setdefault(DROPPED_AVATARS, []).append(mention.avatar_key)
+        mention.avatar_key = None
 
 
 def _mark_for_notification(mention: Mention) -> None:
@@ -261,6 +274,7 @@ def block(
             changed.append(mention.id)
             _mark_for_notification(mention)
         mention.status = DELETED
+        _drop_avatar(session, mention)
         mention.queued_at = None
         mention.error = f"the site's owner blocked this source ({kind} {value})"
     record(

@@ -53,6 +53,7 @@ class Erased:
     mention_id: int
     site_id: int
     author_photo: str | None
+    avatar_key: str | None = None  # the archived avatar it showed (pingsvc.avatars)
 
 
 # Called after the commit with the mentions erased or deleted (an empty list never): the
@@ -127,19 +128,21 @@ def _erase(session: Session, ids: list[int]) -> list[Erased]:
     if not ids:
         return []
     rows = session.execute(
-        select(Mention.id, Mention.site_id, Mention.author_photo).where(Mention.id.in_(ids))
+        select(Mention.id, Mention.site_id, Mention.author_photo, Mention.avatar_key).where(
+            Mention.id.in_(ids)
+        )
     ).all()
     values: dict[str, Any] = dict.fromkeys(ERASED_COLUMNS)
     session.execute(
         update(Mention)
         .where(Mention.id.in_(ids))
-        .values(**values, extra={}, parent_id=None, updated_at=utcnow())
+        .values(**values, extra={}, parent_id=None, avatar_key=None, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     session.execute(delete(MentionLink).where(MentionLink.mention_id.in_(ids)))
     _scrub_deliveries(session, ids)
     session.expire_all()  # the ORM's copies of the mentions are stale after the UPDATE
-    return [Erased(row.id, row.site_id, row.author_photo) for row in rows]
+    return [Erased(row.id, row.site_id, row.author_photo, row.avatar_key) for row in rows]
 
 
 def _scrub_deliveries(session: Session, ids: list[int]) -> None:
@@ -217,9 +220,11 @@ def _delete_rejected(
         return 0
     _lock(session, ids)
     gone = [
-        Erased(row.id, row.site_id, row.author_photo)
+        Erased(row.id, row.site_id, row.author_photo, row.avatar_key)
         for row in session.execute(
-            select(Mention.id, Mention.site_id, Mention.author_photo).where(Mention.id.in_(ids))
+            select(Mention.id, Mention.site_id, Mention.author_photo, Mention.avatar_key).where(
+                Mention.id.in_(ids)
+            )
         )
     ]
     _scrub_deliveries(session, ids)  # the log's rows outlive the mention (mention_id NULL)
@@ -291,9 +296,15 @@ def forget(
     ids = _matching(session, site.id, kind, value)
     if ids:
         _lock(session, ids)
+    found = select(Mention.id, Mention.avatar_key).where(Mention.id.in_(ids))
+    avatars = {row.id: row.avatar_key for row in session.execute(found)}
     # The block deletes what came from it (and marks those for webhooks and e-mail).
     rule, changed = moderation.block(session, actor, site, kind, value)
-    erased = _erase(session, ids)
+    session.info.pop(moderation.DROPPED_AVATARS, None)  # the hooks below release them
+    erased = [
+        Erased(e.mention_id, e.site_id, e.author_photo, avatars.get(e.mention_id))
+        for e in _erase(session, ids)
+    ]
     moderation.record(
         session, actor, "forget", site_id=site.id,
         detail=f"{kind} {value}; {len(ids)} mention(s) erased",

@@ -54,7 +54,7 @@ SCRIPT_MAX_AGE = 3600
 # The fragment runs no script at all, even when opened on its own or framed by a blog.
 FRAGMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src http: https:"
 # Part of the fragment cache's key: bump it when the fragment's markup changes.
-FRAGMENT_VERSION = "fragment-1"
+FRAGMENT_VERSION = "fragment-2"
 
 
 @dataclass
@@ -160,6 +160,8 @@ class Item:
     pingback: tuple[str, str] | None  # ("Pingback:", "Title | Site") for WordPress-style lines
     date: datetime | None
     replies: list[Item] = field(default_factory=list)
+    # The archive's avatar in its larger size, for screens of twice the density.
+    photo_2x: str | None = None
 
 
 def hue(text: str) -> int:
@@ -229,7 +231,7 @@ def item(entry: dict[str, Any]) -> Item:
         type=kind,
         author_name=author_name,
         author_url=safe_url(author.get("url")),
-        photo=safe_url(author.get("photo")),
+        photo=_small(safe_url(author.get("photo"))),
         hue=hue(author_name),
         source=source,
         text=body,
@@ -237,7 +239,15 @@ def item(entry: dict[str, Any]) -> Item:
         verb=verb,
         pingback=pingback,
         date=_date(entry),
+        photo_2x=safe_url(author.get("photo")),
     )
+
+
+def _small(photo: str | None) -> str | None:
+    """The archive's 96 px avatar for its 192 px URL (the signature covers the key only)."""
+    if photo and photo.endswith("-192.webp"):
+        return photo.removesuffix("-192.webp") + "-96.webp"
+    return photo
 
 
 def thread(items: list[Item], parents: dict[int, int | None]) -> list[Item]:

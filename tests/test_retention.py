@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from pingsvc import retention, services
+from pingsvc.avatars import store as avatar_store
 from pingsvc.cli import main
 from pingsvc.models import (
     BlockRule,
@@ -191,6 +192,10 @@ def test_forget_a_domain_from_the_cli(app: Flask, cli: CliRunner, client: FlaskC
         mention_row(blog, source="https://kept.example/c"),
     )
     token = token_for(app, "blog.example")
+    archive = avatar_store.from_config(app.config)  # the archived avatars they show
+    keys = {i: rows(app)[i].avatar_key for i in ids}
+    for key in keys.values():
+        archive.put(f"{key}-96.webp", b"RIFF")
 
     done = cli.invoke(main, ["forget", "--site", "blog.example", "--domain", "gone.example"])
 
@@ -202,6 +207,13 @@ def test_forget_a_domain_from_the_cli(app: Flask, cli: CliRunner, client: FlaskC
         assert after[gone].author_name is None and after[gone].author_photo is None
         assert after[gone].content_html is None and after[gone].extra == {}
     assert after[ids[2]].author_name is not None and after[ids[2]].status == "approved"
+    # Their avatars go too; the kept mention's stays.
+    assert [after[i].avatar_key for i in ids[:2]] == [None, None]
+    assert after[ids[2]].avatar_key == keys[ids[2]]
+    assert archive.get(f"{keys[ids[2]]}-96.webp") is not None
+    for gone in ids[:2]:
+        if keys[gone] != keys[ids[2]]:
+            assert archive.get(f"{keys[gone]}-96.webp") is None
     with services(app).db.session() as session:
         rule = session.scalars(select(BlockRule)).one()
         assert (rule.site_id, rule.kind, rule.value) == (blog, "domain", "gone.example")

@@ -16,6 +16,8 @@ from selectolax.lexbor import LexborHTMLParser
 from sqlalchemy import event, func, select
 
 from pingsvc import demo, services, widget
+from pingsvc.avatars import store as avatar_store
+from pingsvc.avatars.links import AvatarLinks
 from pingsvc.models import DELETED, HELD, PENDING, REJECTED, Mention, Site
 from tests.support.mentions import add_mention
 
@@ -34,6 +36,9 @@ def ids(tree: LexborHTMLParser, selector: str = "article") -> list[int]:
     return [int(node.attributes["data-id"] or 0) for node in tree.css(f"{selector}[data-id]")]
 
 
+DANA_KEY = "d" * 40  # an archived avatar (pingsvc.avatars); its files are not needed here
+
+
 def every_type(app: Flask, target: str = TARGET) -> dict[str, int]:
     """One mention of each kind a reader can meet, keyed by a name the tests use."""
     photo = "https://photos.example/dana.jpg"
@@ -43,7 +48,8 @@ def every_type(app: Flask, target: str = TARGET) -> dict[str, int]:
             published="2026-03-04T05:06:07Z",
         ),
         "like": add_mention(
-            app, target, property="like-of", author_name="Dana", author_photo=photo
+            app, target, property="like-of", author_name="Dana", author_photo=photo,
+            avatar_key=DANA_KEY,
         ),
         "like2": add_mention(app, target, property="like-of", author_name="Eve"),
         "repost": add_mention(app, target, property="repost-of", author_name="Ines"),
@@ -109,7 +115,11 @@ def test_fragment_shows_counts_facepiles_and_a_list_of_every_type(
     ]
     dana = likes.css_first("img")
     assert dana.attributes["alt"] == "Dana"
-    assert dana.attributes["src"] == "https://photos.example/dana.jpg"
+    # The archive's avatar, never the sender's photo host: 96 px, and 192 px for 2x screens.
+    links = AvatarLinks.from_config(app.config)
+    assert dana.attributes["src"] == links.url(DANA_KEY, 96)
+    assert dana.attributes["srcset"] == f"{links.url(DANA_KEY, 96)} 1x, {links.url(DANA_KEY)} 2x"
+    assert "photos.example" not in tree.html
     eve = likes.css("li")[1].css_first("span.pm-av")  # no photo: a generated initial
     assert eve.text() == "E" and eve.attributes["aria-label"] == "Eve"
     assert eve.attributes["style"] == f"--h:{widget.hue('Eve')}"
@@ -290,7 +300,7 @@ def test_fragment_bad_parameters_get_a_400_saying_what_to_fix(
 
 def _seed(app: Flask) -> bool:
     with services(app).db.session() as session:
-        return demo.seed(session, app.config["BASE_URL"])
+        return demo.seed(session, app.config["BASE_URL"], avatar_store.from_config(app.config))
 
 
 @contextmanager
@@ -331,6 +341,9 @@ def test_demo_seeds_every_type_once_and_serves_it_through_the_api(
     feed = client.get("/api/mentions.jf2", query_string={"target": demo.TARGET}).get_json()
     assert any(child.get("wm-parent-id") for child in feed["children"])
     assert any(child.get("wm-site-name") == "Fernby Films" for child in feed["children"])
+    photos = [c["author"]["photo"] for c in feed["children"] if c["author"]["photo"]]
+    assert photos and all(p.startswith("http://127.0.0.1:8080/avatar/") for p in photos)
+    assert all(client.get(p).status_code == 200 for p in photos)  # archived by the seed
 
 
 @pytest.mark.parametrize("seeded", [False, True])

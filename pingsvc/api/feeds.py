@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 from flask import render_template
 from markupsafe import escape
 
-from pingsvc.api.jf2 import real_title, sentence, type_key, utc_stamp
+from pingsvc.api.jf2 import photo, real_title, sentence, type_key, utc_stamp
 from pingsvc.models import HELD, Mention
 from pingsvc.sanitize import clean_html, safe_url
 
@@ -99,7 +99,7 @@ def html_page(mentions: list[Mention], title: str, total: int, next_url: str | N
             "mention": m,
             "url": safe_url(m.url) or m.source,
             "author_url": safe_url(m.author_url),
-            "author_photo": safe_url(m.author_photo),
+            "author_photo": photo(m),
             "title": real_title(m.name, m.content_text),
             "content": m.content_html and clean_html(m.content_html, m.source),
             "kind": type_key(m),

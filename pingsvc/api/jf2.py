@@ -11,6 +11,8 @@ from typing import Any
 
 from markupsafe import escape
 
+from pingsvc.avatars import links as avatar_links
+from pingsvc.avatars.links import AvatarLinks
 from pingsvc.models import HELD, Mention
 from pingsvc.sanitize import safe_url
 
@@ -113,15 +115,27 @@ def _content(mention: Mention) -> dict[str, str] | None:
     return None
 
 
-def entry(mention: Mention, *, parent_visible: bool = True) -> dict[str, Any]:
+def photo(mention: Mention, avatars: AvatarLinks | None = None) -> str | None:
+    """The author's photo as readers load it: the archive's signed URL (pingsvc.avatars),
+    never the sender's own host; null without an archived avatar (none given, or not
+    archived yet). The original URL stays in the stored author_photo and extra."""
+    links = avatars or avatar_links.current()
+    if links is None or not mention.avatar_key:
+        return None
+    return links.url(mention.avatar_key)
+
+
+def entry(
+    mention: Mention, *, parent_visible: bool = True, avatars: AvatarLinks | None = None
+) -> dict[str, Any]:
     """One jf2 child, as webmention.io serves it; a held one (only the owner is shown those)
-    carries `wm-held`."""
+    carries `wm-held`. `avatars` signs the photo's URL (by default the app in context's)."""
     item: dict[str, Any] = {
         "type": "entry",
         "author": {
             "type": "card",
             "name": mention.author_name or "",
-            "photo": safe_url(mention.author_photo),  # null without one, as webmention.io
+            "photo": photo(mention, avatars),  # null without one, as webmention.io
             "url": safe_url(mention.author_url) or "",
         },
         "url": _url(mention),
@@ -194,7 +208,7 @@ def link(mention: Mention) -> dict[str, Any]:
         data["author"] = {
             "name": mention.author_name or "",
             "url": safe_url(mention.author_url),
-            "photo": safe_url(mention.author_photo),
+            "photo": photo(mention),
         }
     published = published_datetime(mention.published)
     data["url"] = _url(mention)

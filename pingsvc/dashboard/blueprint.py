@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
+from pingsvc import moderation
+from pingsvc.avatars import store as avatar_store
+from pingsvc.avatars import usage
 from pingsvc.dashboard.auth import login_required, secure_headers
-from pingsvc.db import rollback_quietly
+from pingsvc.db import rollback_quietly, services
 from pingsvc.errors import DATABASE_RETRY_AFTER, database_unavailable
 from pingsvc.tasking import NOTIFY_TASK, send_after_commit
 
@@ -73,6 +76,14 @@ def notify_changed(mention_ids: list[int], session: Session | None = None) -> No
     them: if the broker is down, the sweeper sends them."""
     for mention_id in mention_ids:
         send_after_commit(NOTIFY_TASK, mention_id, session=session)
+
+
+def release_avatars(session: Session) -> None:
+    """Once `session` committed the deletions moderation made, delete the archived avatars
+    they showed that no other mention shows."""
+    keys = session.info.pop(moderation.DROPPED_AVATARS, [])
+    if keys:
+        usage.release(services().db, avatar_store.from_config(current_app.config), keys)
 
 
 def int_arg(name: str) -> int | None:

@@ -14,7 +14,7 @@ from pingsvc import changelog, moderation
 from pingsvc.api.jf2 import PROPERTY_TYPES, type_key
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import account
-from pingsvc.dashboard.blueprint import FormError, bp, int_arg, notify_changed
+from pingsvc.dashboard.blueprint import FormError, bp, int_arg, notify_changed, release_avatars
 from pingsvc.db import db_session
 from pingsvc.errors import PingError
 from pingsvc.models import (
@@ -228,6 +228,7 @@ def apply(mentions: list[Mention], action: str) -> tuple[list[int], list[int]]:
     notify_changed(changed, db)
     changelog.record(db, changed)  # last before the commit: see pingsvc.changelog
     db.commit()
+    release_avatars(db)
     return changed, queued
 
 
@@ -278,5 +279,6 @@ def block(mention_id: int) -> Response:
     notify_changed(changed, db)
     changelog.record(db, changed)  # the block's deletions reach the change feed
     db.commit()
+    release_avatars(db)
     flash(f"Blocked {rule.kind} {rule.value}; {len(changed)} mention(s) from it deleted.")
     return _back(url_for("dashboard.mention", mention_id=found.id))

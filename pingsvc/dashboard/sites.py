@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from pingsvc import changelog, moderation
 from pingsvc.dashboard import access
 from pingsvc.dashboard.auth import account
-from pingsvc.dashboard.blueprint import FormError, bp, notify_changed
+from pingsvc.dashboard.blueprint import FormError, bp, notify_changed, release_avatars
 from pingsvc.db import db_session
 from pingsvc.errors import FetchError, PingError
 from pingsvc.fetch.addresses import resolve
@@ -192,6 +192,7 @@ def add_block(site_id: int) -> Response:
     notify_changed(changed, db)
     changelog.record(db, changed)  # the block's deletions reach the change feed
     db.commit()
+    release_avatars(db)
     flash(f"Blocked {rule.kind} {rule.value}; {len(changed)} mention(s) from it deleted.")
     return _redirect_site(site, "#blocks")
 

@@ -11,6 +11,9 @@ from typing import Any
 import requests
 
 from pingsvc import metrics
+from pingsvc.avatars import store as avatar_store
+from pingsvc.avatars import usage
+from pingsvc.avatars.store import FileStore
 from pingsvc.db import Database
 from pingsvc.errors import FetchError, HostilePage, SourceGone, TransientFetchError
 from pingsvc.extract.entry import SUMMARY_LENGTH, MentionData, extract
@@ -21,6 +24,7 @@ from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.models import DELETED, PENDING, REJECTED
 from pingsvc.pipeline import author_pages, lease, private, sandbox, store, vouch
+from pingsvc.pipeline import avatars as archive
 from pingsvc.pipeline.store import Outcome
 
 log = logging.getLogger(__name__)
@@ -47,6 +51,8 @@ class PipelineSettings:
     parse_cpu_per_mib: float = 10.0  # ...or this many a MiB of the page, whichever is more
     parse_processes: int = 2
     lease: float = 60.0  # seconds a running verification's claim holds between renewals
+    # Where author photos are archived (pingsvc.avatars); None: no archive, no avatars.
+    avatar_dir: str | None = None
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> PipelineSettings:
@@ -59,6 +65,7 @@ class PipelineSettings:
             parse_cpu_per_mib=float(config.get("PARSE_CPU_PER_MIB", 10.0)),
             parse_processes=int(config.get("PARSE_PROCESSES", 2)),
             lease=float(config.get("VERIFY_LEASE", 60.0)),
+            avatar_dir=avatar_store.directory(config),
         )
 
 
@@ -162,6 +169,7 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
             with lease.held(db, mention_id, settings.lease):
                 data = inspect(claim.source, claim.target, settings, code=claim.code)
                 vouched = _vouch(db, claim, settings)
+                avatar = archive_avatar(data, settings)
         except TransientFetchError as exc:
             if attempts < settings.max_tries:
                 countdown = settings.backoff * 2 ** (attempts - 1)
@@ -171,15 +179,20 @@ def process_mention(db: Database, mention_id: int, settings: PipelineSettings) -
             reason = f"{exc.reason} (gave up after {attempts} tries)"
             return store.finish(db, claim, REJECTED, reason, exc.kind)
         except SourceGone as exc:
-            return store.finish(db, claim, DELETED, exc.reason, exc.kind)
+            return _dropping(db, settings, store.finish(db, claim, DELETED, exc.reason, exc.kind))
         except sandbox.OverBudget as exc:
             # A shown mention whose page grew costlier to read (comments added) keeps its
             # verdict: the page did not change its mind about the target.
             reason = f"{exc.reason}; a shown mention keeps its last verdict"
             return store.finish(db, claim, None, reason, exc.kind, keep_shown=True)
         except FetchError as exc:
-            return store.finish(db, claim, None, exc.reason, exc.kind)
-        return store.store(db, claim, data, vouched=vouched.ok, vouch_note=vouched.note or None)
+            return _dropping(db, settings, store.finish(db, claim, None, exc.reason, exc.kind))
+        outcome = store.store(
+            db, claim, data, avatar, vouched=vouched.ok, vouch_note=vouched.note or None
+        )
+        if outcome is not None and outcome.unused_avatar and settings.avatar_dir:
+            usage.release(db, FileStore(settings.avatar_dir), [outcome.unused_avatar])
+        return outcome
     except RetryLater:
         raise
     except Exception:
@@ -211,6 +224,30 @@ def _vouch(db: Database, claim: store.Claim, settings: PipelineSettings) -> vouc
         claim.vouch, claim.source, store.vouch_trusted(db, claim),
         settings.policy, _session(settings.policy), readers,
     )  # fmt: skip
+
+
+def archive_avatar(data: MentionData, settings: PipelineSettings) -> archive.Avatar | None:
+    """The author's avatar archived (fetched here, in the worker's thread, decoded in a
+    sandbox child); None without a photo or an archive. An avatar never decides a verdict:
+    whatever goes wrong, the mention is stored without one."""
+    if not settings.avatar_dir or not data.author_photo:
+        return None
+    readers = sandbox.pool(settings.parse_processes, settings.parse_cpu_limit)
+    try:
+        return archive.archive(
+            data.author_photo, data.author_name, settings.policy, _session(settings.policy),
+            readers, FileStore(settings.avatar_dir),
+        )  # fmt: skip
+    except Exception:  # noqa: BLE001 - see above: logged, and the mention goes on
+        log.warning("archiving the avatar %s failed", data.author_photo, exc_info=True)
+        return None
+
+
+def _dropping(db: Database, settings: PipelineSettings, outcome: Outcome | None) -> Outcome | None:
+    """A mention that ended deleted shows no avatar any more: drop it (and its files)."""
+    if outcome and outcome.status == DELETED and outcome.mention_id and settings.avatar_dir:
+        usage.drop(db, FileStore(settings.avatar_dir), [outcome.mention_id])
+    return outcome
 
 
 INTERNAL_ERROR = (

@@ -30,6 +30,7 @@ from pingsvc.db import Database
 from pingsvc.extract.entry import MentionData
 from pingsvc.models import APPROVED, DELETED, HELD, REJECTED, Mention, Site, Webhook, utcnow
 from pingsvc.pipeline import relations, spamcheck
+from pingsvc.pipeline.avatars import Avatar
 from pingsvc.urls import host_of
 
 # The verdict lines keep the logger they were always written under (operators filter on it).
@@ -47,6 +48,9 @@ class Outcome:
     # for its webhooks and e-mail): queue the notification task. The mark is written in the
     # verdict's transaction, so the sweeper sends it should that message be lost.
     notify: bool = True
+    mention_id: int | None = None
+    # The avatar key this verification replaced (its files go when no mention uses them).
+    unused_avatar: str | None = None
 
 
 # The tables, for Core statements (ORM attributes would add the ORM's work to each).
@@ -138,6 +142,7 @@ _STANDING = (
         _site.c.spam_threshold,
         _mention.c.spam_score,
         _mention.c.spam_reasons,
+        _mention.c.avatar_key,
     )
     .select_from(_mention.outerjoin(_site, _site.c.id == _mention.c.site_id))
     .where(_mention.c.id == bindparam("mention_id"))
@@ -167,7 +172,7 @@ _POST_COLUMNS = (
     "property", "rsvp", "url", "name", "summary", "content_html", "content_text",
     "author_name", "author_url", "author_photo", "published", "updated", "in_reply_to",
     "extra", "content_hash", "status", "error", "error_kind", "changed", "parent_id",
-    "duplicate_of_id", "private", "vouch_note", "spam_score", "spam_reasons",
+    "duplicate_of_id", "private", "vouch_note", "spam_score", "spam_reasons", "avatar_key",
 )  # fmt: skip
 # The outbox mark: an earlier one not yet taken stays (the sweeper measures from it).
 _MARK = func.coalesce(_mention.c.notify_queued_at, bindparam("notify_at", type_=DateTime()))
@@ -346,7 +351,7 @@ def finish(
             changelog.record(conn, [claim.mention_id])
     metrics.verdict(protocol, status, kind)
     log.info("mention %s %s: %s", claim.mention_id, status, reason)
-    return Outcome(status, reason, changed, notify_at is not None)
+    return Outcome(status, reason, changed, notify_at is not None, claim.mention_id)
 
 
 # The store's first statement: a write that changes nothing but locks the mention's row (and,
@@ -364,6 +369,7 @@ def store(
     db: Database,
     claim: Claim,
     data: MentionData,
+    avatar: Avatar | None = None,
     *,
     vouched: bool = False,
     vouch_note: str | None = None,
@@ -410,6 +416,11 @@ def store(
             or private != bool(row.private)
         )
         columns = _apply(claim.source, data)
+        columns["avatar_key"] = avatar.key if avatar else None
+        if avatar is not None:  # the original photo and how its avatar was made
+            columns["extra"]["avatar"] = avatar.as_extra()
+        # A new avatar changes what the entry shows, though the post's text did not.
+        changed = changed or columns["avatar_key"] != row.avatar_key
         subject = relations.Subject(
             claim.mention_id, row.site_id, claim.target, row.target_key, claim.source
         )
@@ -451,7 +462,15 @@ def store(
             changelog.record(conn, [claim.mention_id, *placement.moved])
     metrics.verdict(row.protocol, status, error_kind)
     log.info("mention %s %s (%s)", claim.mention_id, status, data.property)
-    return Outcome(status, error, changed, notify or row.notify_queued_at is not None)
+    unused = row.avatar_key if row.avatar_key != columns["avatar_key"] else None
+    return Outcome(
+        status,
+        error,
+        changed,
+        notify or row.notify_queued_at is not None,
+        claim.mention_id,
+        unused,
+    )
 
 
 def _apply(source: str, data: MentionData) -> dict[str, Any]:

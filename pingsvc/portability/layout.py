@@ -94,6 +94,9 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "mention",
         _t(models.Mention),
+        # The avatar's files stay in this server's archive, not in the file: the install
+        # that restores it archives the photo again when it verifies the mention.
+        excluded=("avatar_key",),
         refs={"site_id": "site", "parent_id": "mention", "duplicate_of_id": "mention"},
         key=("source", "target"),
         lookup="source",

@@ -341,7 +341,10 @@ padding:.4em 1em;margin-top:.75em;cursor:pointer}
         img.referrerPolicy = "no-referrer";
         img.width = img.height = 40;
         img.addEventListener("error", () => img.replaceWith(this.initial(author, alt)), { once: true });
-        img.src = author.photo;
+        // The archive's 192 px avatar (pingsvc.avatars) has a 96 px twin for 1x screens.
+        const small = author.photo.replace(/-192\.webp$/, "-96.webp");
+        if (small !== author.photo) img.srcset = `${small} 1x, ${author.photo} 2x`;
+        img.src = small;
         return img;
       }
       return this.initial(author, alt);

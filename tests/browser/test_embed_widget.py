@@ -12,6 +12,9 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from pingsvc import demo, services, widget
+from pingsvc.avatars import image
+from pingsvc.avatars import store as avatar_store
+from pingsvc.avatars.links import AvatarLinks
 from tests.browser.conftest import Live, Tab, rendered, screenshot
 from tests.support.mentions import add_mention
 
@@ -40,18 +43,29 @@ def wait_for_images(page: Page) -> None:
     page.evaluate("() => window.scrollTo(0, 0)")
 
 
+def archived(app: Any, name: str) -> str:
+    """An avatar in the app's archive (the initials of `name`), as verification leaves it."""
+    key = image.initials_key(name)
+    for size, data in image.initials(name).items():
+        avatar_store.from_config(app.config).put(f"{key}-{size}.webp", data)
+    return key
+
+
 def test_widget_renders_every_type(tab: Tab, live: Live, blog_page: BlogPage) -> None:
     target = "https://blog.example/widget/types"
     photo = f"{live.base}/demo/avatar/3.svg"
     app = live.app
     reply = add_mention(
         app, target, author_name="Aaron", author_url="https://aaron.example/",
-        author_photo=photo, content_text="Lovely post.\nSecond line.",
+        author_photo=photo, avatar_key=archived(app, "Aaron"),
+        content_text="Lovely post.\nSecond line.",
         source="https://aaron.example/reply", received_at=datetime(2026, 1, 2, 15, 30),
         published=None,
     )  # fmt: skip
+    dana_key = archived(app, "Dana")
     add_mention(app, target, property="like-of", author_name="Dana",
-                author_url="https://dana.example/", author_photo=photo)  # fmt: skip
+                author_url="https://dana.example/", author_photo=photo,
+                avatar_key=dana_key)  # fmt: skip
     add_mention(app, target, property="like-of", author_name="Émile")
     add_mention(app, target, property="repost-of", author_name="Ines")
     bookmark = add_mention(
@@ -75,7 +89,8 @@ def test_widget_renders_every_type(tab: Tab, live: Live, blog_page: BlogPage) ->
     expect(likes.get_by_role("link")).to_have_count(2)
     dana = likes.get_by_role("link", name="Dana")
     expect(dana).to_have_attribute("href", "https://dana.example/")
-    expect(dana.get_by_role("img", name="Dana")).to_have_attribute("src", photo)
+    dana_avatar = AvatarLinks.from_config(app.config).url(dana_key, 96)  # the archive's
+    expect(dana.get_by_role("img", name="Dana")).to_have_attribute("src", dana_avatar)
     assert dana.get_by_role("img").evaluate("i => i.naturalWidth") > 0
     emile = likes.get_by_role("img", name="Émile")  # no photo: a generated initial
     expect(emile).to_have_text("É")
@@ -348,7 +363,8 @@ def test_hostile_mention_executes_nothing(tab: Tab, live: Live, blog_page: BlogP
 
 def test_demo_page_shows_every_type_from_the_real_api(tab: Tab, live: Live) -> None:
     with services(live.app).db.session() as session:
-        demo.seed(session, live.base)  # what `pingsvc demo seed` does
+        # What `pingsvc demo seed` does, its avatars put in the archive.
+        demo.seed(session, live.base, avatar_store.from_config(live.app.config))
     page = tab.page
     for theme in ("light", "dark"):
         rendered(page, f"{live.base}/demo?theme={theme}")

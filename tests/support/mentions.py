@@ -5,6 +5,7 @@ database)."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from datetime import datetime, timedelta
 from typing import Any
@@ -90,6 +91,9 @@ def mention_row(
         **KINDS[kind],
     }
     values.update(fields)
+    if "avatar_key" not in fields:  # verification archives the photo (pingsvc.avatars)
+        photo = values["author_photo"]
+        values["avatar_key"] = hashlib.sha256(photo.encode()).hexdigest()[:40] if photo else None
     return Mention(**values)
 
 

@@ -3,7 +3,7 @@ was found to be worth); a site's "answer 449 when a vouch is required"; an outgo
 code and realm.
 
 Revision ID: 0011_vouch
-Revises: 0009_changes
+Revises: 0010_avatars
 Create Date: 2026-12-02 02:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_vouch"
-down_revision = "0009_changes"
+down_revision = "0010_avatars"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""The avatar archive: author photos fetched at verification, re-encoded, served signed."""

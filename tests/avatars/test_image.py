@@ -1,0 +1,63 @@
+"""pingsvc.avatars.image: photos resized to square WebP, bombs and non-images refused."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from pingsvc import widget
+from pingsvc.avatars import image
+from pingsvc.errors import FetchError, HostilePage
+from tests.avatars.helpers import bomb, png
+
+
+def _open(data: bytes) -> Image.Image:
+    picture = Image.open(io.BytesIO(data))
+    picture.load()
+    return picture
+
+
+def test_a_photo_becomes_a_square_webp_in_each_size() -> None:
+    sizes = image.render(png(300, 200))
+    assert sorted(sizes) == [96, 192]
+    for size, data in sizes.items():
+        picture = _open(data)
+        assert (picture.format, picture.size) == ("WEBP", (size, size))
+
+
+def test_a_decompression_bomb_is_refused_from_its_header() -> None:
+    with pytest.raises(HostilePage, match="pixel limit|decompression bomb"):
+        image.render(bomb())
+
+
+def test_a_photo_over_the_pixel_limit_is_refused() -> None:
+    with pytest.raises(HostilePage, match="pixel limit|decompression bomb"):
+        image.render(png(200, 200), max_pixels=10_000)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html><body>not a photo</body></html>",
+        b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>',
+        png()[:40],  # a truncated PNG
+        b"",
+    ],
+    ids=["html", "svg", "truncated", "empty"],
+)
+def test_bytes_that_are_not_a_raster_photo_are_refused(body: bytes) -> None:
+    with pytest.raises(FetchError, match="not a readable image"):
+        image.render(body)
+
+
+def test_initials_are_the_first_letter_on_the_widgets_colour() -> None:
+    sizes = image.initials("émile zola")
+    assert sorted(sizes) == [96, 192]
+    assert _open(sizes[96]).size == (96, 96)
+    # One avatar per letter and colour: the same name shares it, another letter does not.
+    assert image.initials_key("émile zola") == image.initials_key("émile zola")
+    assert image.initials_key("Émile") != image.initials_key("Dana")
+    assert image.initial("émile") == "É" and image.initial("  ") == "?"
+    assert image.hue("Dana") == widget.hue("Dana")
