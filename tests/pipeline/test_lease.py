@@ -170,7 +170,7 @@ def test_an_error_of_ours_ends_its_lease_and_counts_no_stop(
         raise RuntimeError("reading the source page failed in its child process: a bug")
 
     if where == "store":
-        monkeypatch.setattr(steps, "inspect", lambda *_a: MentionData())
+        monkeypatch.setattr(steps, "inspect", lambda *_a, **_k: MentionData())
     monkeypatch.setattr(steps if where == "inspect" else store, where, bug)
     with pytest.raises(RuntimeError, match="a bug"):
         steps.process_mention(shared.db, mention_id, shared.pipeline)
@@ -196,7 +196,7 @@ def test_an_error_of_ours_that_recurs_ends_after_max_tries(
         update(app, mention_id, status="approved")
     shared = services(app)
 
-    def bug(*_args: Any) -> Any:
+    def bug(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(steps, "inspect", bug)
