@@ -5,6 +5,8 @@ sent by name, so pingsvc never imports the worker package."""
 from __future__ import annotations
 
 import logging
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -15,7 +17,10 @@ from celery import Celery, Task
 from celery.signals import before_task_publish, task_postrun, task_prerun
 from celery.utils import uuid
 from flask import Flask, current_app
+from kombu.exceptions import ChannelError
+from kombu.transport import filesystem as filesystem_transport
 from kombu.transport import redis as redis_transport
+from kombu.utils.json import dumps
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -56,6 +61,28 @@ class RedisTransport(redis_transport.Transport):
     Channel = RedisChannel
 
 
+class FilesystemChannel(filesystem_transport.Channel):
+    """kombu's filesystem channel, writing each message aside and renaming it into place.
+    kombu creates the message file, then locks and writes it: a worker listing the folder in
+    between read an empty file, and its JSONDecodeError stopped the worker ("Unrecoverable
+    error"). A rename is atomic, so a reader sees a whole message or none."""
+
+    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        name = f"{int(round(time.monotonic() * 1000))}_{uuid()}.{queue}.msg"
+        final = os.path.join(self.data_folder_out, name)
+        aside = os.path.join(self.data_folder_out, f".{uuid()}.part")  # matches no queue
+        try:
+            with open(aside, "wb") as handle:
+                handle.write(dumps(payload).encode())
+            os.replace(aside, final)
+        except OSError as exc:
+            raise ChannelError(f"Cannot add file {final!r} to directory") from exc
+
+
+class FilesystemTransport(filesystem_transport.Transport):
+    Channel = FilesystemChannel
+
+
 def broker_settings(config: dict[str, Any]) -> dict[str, Any]:
     """Redis when PINGSVC_REDIS_URL is set; else kombu's filesystem transport, which needs no
     server and is shared by the web process and the worker through VAR_DIR."""
@@ -86,6 +113,7 @@ def broker_settings(config: dict[str, Any]) -> dict[str, Any]:
         # The transport ignores the host; naming one stops kombu's "No hostname was
         # supplied" warning in every process that connects.
         "broker_url": "filesystem://localhost/",
+        "broker_transport": f"{__name__}:FilesystemTransport",
         "broker_transport_options": {
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
