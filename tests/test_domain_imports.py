@@ -19,7 +19,7 @@ DOMAIN = [
     "extract/mf2.py",
     "extract/excerpt.py",
     "extract/authorship.py",
-    "send/discovery.py",
+    "fetch/discovery.py",
     "send/feeds.py",
     "send/links.py",
     "spam.py",

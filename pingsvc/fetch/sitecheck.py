@@ -1,5 +1,5 @@
 """Does a site's page advertise this service? Fetches it through fetch.client and looks for
-the webmention and pingback endpoints the way pingsvc's sender discovers them (send.discovery)."""
+the webmention and pingback endpoints the way pingsvc's sender discovers them (fetch.discovery)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from pingsvc.errors import FetchError
 from pingsvc.fetch.client import fetch
+from pingsvc.fetch.discovery import pingback_endpoint, webmention_endpoint
 from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
-from pingsvc.send.discovery import pingback_endpoint, webmention_endpoint
 
 
 @dataclass(frozen=True)

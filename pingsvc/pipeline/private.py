@@ -10,11 +10,11 @@ import requests
 
 from pingsvc.errors import FetchError, TransientFetchError
 from pingsvc.fetch.client import fetch, post
+from pingsvc.fetch.discovery import rel_url
 from pingsvc.fetch.hostile import check_page
 from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.pipeline import sandbox
-from pingsvc.send.discovery import rel_url
 
 KIND = "private"  # the error kind of a failed exchange
 

@@ -4,7 +4,7 @@ and say what came of it (a Delivery). No database: the caller stores the result.
 Both the target page and the endpoint it names are chosen by strangers, so both go through
 fetch.client's address guard; the target page is read in the parse sandbox (its markup is a
 stranger's too), and only when its Link header has not already named an endpoint. A post's
-links are read in the sandbox too (`links_of`): send.links and send.discovery stay pure.
+links are read in the sandbox too (`links_of`): send.links and fetch.discovery stay pure.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from defusedxml.xmlrpc import DefusedExpatParser
 
 from pingsvc.errors import FetchError, RefusedAddress, TransientFetchError
 from pingsvc.fetch.client import Answer, fetch, post, retry_after
+from pingsvc.fetch.discovery import Endpoint, endpoint_of, header_endpoint, resolve
 from pingsvc.fetch.hostile import check_page
 from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.pipeline import sandbox
 from pingsvc.sanitize import safe_url
-from pingsvc.send.discovery import Endpoint, endpoint_of, header_endpoint, resolve
 from pingsvc.send.links import post_links
 from pingsvc.terminal import printable
 from pingsvc.urls import URL_MAX_LENGTH

@@ -15,8 +15,8 @@ from urllib.parse import urldefrag, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from pingsvc.extract import mf2
+from pingsvc.fetch.discovery import resolve
 from pingsvc.fetch.page import Page
-from pingsvc.send.discovery import resolve
 from pingsvc.urls import target_key
 
 # The properties whose URLs a post responds to (in this order, before its content's links).

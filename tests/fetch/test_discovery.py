@@ -1,4 +1,4 @@
-"""pingsvc.send.discovery: the 23 webmention.rocks cases fetched from 127.0.0.1, the pingback
+"""pingsvc.fetch.discovery: the 23 webmention.rocks cases fetched from 127.0.0.1, the pingback
 fallback, and the Link header grammar, on pages as plain values."""
 
 from __future__ import annotations
@@ -6,15 +6,15 @@ from __future__ import annotations
 import pytest
 
 from pingsvc.fetch.client import fetch
-from pingsvc.fetch.page import Page
-from pingsvc.fetch.policy import FetchPolicy
-from pingsvc.send.discovery import (
+from pingsvc.fetch.discovery import (
     Endpoint,
     endpoint_of,
     header_links,
     pingback_endpoint,
     webmention_endpoint,
 )
+from pingsvc.fetch.page import Page
+from pingsvc.fetch.policy import FetchPolicy
 from tests.send.rocks import CASES, Case
 from tests.support.pageserver import PageServer
 
