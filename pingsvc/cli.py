@@ -7,15 +7,18 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pingsvc import create_app, metrics
-from pingsvc.db import display_url, services, sqlite_file
+from pingsvc.db import Database, display_url, services, sqlite_file
+from pingsvc.errors import PingError
 from pingsvc.home import link_tags
 from pingsvc.migrate import upgrade
 from pingsvc.models import Account, Site
@@ -75,6 +78,34 @@ def _open_database(app: Flask, *, creating_is_expected: bool = False) -> None:
         )
 
 
+@contextmanager
+def _service(*, creating_is_expected: bool = False) -> Iterator[Flask]:
+    """The app of a command that works on the service's data: its database migrated and
+    named (_open_database), inside an app context (a task is queued through the app's
+    Celery). A PingError the command lets out ends it as a ClickException with the error's
+    description, control characters escaped: it may quote what a page or a file said."""
+    app = _app()
+    _open_database(app, creating_is_expected=creating_is_expected)
+    try:
+        with app.app_context():
+            yield app
+    except PingError as exc:
+        raise click.ClickException(printable(exc.description)) from None
+
+
+def _host_arg(raw: str) -> str:
+    """A site's host as the user may type it: any case, with a scheme or a path."""
+    return raw.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
+
+
+def _registered_site(session: Session, host: str) -> Site:
+    """The registered site `host`, or the command ends saying how to register it."""
+    row = session.scalar(select(Site).where(Site.host == host))
+    if row is None:
+        raise click.ClickException(f"{host} is not registered; add it with `pingsvc site add`")
+    return row
+
+
 @click.group()
 @click.option(
     "-v", "--verbose", is_flag=True, help="Log at PINGSVC_LOG_LEVEL (INFO) instead of WARNING."
@@ -91,9 +122,8 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database to the latest schema."""
-    app = _app()
-    _open_database(app, creating_is_expected=True)
-    click.echo("database is up to date")
+    with _service(creating_is_expected=True):
+        click.echo("database is up to date")
 
 
 # The longest path a Unix socket can bind to on Linux (sun_path is 108 bytes with its NUL).
@@ -270,9 +300,8 @@ def import_(files: tuple[str, ...], site_host: str | None, fmt: str | None, veri
     again changes nothing."""
     from pingsvc.portability import command
 
-    app = _app()
-    _open_database(app)
-    status = command.run(app, list(files), site_host, fmt, verify)
+    with _service() as app:
+        status = command.run(app, list(files), site_host, fmt, verify)
     if status:
         raise SystemExit(status)
 
@@ -299,12 +328,10 @@ def site() -> None:
 )
 def site_add(host: str, owner: str | None, policy: str, require_vouch: bool) -> None:
     """Register HOST (e.g. blog.example) so its posts can receive mentions."""
-    host = host.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
+    host = _host_arg(host)
     if not host or " " in host:
         raise click.BadParameter("give a host name such as blog.example", param_hint="HOST")
-    app = _app()
-    _open_database(app)
-    with services(app).db.session() as session:
+    with _service() as app, services(app).db.session() as session:
         if session.scalar(select(Site).where(Site.host == host)):
             raise click.ClickException(f"{host} is already registered")
         account = None
@@ -320,9 +347,7 @@ def site_add(host: str, owner: str | None, policy: str, require_vouch: bool) -> 
 @site.command("list")
 def site_list() -> None:
     """List the registered sites."""
-    app = _app()
-    _open_database(app)
-    with services(app).db.session() as session:
+    with _service() as app, services(app).db.session() as session:
         rows = session.scalars(select(Site).order_by(Site.host)).all()
         for row in rows:
             owner = row.owner.email if row.owner else "-"
@@ -337,14 +362,9 @@ def site_token(host: str) -> None:
     """Create (or replace) HOST's API token and print it once; the old one stops working."""
     from pingsvc.tokens import rotate
 
-    host = host.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
-    app = _app()
-    _open_database(app)
-    with services(app).db.session() as session:
-        row = session.scalar(select(Site).where(Site.host == host))
-        if row is None:
-            raise click.ClickException(f"{host} is not registered; add it with `pingsvc site add`")
-        token = rotate(row)
+    host = _host_arg(host)
+    with _service() as app, services(app).db.session() as session:
+        token = rotate(_registered_site(session, host))
         session.commit()
     click.echo(token)
     url = f"{app.config['BASE_URL']}/api/mentions.jf2?domain={host}&token=TOKEN"
@@ -380,9 +400,7 @@ def send(
     The worker (`pingsvc serve`) delivers them. Exits 1 when any ended in error."""
     from pingsvc.send import command
 
-    app = _app()
-    _open_database(app)
-    with app.app_context():
+    with _service() as app:
         status = command.run(
             app, url, dry_run=dry_run, wait=wait, as_json=as_json, code=code, realm=realm
         )
@@ -408,18 +426,13 @@ def feed_add(host: str, feed_url: str, send_existing: bool) -> None:
     from pingsvc.send import feedpoll
     from pingsvc.tasking import enqueue_send_post
 
-    host = host.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
-    app = _app()
-    _open_database(app)
-    shared = services(app)
-    with app.app_context():  # enqueue_send_post publishes through the app's Celery
-        try:
-            result = feedpoll.add_feed(
-                shared.db, host, feed_url, shared.pipeline, enqueue_send_post,
-                send_existing=send_existing,
-            )  # fmt: skip
-        except feedpoll.FeedError as exc:
-            raise click.ClickException(printable(exc.description)) from exc
+    host = _host_arg(host)
+    with _service() as app:  # a feedpoll.FeedError is a PingError: _service says it
+        shared = services(app)
+        result = feedpoll.add_feed(
+            shared.db, host, feed_url, shared.pipeline, enqueue_send_post,
+            send_existing=send_existing,
+        )  # fmt: skip
     click.echo(f"watching {printable(result.url)} for {host}")
     click.echo(printable(result.describe()))
     if not send_existing:
@@ -431,9 +444,8 @@ def feed_list() -> None:
     """List the watched feeds: host, URL, entries, last poll and its error."""
     from pingsvc.send import feedpoll
 
-    app = _app()
-    _open_database(app)
-    rows = feedpoll.list_feeds(services(app).db)
+    with _service() as app:
+        rows = feedpoll.list_feeds(services(app).db)
     for row in rows:
         polled = row.polled_at.strftime("%Y-%m-%d %H:%M") if row.polled_at else "never"
         said = printable(row.last_error or "ok")
@@ -449,10 +461,8 @@ def feed_poll() -> None:
     from pingsvc.send import feedpoll
     from pingsvc.tasking import enqueue_send_post
 
-    app = _app()
-    _open_database(app)
-    shared = services(app)
-    with app.app_context():
+    with _service() as app:
+        shared = services(app)
         results = feedpoll.poll_all(shared.db, shared.pipeline, enqueue_send_post)
     for result in results:
         click.echo(printable(result.describe()))
@@ -473,20 +483,25 @@ def feed_poll() -> None:
 def export_command(host: str | None, output: str) -> None:
     """Write everything pingsvc stores (for one site, or all) as a pingsvc export: JSON
     lines that `pingsvc import FILE` reads back (docs/export-format.md)."""
+    if host is not None:
+        host = _host_arg(host)
+    with _service() as app:
+        count = _export_to(output, services(app).db, host)
+    what = host or "every site"
+    click.echo(f"exported {count} records of {what} to {output}", err=True)
+
+
+def _export_to(output: str, db: Database, host: str | None) -> int:
+    """Write the export to the file `output` (or - for standard output); its record count."""
     from pingsvc.portability.export import UnknownSite, export
 
-    app = _app()
-    _open_database(app)
-    if host is not None:
-        host = host.strip().lower().removeprefix("https://").removeprefix("http://")
-        host = host.split("/")[0]
     if output == "-":
         # UTF-8 whatever the locale says: the file is UTF-8 by definition.
         binary = getattr(sys.stdout, "buffer", None)
         sys.stdout.flush()
         wrapped = io.TextIOWrapper(binary, encoding="utf-8", newline="\n") if binary else None
         try:
-            count = export(services(app).db, wrapped or sys.stdout, site_host=host)
+            return export(db, wrapped or sys.stdout, site_host=host)
         except UnknownSite as exc:
             raise click.ClickException(str(exc)) from None
         finally:
@@ -500,7 +515,7 @@ def export_command(host: str | None, output: str) -> None:
         partial = target.with_name(f".{target.name}.partial")
         try:
             with partial.open("w", encoding="utf-8") as out:
-                count = export(services(app).db, out, site_host=host)
+                count = export(db, out, site_host=host)
             partial.replace(target)
         except UnknownSite as exc:
             partial.unlink(missing_ok=True)
@@ -508,12 +523,7 @@ def export_command(host: str | None, output: str) -> None:
         except OSError as exc:
             partial.unlink(missing_ok=True)
             raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
-    what = host or "every site"
-    click.echo(f"exported {count} records of {what} to {output}", err=True)
-
-
-def _host_arg(raw: str) -> str:
-    return raw.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
+    return count
 
 
 @main.group()
@@ -526,9 +536,7 @@ def retention_run() -> None:
     """Apply every site's retention rules now (the scheduler runs them hourly)."""
     from pingsvc import retention as rules
 
-    app = _app()
-    _open_database(app)
-    with services(app).db.session() as session:
+    with _service() as app, services(app).db.session() as session:
         results = rules.run(session, hooks=rules.erase_hooks(app.extensions))
     for result in results:
         click.echo(result.describe())
@@ -543,25 +551,17 @@ def retention_run() -> None:
 def retention_set(host: str, rejected_days: int | None, deleted_days: int | None) -> None:
     """Set HOST's retention rules; an option left out keeps its value."""
     from pingsvc import retention as rules
-    from pingsvc.errors import PingError
 
     host = _host_arg(host)
-    app = _app()
-    _open_database(app)
-    with services(app).db.session() as session:
-        row = session.scalar(select(Site).where(Site.host == host))
-        if row is None:
-            raise click.ClickException(f"{host} is not registered; add it with `pingsvc site add`")
-        try:
-            rejected = rules.check_days(
-                row.retain_rejected_days if rejected_days is None else rejected_days,
-                "--rejected-days",
-            )
-            deleted = rules.check_days(
-                row.retain_deleted_days if deleted_days is None else deleted_days, "--deleted-days"
-            )
-        except PingError as exc:
-            raise click.ClickException(exc.description) from None
+    with _service() as app, services(app).db.session() as session:
+        row = _registered_site(session, host)
+        rejected = rules.check_days(
+            row.retain_rejected_days if rejected_days is None else rejected_days,
+            "--rejected-days",
+        )
+        deleted = rules.check_days(
+            row.retain_deleted_days if deleted_days is None else deleted_days, "--deleted-days"
+        )
         rules.set_rules(session, None, row, rejected, deleted)
         session.commit()
     click.echo(
@@ -578,24 +578,16 @@ def forget(host: str, domain: str | None, author_url: str | None) -> None:
     """Erase every field stored from a source domain or an author on a site (content,
     author, photo, extra), and block it so nothing from it is stored again."""
     from pingsvc import retention as rules
-    from pingsvc.errors import PingError
 
     if (domain is None) == (author_url is None):
         raise click.UsageError("give exactly one of --domain D or --author-url U")
     kind, value = ("domain", domain) if domain is not None else ("author", author_url)
     host = _host_arg(host)
-    app = _app()
-    _open_database(app)
-    with services(app).db.session() as session:
-        row = session.scalar(select(Site).where(Site.host == host))
-        if row is None:
-            raise click.ClickException(f"{host} is not registered; add it with `pingsvc site add`")
-        try:
-            done = rules.forget(
-                session, None, row, kind, value or "", hooks=rules.erase_hooks(app.extensions)
-            )
-        except PingError as exc:
-            raise click.ClickException(printable(exc.description)) from None
+    with _service() as app, services(app).db.session() as session:
+        row = _registered_site(session, host)
+        done = rules.forget(
+            session, None, row, kind, value or "", hooks=rules.erase_hooks(app.extensions)
+        )
         said = done.describe()
     # Webhooks hear of the deletions through the outbox marks the block left: the worker's
     # sweeper sends them, as it does for every mark whose message never went.
@@ -613,10 +605,8 @@ def demo_seed() -> None:
     from pingsvc import demo as samples
     from pingsvc.avatars import store as avatar_store
 
-    app = _app()
-    _open_database(app, creating_is_expected=True)
-    base = app.config["BASE_URL"]
-    with services(app).db.session() as session:
+    with _service(creating_is_expected=True) as app, services(app).db.session() as session:
+        base = app.config["BASE_URL"]
         stored = samples.seed(session, base, avatar_store.from_config(app.config))
     if stored:
         click.echo(f"stored {len(samples.SAMPLES)} sample mentions; see them at {base}/demo")
@@ -646,9 +636,7 @@ def user_add(email: str, password_stdin: bool, admin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < 8:
         raise click.ClickException("the password must have at least 8 characters")
-    app = _app()
-    _open_database(app)
-    with services(app).db.session() as session:
+    with _service() as app, services(app).db.session() as session:
         found = session.scalar(select(Account).where(Account.email == email))
         if found is not None and found.password_hash is None:
             # Restored from an export, which holds no passwords: this gives it one.

@@ -6,13 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from pingsvc import create_app, demo, services
-from pingsvc.cli import main
+from pingsvc.cli import _service, main
+from pingsvc.errors import PingError
 from pingsvc.models import Account, Mention, Site
 from tests.support.services import env_for
 
@@ -181,3 +183,18 @@ def test_a_database_left_in_the_current_folder_by_the_old_default_is_pointed_out
     chosen = {"PINGSVC_VAR_DIR": str(tmp_path / "other")}
     assert stray_var_dir(chosen, tmp_path, elsewhere) is None  # the user chose
     assert stray_var_dir({}, tmp_path / "var", elsewhere) is None  # no var/ there
+
+
+def test_a_refusal_inside_a_data_command_is_its_error_with_control_characters_escaped(
+    cli: CliRunner,
+) -> None:
+    @click.command()
+    def refuse() -> None:
+        with _service():
+            raise PingError("no \x1b[2J here")
+
+    answer = cli.invoke(refuse)
+    assert answer.exit_code == 1
+    assert "database: " in answer.stderr  # the database was opened first
+    assert "Error: no \\x1b[2J here" in answer.stderr and "\x1b" not in answer.output
+    assert "Traceback" not in answer.output
