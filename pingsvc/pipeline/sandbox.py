@@ -130,15 +130,19 @@ class Pool:
         wall_limit: float,
         what: str,
         cpu_limit: float | None = None,
-        subject: str = "the source page",
+        subject: str | None = None,
     ) -> Any:
         """`func(*args)` in a child within the CPU budget. Raises OverBudget when it runs out,
         HostilePage when the child crashes (SIGSEGV and the like in a C parser),
         TransientFetchError when it dies otherwise (SIGKILL: out of memory, an operator) or
         outlives `wall_limit` seconds (a stalled machine, not the page's CPU), and the
         child's FetchError as it was raised there. `cpu_limit` overrides the pool's budget
-        for this job (a larger page gets more); `subject` names the page in the reasons."""
+        for this job (a larger page gets more). `subject` names the page in every reason
+        ("the target", "the vouch page"): the pool's own, which otherwise speak of "the
+        source page", and the child's, told of it with FetchError.about as the checks of
+        fetch.hostile speak of "the source"."""
         limit = cpu_limit or self.cpu_limit
+        named = subject or "the source page"
         with self._slots:
             child = self._take()
             try:
@@ -150,15 +154,13 @@ class Pool:
             try:
                 if not child.conn.poll(wall_limit):
                     child.end()
-                    raise TransientFetchError(
-                        f"reading {subject} took longer than {wall_limit:g} s"
-                    )
+                    raise TransientFetchError(f"reading {named} took longer than {wall_limit:g} s")
                 reply = child.conn.recv()
             except (EOFError, OSError):
-                raise self._ended(child.end(), what, limit, subject) from None
+                raise self._ended(child.end(), what, limit, named) from None
             with self._lock:
                 self._idle.append(child)
-        return _unwrap(reply)
+        return _unwrap(reply, subject)
 
     def _take(self) -> _Child:
         with self._lock:
@@ -187,12 +189,13 @@ class Pool:
             child.end()
 
 
-def _unwrap(reply: tuple[Any, ...]) -> Any:
+def _unwrap(reply: tuple[Any, ...], subject: str | None) -> Any:
     if reply[0] == "ok":
         return reply[1]
     if reply[0] == "fetch_error":
         cls, reason, kind, status_code = reply[1:]
-        raise cls(reason, kind=kind, status_code=status_code)
+        raised: FetchError = cls(reason, kind=kind, status_code=status_code)
+        raise raised.about(subject) if subject else raised
     raise RuntimeError(f"reading the source page failed in its child process:\n{reply[1]}")
 
 

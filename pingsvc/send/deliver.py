@@ -88,21 +88,18 @@ def read_links(page: Page, max_depth: int, include_own_host: bool) -> list[str]:
 
 
 def _in_sandbox(
-    read: Callable[..., Any], page: Page, *args: Any, limits: ParseLimits | None, what: str
+    read: Callable[..., Any], page: Page, *args: Any, limits: ParseLimits | None, subject: str
 ) -> Any:
     """`read(page, *args)` in a sandbox child, within a CPU budget that grows with the
-    page's size as the pipeline's does; its FetchErrors are told of `what`."""
+    page's size as the pipeline's does; its FetchErrors are told of `subject`."""
     limits = limits or ParseLimits()
     budget = max(limits.cpu_limit, limits.cpu_per_mib * len(page.body) / 2**20)
     readers = sandbox.pool(limits.processes, limits.cpu_limit)
-    try:
-        return readers.run(
-            read, page, *args,
-            wall_limit=60 * budget, what=f"{page.media_type}, {len(page.body)} bytes",
-            cpu_limit=budget,
-        )  # fmt: skip
-    except FetchError as exc:
-        raise exc.about(what) from exc
+    return readers.run(
+        read, page, *args,
+        wall_limit=60 * budget, what=f"{page.media_type}, {len(page.body)} bytes",
+        cpu_limit=budget, subject=subject,
+    )  # fmt: skip
 
 
 def links_of(
@@ -115,7 +112,7 @@ def links_of(
     """send.links.post_links of a fetched post, read in the parse sandbox; raise a FetchError
     (told of "the post") for a page no parser should be handed."""
     found: list[str] = _in_sandbox(
-        read_links, page, policy.max_depth, include_own_host, limits=limits, what="the post"
+        read_links, page, policy.max_depth, include_own_host, limits=limits, subject="the post"
     )
     return found
 
@@ -137,7 +134,7 @@ def discover(
     if not page.is_html or header_endpoint(page) is not None:
         return endpoint_of(page)  # read from the headers alone: nothing to parse
     found: Endpoint | None = _in_sandbox(
-        read_endpoint, page, policy.max_depth, limits=limits, what="the target"
+        read_endpoint, page, policy.max_depth, limits=limits, subject="the target"
     )
     return found
 
