@@ -27,7 +27,24 @@ from pingsvc.errors import FetchError, HostilePage, TransientFetchError
 
 log = logging.getLogger(__name__)
 
-PRELOAD = ["pingsvc.pipeline.steps"]  # what a child needs, imported once by the forkserver
+# What the children's jobs import, imported once by the forkserver so that no child imports
+# it again (a test runs each job in a child and checks). A module missing here is imported
+# by each new child at its first such job; one that does not import is passed over.
+PRELOAD = [
+    "pingsvc.pipeline.steps",  # a mention's page; vouch, private and author pages' readers
+    "pingsvc.send.deliver",  # a target's endpoint, a post's links
+    "pingsvc.send.feeds",  # a watched feed
+    "xml.sax.expatreader",  # feedparser's parser, imported on its first feed
+    # avatars.image (imported by steps): Pillow's plugins for the photos it opens and the
+    # WebP it writes, else Pillow imports all 40 of its plugins on the first avatar
+    "PIL.BmpImagePlugin",
+    "PIL.GifImagePlugin",
+    "PIL.JpegImagePlugin",
+    "PIL.PngImagePlugin",
+    "PIL.PpmImagePlugin",
+    "PIL.WebPImagePlugin",
+    "colorsys",  # initials' colour
+]
 
 
 class OverBudget(HostilePage):
