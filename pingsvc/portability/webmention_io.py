@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -167,58 +168,62 @@ def _content(value: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """Where one shape of API page keeps a mention's fields, by name: on the entry itself
+    (its id, source, target, receive time, privacy) and on its post (in jf2 the entry too,
+    in `links` its `data`), where only jf2 has a summary and an updated time."""
+
+    id: str
+    source: str
+    target: str
+    received: str
+    private: str
+    summary: str | None
+    updated: str | None
+
+
+_JF2 = _Shape("wm-id", "wm-source", "wm-target", "wm-received", "wm-private", "summary", "updated")
+_LINKS = _Shape("id", "source", "target", "verified_date", "private", None, None)
+
+
 def _from_jf2(item: dict[str, Any], where: str) -> Record:
     prop = _str(item.get("wm-property")) or "mention-of"
-    if prop not in _PROPERTIES:
-        prop = "mention-of"
-    html, text = _content(item.get("content"))
-    summary = item.get("summary")
-    rsvp = _str(item.get("rsvp"))
-    return Record(
-        origin_format=FORMAT,
-        origin_id=str(_need(item, "wm-id", where)),
-        source=str(_need(item, "wm-source", where)),
-        target=str(_need(item, "wm-target", where)),
-        received_at=_received(item.get("wm-received"), "wm-received", where),
-        status=APPROVED,
-        protocol="webmention",
-        property=prop,
-        rsvp=rsvp if prop == "rsvp" and rsvp in _RSVP else None,
-        private=item.get("wm-private") is True,
-        url=_str(item.get("url")),
-        name=_str(item.get("name")),
-        summary=_str(summary.get("value")) if isinstance(summary, dict) else _str(summary),
-        content_html=html,
-        content_text=text,
-        published=_str(item.get("published")),
-        updated=_str(item.get("updated")),
-        where=where,
-        **_author(item.get("author")),
-    )
+    return _record(item, item, prop if prop in _PROPERTIES else "mention-of", _JF2, where)
 
 
 def _from_link(item: dict[str, Any], where: str) -> Record:
     data: dict[str, Any] = item["data"] if isinstance(item.get("data"), dict) else {}
     activity: dict[str, Any] = item["activity"] if isinstance(item.get("activity"), dict) else {}
     prop = _TYPES.get(str(activity.get("type") or "link"), "mention-of")
-    html, text = _content(data.get("content"))
-    rsvp = _str(data.get("rsvp"))
+    return _record(item, data, prop, _LINKS, where)
+
+
+def _record(
+    item: dict[str, Any], post: dict[str, Any], prop: str, shape: _Shape, where: str
+) -> Record:
+    """The Record of one entry, its fields read where `shape` says; `prop` its property."""
+    html, text = _content(post.get("content"))
+    summary = post.get(shape.summary) if shape.summary else None
+    rsvp = _str(post.get("rsvp"))
     return Record(
         origin_format=FORMAT,
-        origin_id=str(_need(item, "id", where)),
-        source=str(_need(item, "source", where)),
-        target=str(_need(item, "target", where)),
-        received_at=_received(item.get("verified_date"), "verified_date", where),
+        origin_id=str(_need(item, shape.id, where)),
+        source=str(_need(item, shape.source, where)),
+        target=str(_need(item, shape.target, where)),
+        received_at=_received(item.get(shape.received), shape.received, where),
         status=APPROVED,
         protocol="webmention",
         property=prop,
         rsvp=rsvp if prop == "rsvp" and rsvp in _RSVP else None,
-        private=item.get("private") is True,
-        url=_str(data.get("url")),
-        name=_str(data.get("name")),
+        private=item.get(shape.private) is True,
+        url=_str(post.get("url")),
+        name=_str(post.get("name")),
+        summary=_str(summary.get("value")) if isinstance(summary, dict) else _str(summary),
         content_html=html,
         content_text=text,
-        published=_str(data.get("published")),
+        published=_str(post.get("published")),
+        updated=_str(post.get(shape.updated)) if shape.updated else None,
         where=where,
-        **_author(data.get("author")),
+        **_author(post.get("author")),
     )

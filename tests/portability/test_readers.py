@@ -3,6 +3,8 @@ errors that name where a malformed file goes wrong. Pure: no database."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -49,6 +51,37 @@ def test_jf2_page_maps_properties_received_times_and_private() -> None:
     assert mention.name == "Thoughts on the new year"
     assert mention.author_photo == "https://webmention.io/avatar/frank.example/9c1d.jpg"
     assert mention.where == "webmention-io-feed.jf2 line 5"
+
+
+def test_the_two_shapes_of_one_mention_read_alike(tmp_path: Path) -> None:
+    """The same RSVP as /api/mentions.jf2 and /api/mentions `links` give the same Record but
+    for what only jf2 carries (summary, updated); `links` reads neither from its data."""
+    post = {
+        "url": "https://ann.example/rsvp", "name": "Going", "published": "2021-02-03T04:05:06Z",
+        "content": {"html": "<p>Yes!</p>", "text": "Yes!"}, "rsvp": "yes",
+        "author": {"name": "Ann", "url": "https://ann.example/", "photo": "https://ann.example/a.jpg"},
+        "summary": {"value": "Ann is going"}, "updated": "2021-02-04T00:00:00Z",
+    }  # fmt: skip
+    jf2 = {"children": [{
+        "wm-id": 9, "wm-source": "https://ann.example/rsvp", "wm-target": "https://blog.example/e",
+        "wm-received": "2021-02-03T05:00:00Z", "wm-property": "rsvp", "wm-private": True, **post,
+    }]}  # fmt: skip
+    links = {"links": [{
+        "id": 9, "source": "https://ann.example/rsvp", "target": "https://blog.example/e",
+        "verified_date": "2021-02-03T05:00:00Z", "private": True,
+        "activity": {"type": "rsvp"}, "data": post,
+    }]}  # fmt: skip
+    (tmp_path / "page.jf2").write_text(json.dumps(jf2))
+    (tmp_path / "page.json").write_text(json.dumps(links))
+    (from_jf2,) = webmention_io.read(tmp_path / "page.jf2")
+    (from_links,) = webmention_io.read(tmp_path / "page.json")
+    assert (from_jf2.summary, from_jf2.updated) == ("Ann is going", "2021-02-04T00:00:00Z")
+    assert (from_links.summary, from_links.updated) == (None, None)
+    assert (from_links.property, from_links.rsvp, from_links.private) == ("rsvp", "yes", True)
+    assert from_links.author_photo == "https://ann.example/a.jpg"
+    assert from_links.content_text == "Yes!"
+    same = {"summary": None, "updated": None, "where": from_links.where}
+    assert dataclasses.replace(from_jf2, **same) == from_links
 
 
 @pytest.mark.parametrize(
