@@ -13,31 +13,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from pingsvc import services
-from pingsvc.models import Mention, Site
-from pingsvc.pipeline import steps
-from pingsvc.tokens import rotate
+from pingsvc.models import Site
 from tests.conftest import TARGET
 from tests.support.dashboard import add_account, login
 from tests.support.pageserver import PageServer
+from tests.support.receiving import receive, site_token, verify
 
 POST = """<article class="h-entry"><span class="p-author h-card">Alice</span>
 <p class="e-content">Only for friends: <a href="https://blog.example/post/1">this</a></p>
 </article>"""
-
-
-def _send(client: FlaskClient, source: str, **extra: str) -> int:
-    response = client.post("/webmention", data={"source": source, "target": TARGET, **extra})
-    assert response.status_code == 201, response.get_json()
-    return int(response.headers["Location"].rsplit("/", 1)[1])
-
-
-def _run(app: Flask, mention_id: int) -> Mention:
-    shared = services(app)
-    steps.process_mention(shared.db, mention_id, shared.pipeline)
-    with shared.db.session() as session:
-        mention = session.get(Mention, mention_id)
-        assert mention is not None
-        return mention
 
 
 def _private_source(pages: PageServer, *, in_html: bool = False) -> str:
@@ -58,21 +42,12 @@ def _token_endpoint(pages: PageServer, status: int = 200, answer: object = None)
     )
 
 
-def _owner_token(app: Flask) -> str:
-    with services(app).db.session() as session:
-        site = session.scalar(select(Site).where(Site.host == "blog.example"))
-        assert site is not None
-        token = rotate(site)
-        session.commit()
-    return token
-
-
 def test_the_code_is_exchanged_and_the_source_read_with_the_bearer_token(
     app: Flask, client: FlaskClient, pages: PageServer
 ) -> None:
     _token_endpoint(pages)
-    mention_id = _send(client, _private_source(pages), code="abc123", realm="Friends")
-    mention = _run(app, mention_id)
+    mention_id = receive(client, _private_source(pages), code="abc123", realm="Friends")
+    mention = verify(app, mention_id)
     assert (mention.status, mention.private, mention.realm) == ("approved", True, "Friends")
     exchanged = pages.posted("/token")
     assert len(exchanged) == 1
@@ -87,7 +62,7 @@ def test_a_token_endpoint_in_the_html_is_found_too(
     app: Flask, client: FlaskClient, pages: PageServer
 ) -> None:
     _token_endpoint(pages)
-    mention = _run(app, _send(client, _private_source(pages, in_html=True), code="abc123"))
+    mention = verify(app, receive(client, _private_source(pages, in_html=True), code="abc123"))
     assert (mention.status, mention.private) == ("approved", True)
     assert pages.last_headers["/private"]["Authorization"] == "Bearer tok-secret-1"
 
@@ -96,7 +71,7 @@ def test_a_refused_code_rejects_the_mention_with_the_endpoints_words(
     app: Flask, client: FlaskClient, pages: PageServer
 ) -> None:
     _token_endpoint(pages, 400, {"error": "invalid_grant", "error_description": "code expired"})
-    mention = _run(app, _send(client, _private_source(pages), code="stale"))
+    mention = verify(app, receive(client, _private_source(pages), code="stale"))
     assert mention.status == "rejected"
     refused = "the token endpoint refused the code (400: invalid_grant (code expired))"
     assert mention.error == refused
@@ -108,7 +83,7 @@ def test_an_answer_without_a_token_rejects_the_mention(
     app: Flask, client: FlaskClient, pages: PageServer
 ) -> None:
     _token_endpoint(pages, 200, {"token_type": "Bearer"})
-    mention = _run(app, _send(client, _private_source(pages), code="abc"))
+    mention = verify(app, receive(client, _private_source(pages), code="abc"))
     assert (mention.status, mention.error) == (
         "rejected",
         "the token endpoint's answer has no access_token",
@@ -118,7 +93,7 @@ def test_an_answer_without_a_token_rejects_the_mention(
 def test_a_source_without_a_token_endpoint_is_rejected(
     app: Flask, client: FlaskClient, pages: PageServer
 ) -> None:
-    mention = _run(app, _send(client, pages.add("/plain", POST), code="abc"))
+    mention = verify(app, receive(client, pages.add("/plain", POST), code="abc"))
     assert mention.status == "rejected"
     assert "advertises no token_endpoint" in (mention.error or "")
 
@@ -127,8 +102,8 @@ def test_a_private_mention_is_hidden_publicly_and_shown_to_the_owner(
     app: Flask, client: FlaskClient, pages: PageServer
 ) -> None:
     _token_endpoint(pages)
-    mention_id = _send(client, _private_source(pages), code="abc123")
-    assert _run(app, mention_id).status == "approved"
+    mention_id = receive(client, _private_source(pages), code="abc123")
+    assert verify(app, mention_id).status == "approved"
     public = client.get("/api/mentions.jf2", query_string={"target": TARGET}).get_json()
     assert public["children"] == []
     widget = client.get("/embed/mentions.html", query_string={"target": TARGET})
@@ -136,7 +111,7 @@ def test_a_private_mention_is_hidden_publicly_and_shown_to_the_owner(
     status = client.get(f"/webmention/status/{mention_id}").get_json()
     assert "source" not in status
     owner = client.get(
-        "/api/mentions.jf2", query_string={"target": TARGET, "token": _owner_token(app)}
+        "/api/mentions.jf2", query_string={"target": TARGET, "token": site_token(app)}
     ).get_json()
     assert [(c["wm-private"], "Only for friends" in c["content"]["text"]) for c in
             owner["children"]] == [(True, True)]  # fmt: skip
@@ -163,8 +138,8 @@ def test_the_dashboard_shows_the_owner_a_private_mention_and_its_realm(
     app: Flask, client: FlaskClient, pages: PageServer
 ) -> None:
     _token_endpoint(pages)
-    mention_id = _send(client, _private_source(pages), code="abc123", realm="Close friends")
-    assert _run(app, mention_id).private
+    mention_id = receive(client, _private_source(pages), code="abc123", realm="Close friends")
+    assert verify(app, mention_id).private
     owner = add_account(app, "owner@example.org")
     with services(app).db.session() as session:
         site = session.scalar(select(Site).where(Site.host == "blog.example"))
@@ -184,8 +159,8 @@ def test_a_public_mention_sent_again_with_a_code_turns_private_in_the_change_fee
 
     _token_endpoint(pages)
     source = _private_source(pages)
-    mention_id = _send(client, source)
-    assert _run(app, mention_id).private is False
+    mention_id = receive(client, source)
+    assert verify(app, mention_id).private is False
 
     def lines() -> int:
         with services(app).db.session() as session:
@@ -193,6 +168,6 @@ def test_a_public_mention_sent_again_with_a_code_turns_private_in_the_change_fee
             return len(found.all())
 
     before = lines()
-    assert _send(client, source, code="abc123") == mention_id
-    assert _run(app, mention_id).private is True
+    assert receive(client, source, code="abc123") == mention_id
+    assert verify(app, mention_id).private is True
     assert lines() == before + 1  # public readers of the feed learn it is gone

@@ -12,11 +12,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from pingsvc import services
-from pingsvc.models import Mention, Site
-from pingsvc.pipeline import steps
+from pingsvc.models import Site
 from tests.conftest import TARGET
 from tests.support.mentions import add, mention_row, site_id
 from tests.support.pageserver import PageServer
+from tests.support.receiving import receive, verify
 
 REPLY = '<p class="h-entry">Hi <a href="https://blog.example/post/1">post</a></p>'
 
@@ -55,27 +55,12 @@ def _vouch(pages: PageServer, links_to: str) -> str:
     return pages.add("/vouch", f'<p>My friend: <a href="{links_to}">them</a></p>')
 
 
-def _send(client: FlaskClient, source: str, **extra: str) -> int:
-    response = client.post("/webmention", data={"source": source, "target": TARGET, **extra})
-    assert response.status_code == 201, response.get_json()
-    return int(response.headers["Location"].rsplit("/", 1)[1])
-
-
-def _run(app: Flask, mention_id: int) -> Mention:
-    shared = services(app)
-    steps.process_mention(shared.db, mention_id, shared.pipeline)
-    with shared.db.session() as session:
-        mention = session.get(Mention, mention_id)
-        assert mention is not None
-        return mention
-
-
 def test_a_vouch_from_a_trusted_domain_approves_a_new_domain(
     hold_new: Flask, client: FlaskClient, pages: PageServer
 ) -> None:
     _trust_loopback(hold_new)
     vouch = _vouch(pages, f"http://localhost:{pages.port}/")
-    mention = _run(hold_new, _send(client, _source(pages), vouch=vouch))
+    mention = verify(hold_new, receive(client, _source(pages), vouch=vouch))
     assert (mention.status, mention.vouch) == ("approved", vouch)
     assert mention.vouch_note == f"vouched for by {vouch} (on 127.0.0.1, approved before)"
 
@@ -84,7 +69,7 @@ def test_without_a_vouch_the_new_domain_is_held(
     hold_new: Flask, client: FlaskClient, pages: PageServer
 ) -> None:
     _trust_loopback(hold_new)
-    assert _run(hold_new, _send(client, _source(pages))).status == "held"
+    assert verify(hold_new, receive(client, _source(pages))).status == "held"
 
 
 def test_a_vouch_page_that_does_not_link_to_the_source_is_refused(
@@ -92,7 +77,7 @@ def test_a_vouch_page_that_does_not_link_to_the_source_is_refused(
 ) -> None:
     _trust_loopback(hold_new)
     vouch = _vouch(pages, "https://someone-else.example/")
-    mention = _run(hold_new, _send(client, _source(pages), vouch=vouch))
+    mention = verify(hold_new, receive(client, _source(pages), vouch=vouch))
     assert mention.status == "held"
     assert mention.vouch_note == "the vouch page does not link to localhost"
 
@@ -102,9 +87,9 @@ def test_a_vouch_on_an_unknown_domain_is_refused_unread(
 ) -> None:
     # Nothing from 127.0.0.1 was ever approved: the vouch is not worth a request.
     vouch = _vouch(pages, f"http://localhost:{pages.port}/")
-    mention_id = _send(client, _source(pages), vouch=vouch)
+    mention_id = receive(client, _source(pages), vouch=vouch)
     pages.hits.clear()  # the server is shared by the module's tests
-    mention = _run(hold_new, mention_id)
+    mention = verify(hold_new, mention_id)
     assert mention.status == "held"
     assert mention.vouch_note == "the vouch is on 127.0.0.1, a domain this site never approved"
     assert pages.hits == ["/new-friend"]
@@ -114,7 +99,7 @@ def test_a_vouch_page_that_cannot_be_read_counts_for_nothing(
     hold_new: Flask, client: FlaskClient, pages: PageServer
 ) -> None:
     _trust_loopback(hold_new)
-    mention = _run(hold_new, _send(client, _source(pages), vouch=pages.url("/missing")))
+    mention = verify(hold_new, receive(client, _source(pages), vouch=pages.url("/missing")))
     assert mention.status == "held"
     assert mention.vouch_note == "the vouch page could not be read (the vouch page returned 404)"
 
@@ -123,9 +108,9 @@ def test_a_publish_site_does_not_read_the_vouch(
     app: Flask, client: FlaskClient, pages: PageServer
 ) -> None:
     vouch = _vouch(pages, f"http://localhost:{pages.port}/")
-    mention_id = _send(client, _source(pages), vouch=vouch)
+    mention_id = receive(client, _source(pages), vouch=vouch)
     pages.hits.clear()  # the server is shared by the module's tests
-    mention = _run(app, mention_id)
+    mention = verify(app, mention_id)
     assert (mention.status, mention.vouch_note) == (
         "approved",
         "not needed: the site does not hold this source's domain",
@@ -146,8 +131,8 @@ def test_a_site_that_requires_a_vouch_answers_449(
     assert "vouch" in body["error_description"]
     # With a vouch it is taken, and approved by it; the domain needs none after that.
     vouch = _vouch(pages, f"http://localhost:{pages.port}/")
-    assert _run(hold_new, _send(client, source, vouch=vouch)).status == "approved"
-    assert _send(client, _source(pages, "/second")) > 0
+    assert verify(hold_new, receive(client, source, vouch=vouch)).status == "approved"
+    assert receive(client, _source(pages, "/second")) > 0
 
 
 def test_an_approved_domain_needs_no_vouch_on_a_449_site(
@@ -156,4 +141,4 @@ def test_an_approved_domain_needs_no_vouch_on_a_449_site(
     _site(hold_new, require_vouch=True)
     _trust_loopback(hold_new)
     source = pages.add("/from-trusted", REPLY)  # on 127.0.0.1, approved before
-    assert _run(hold_new, _send(client, source)).status == "approved"
+    assert verify(hold_new, receive(client, source)).status == "approved"

@@ -16,6 +16,7 @@ from pingsvc.models import Mention
 from pingsvc.tokens import rotate
 from tests.portability.helpers import LINKS_POST, WM_POST, import_webmention_io
 from tests.support.dashboard import add_account, login
+from tests.support.receiving import site_token
 
 SECRETS = ("judy.example", "Between us", "erin.example", "Only for you")
 PUBLIC_PATHS = (
@@ -32,17 +33,6 @@ def imported(app: Flask) -> dict[str, int]:
     import_webmention_io(app, "webmention-io-feed.jf2", "webmention-io-links.json")
     with services(app).db.session() as session:
         return {m.origin_id or "": m.id for m in session.scalars(select(Mention))}
-
-
-def _token(app: Flask) -> str:
-    from pingsvc.models import Site
-
-    with services(app).db.session() as session:
-        site = session.scalar(select(Site).where(Site.host == "blog.example"))
-        assert site is not None
-        token = rotate(site)
-        session.commit()
-    return token
 
 
 def test_no_public_answer_holds_a_private_mention(
@@ -80,7 +70,7 @@ def test_get_pingbacks_leaves_private_sources_out(
 def test_the_owners_token_shows_private_mentions_flagged(
     app: Flask, client: FlaskClient, imported: dict[str, int]
 ) -> None:
-    token = _token(app)
+    token = site_token(app)
     owner = client.get(f"/api/mentions.jf2?target={WM_POST}&token={token}").get_json()
     private = {c["wm-id"]: c["wm-private"] for c in owner["children"]}
     assert private[imported["720000"]] is True
