@@ -344,6 +344,54 @@ def run_cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+@dataclass(frozen=True)
+class Server:
+    """A web server setup to measure: "gunicorn" (`pingsvc web`'s production command, gthread)
+    or "granian" (granian's WSGI interface), with processes x threads; for granian,
+    `backpressure` is how many requests a process takes in at once (0: granian's default)."""
+
+    kind: str
+    workers: int
+    threads: int
+    backpressure: int = 0
+
+    @classmethod
+    def parse(cls, text: str, workers: int, threads: int) -> Server:
+        """KIND[:WORKERSxTHREADS[:BACKPRESSURE]], e.g. gunicorn, gunicorn:2x4, granian:2x8:16."""
+        kind, _, rest = text.partition(":")
+        if kind not in ("gunicorn", "granian"):
+            raise SystemExit(f"unknown server {kind!r}: gunicorn or granian")
+        size, _, pressure = rest.partition(":")
+        if size:
+            w, _, t = size.partition("x")
+            workers, threads = int(w), int(t)
+        return cls(kind, workers, threads, int(pressure or 0))
+
+    def label(self) -> str:
+        extra = f", backpressure {self.backpressure}" if self.backpressure else ""
+        return f"{self.kind} {self.workers}x{self.threads}{extra}"
+
+    def command(self, port: int, var_dir: str, app: str) -> list[str]:
+        if self.kind == "gunicorn":
+            from pingsvc.cli import _gunicorn_command
+
+            return _gunicorn_command(HOST, port, self.workers, self.threads, var_dir, app)
+        module, _, call = app.partition(":")
+        factory = call.endswith("()")
+        command = [
+            PYTHON, "-m", "granian", "--interface", "wsgi",
+            "--host", HOST, "--port", str(port),
+            "--workers", str(self.workers), "--blocking-threads", str(self.threads),
+            "--no-http1-keep-alive", "--backlog", "2048", "--no-ws", "--http", "1",
+            "--log-level", "warning",
+        ]  # fmt: skip
+        if self.backpressure:
+            command += ["--backpressure", str(self.backpressure)]
+        if factory:
+            command.append("--factory")
+        return [*command, f"{module}:{call.removesuffix('()')}"]
+
+
 def start_web(
     children: Children,
     env: dict[str, str],
@@ -352,15 +400,14 @@ def start_web(
     threads: int,
     app: str = "pingsvc:create_app()",
     name: str = "web",
+    server: Server | None = None,
 ) -> tuple[Child, str]:
-    """gunicorn with `pingsvc web`'s production settings, on a free loopback port."""
-    from pingsvc.cli import _gunicorn_command
-
+    """`pingsvc web`'s production server (or `server`), on a free loopback port."""
+    server = server or Server("gunicorn", workers, threads)
     port = free_port()
     base = f"http://{HOST}:{port}"
     env = {**env, "PINGSVC_BASE_URL": base}
-    command = _gunicorn_command(HOST, port, workers, threads, env["PINGSVC_VAR_DIR"], app)
-    child = children.start(name, command, env)
+    child = children.start(name, server.command(port, env["PINGSVC_VAR_DIR"], app), env)
     if not wait_until(lambda: _answers(f"{base}/healthz") or not child.alive(), 60, 0.2):
         raise SystemExit(f"{name} did not start:\n{child.output()[-3000:]}")
     if not child.alive():
