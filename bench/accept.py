@@ -61,9 +61,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "--server",
         action="append",
         metavar="KIND[:WxT[:BACKPRESSURE]]",
-        help="a web server to measure (repeatable; the first is the baseline): gunicorn "
-        "(`pingsvc web`'s gthread command) or granian (WSGI), e.g. gunicorn:2x4, "
-        "granian:2x8:16; default: `pingsvc web`'s own, --workers x --threads",
+        help="a web server to measure (repeatable; the first is the baseline): granian "
+        "(`pingsvc web`'s command) or gunicorn (gthread, as pingsvc ran it before), e.g. "
+        "gunicorn:2x4, granian:2x8:16; default: `pingsvc web`'s own, --workers x --threads",
     )
     parser.add_argument("--rounds", type=int, default=1, help="each server measured N times")
     args = parser.parse_args(argv)
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
 def web_server(workers: int, threads: int) -> Server:
     """`pingsvc web`'s server at this size."""
-    return Server("gunicorn", workers, threads)
+    return Server("granian", workers, threads)
 
 
 def _cpu_times() -> tuple[float, float]:

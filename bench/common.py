@@ -346,9 +346,9 @@ def run_cli(env: dict[str, str], *args: str) -> str:
 
 @dataclass(frozen=True)
 class Server:
-    """A web server setup to measure: "gunicorn" (`pingsvc web`'s production command, gthread)
-    or "granian" (granian's WSGI interface), with processes x threads; for granian,
-    `backpressure` is how many requests a process takes in at once (0: granian's default)."""
+    """A web server setup to measure: "granian" (`pingsvc web`'s production command) or
+    "gunicorn" (its gthread worker, as `pingsvc web` ran it before), processes x threads; for
+    granian, `backpressure` is how many requests a process takes in at once (0: its default)."""
 
     kind: str
     workers: int
@@ -371,25 +371,27 @@ class Server:
         extra = f", backpressure {self.backpressure}" if self.backpressure else ""
         return f"{self.kind} {self.workers}x{self.threads}{extra}"
 
-    def command(self, port: int, var_dir: str, app: str) -> list[str]:
+    def command(self, port: int, app: str) -> list[str]:
+        """The server's command for `app` ("pingsvc": pingsvc as `pingsvc web` serves it)."""
         if self.kind == "gunicorn":
-            from pingsvc.cli import _gunicorn_command
+            # As `pingsvc web` ran it until granian replaced it (its JSON 414 aside).
+            return [
+                PYTHON, "-m", "gunicorn", "--bind", f"{HOST}:{port}",
+                "--workers", str(self.workers), "--worker-class", "gthread",
+                "--threads", str(self.threads), "--limit-request-line", "8190",
+                "--backlog", "2048", "--keep-alive", "0", "--graceful-timeout", "20",
+                "--worker-tmp-dir", "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp",
+                "--no-control-socket",
+                "pingsvc:create_app()" if app == "pingsvc" else app,
+            ]  # fmt: skip
+        from pingsvc.cli import web_command
 
-            return _gunicorn_command(HOST, port, self.workers, self.threads, var_dir, app)
-        module, _, call = app.partition(":")
-        factory = call.endswith("()")
-        command = [
-            PYTHON, "-m", "granian", "--interface", "wsgi",
-            "--host", HOST, "--port", str(port),
-            "--workers", str(self.workers), "--blocking-threads", str(self.threads),
-            "--no-http1-keep-alive", "--backlog", "2048", "--no-ws", "--http", "1",
-            "--log-level", "warning",
-        ]  # fmt: skip
+        command = web_command(HOST, port, self.workers, self.threads)
         if self.backpressure:
-            command += ["--backpressure", str(self.backpressure)]
-        if factory:
-            command.append("--factory")
-        return [*command, f"{module}:{call.removesuffix('()')}"]
+            command[-1:-1] = ["--backpressure", str(self.backpressure)]
+        if app != "pingsvc":
+            command = [c for c in command if c != "--factory"][:-1] + [app]
+        return command
 
 
 def start_web(
@@ -398,16 +400,17 @@ def start_web(
     *,
     workers: int,
     threads: int,
-    app: str = "pingsvc:create_app()",
+    app: str = "pingsvc",
     name: str = "web",
     server: Server | None = None,
 ) -> tuple[Child, str]:
-    """`pingsvc web`'s production server (or `server`), on a free loopback port."""
-    server = server or Server("gunicorn", workers, threads)
+    """`pingsvc web`'s production server (or `server`), on a free loopback port, serving
+    pingsvc (or the WSGI `app`, "module:name")."""
+    server = server or Server("granian", workers, threads)
     port = free_port()
     base = f"http://{HOST}:{port}"
     env = {**env, "PINGSVC_BASE_URL": base}
-    child = children.start(name, server.command(port, env["PINGSVC_VAR_DIR"], app), env)
+    child = children.start(name, server.command(port, app), env)
     if not wait_until(lambda: _answers(f"{base}/healthz") or not child.alive(), 60, 0.2):
         raise SystemExit(f"{name} did not start:\n{child.output()[-3000:]}")
     if not child.alive():
