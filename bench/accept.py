@@ -13,7 +13,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
     BENCH,
+    Children,
     CpuMeter,
+    Server,
+    WrkResult,
     arguments,
     check_redis,
     clear_queue,
@@ -54,66 +57,123 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     )
     parser.add_argument("--profile", action="store_true", help="with --cpu: a cProfile too")
     parser.add_argument("--requests", type=int, default=3000, help="with --cpu: per round")
+    parser.add_argument(
+        "--server",
+        action="append",
+        metavar="KIND[:WxT[:BACKPRESSURE]]",
+        help="a web server to measure (repeatable; the first is the baseline): granian "
+        "(`pingsvc web`'s command) or gunicorn (gthread, as pingsvc ran it before), e.g. "
+        "gunicorn:2x4, granian:2x8:16; default: `pingsvc web`'s own, --workers x --threads",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="each server measured N times")
     args = parser.parse_args(argv)
     if args.cpu:
         return cpu(args)
     seconds = 3.0 if args.quick else args.seconds
     need("wrk")
     check_redis()
+    servers = [Server.parse(s, args.workers, args.threads) for s in args.server or []]
+    if not servers:
+        servers = [web_server(args.workers, args.threads)]
     print(f"accept: {machine()}")
-    print(f"  gunicorn: {args.workers} workers x {args.threads} threads (gthread), wrk: "
-          f"{args.connections} connections, {seconds:.0f} s per run")  # fmt: skip
+    print(f"  wrk: {args.connections} connections, {seconds:.0f} s per run, "
+          f"{args.rounds} round(s) of each server in turn")  # fmt: skip
     db_name = f"pingsvc_bench_accept_{uuid.uuid4().hex[:6]}"
     queue = f"pingsvc-bench-accept-{uuid.uuid4().hex[:6]}"
+    rows: list[tuple[Server, str, WrkResult, CpuMeter, float]] = []
     with workspace("accept", args.keep) as (folder, children):
         env = production_env(folder, database(db_name, fresh=True), queue)
         try:
             run_cli(env, "site", "add", "blog.example")
-
-            bare, bare_base = start_web(
-                children, env, workers=args.workers, threads=args.threads,
-                app="bench.bare_app:app", name="bare",
-            )  # fmt: skip
-            wrk(f"{bare_base}/webmention", seconds=1, connections=args.connections, script=SCRIPT)
-            with CpuMeter({"web": [bare.pid]}, OTHERS) as bare_cpu:
-                bare_result = wrk(
-                    f"{bare_base}/webmention", seconds=seconds, connections=args.connections,
-                    script=SCRIPT,
-                )  # fmt: skip
-            children.stop(bare)
-
-            web, base = start_web(children, env, workers=args.workers, threads=args.threads)
-            warm_env = {"BENCH_PREFIX": "warmup"}
-            wrk(f"{base}/webmention", seconds=1, connections=args.connections, script=SCRIPT,
-                env={**env, **warm_env})  # fmt: skip
-            with CpuMeter({"web": [web.pid]}, OTHERS) as web_cpu:
-                result = wrk(
-                    f"{base}/webmention", seconds=seconds, connections=args.connections,
-                    script=SCRIPT, env={**env, "BENCH_PREFIX": "measured"},
-                )  # fmt: skip
-            children.stop(web)
+            for round_ in range(args.rounds):
+                for index, server in enumerate(servers):
+                    tag = f"r{round_}s{index}"
+                    for app, name in (("bench.bare_app:app", "bare"), (None, "web")):
+                        rows.append((server, name, *_measure(
+                            children, env, server, app, name, tag, seconds, args.connections
+                        )))  # fmt: skip
         finally:
             clear_queue(queue)
             drop_database(db_name)
 
-    share = result.rate / bare_result.rate if bare_result.rate else 0.0
-    print(f"  bare Flask 202:       {bare_result.line()}")
-    print(f"    {bare_cpu.line(bare_result.requests, 'request')}")
-    print(f"  pingsvc /webmention:  {result.line()}")
-    print(f"    {web_cpu.line(result.requests, 'request')}")
-    print(f"  ratio: {ratio(result.rate, bare_result.rate)} of the bare endpoint "
-          f"(target >= {TARGET_SHARE:.0%}: {verdict(share >= TARGET_SHARE)}); "
-          f"{result.rate:,.0f}/s (target >= {TARGET_RATE:,.0f}/s: "
-          f"{verdict(result.rate >= TARGET_RATE)})")  # fmt: skip
-    if result.non_2xx:
-        print(f"  WARNING: {result.non_2xx} answers were not 2xx; see the web log (--keep)")
-    return {
-        "accept_rate": result.rate,
-        "accept_p50_ms": result.p50_ms,
-        "accept_p99_ms": result.p99_ms,
-        "bare_rate": bare_result.rate,
-        "bare_p99_ms": bare_result.p99_ms,
-    }
+    figures: dict[str, float] = {}
+    for index, server in enumerate(servers):
+        bare = [(r, m, i) for s, n, r, m, i in rows if s is server and n == "bare"]
+        web = [(r, m, i) for s, n, r, m, i in rows if s is server and n == "web"]
+        print(f"  {server.label()}{' (baseline)' if index == 0 and len(servers) > 1 else ''}:")
+        for (bare_result, bare_cpu, bare_idle), (result, web_cpu, idle) in zip(
+            bare, web, strict=True
+        ):
+            print(f"    bare Flask 202:       {bare_result.line()}")
+            print(f"      {bare_cpu.line(bare_result.requests, 'request')}; "
+                  f"machine {bare_idle:.0%} idle")  # fmt: skip
+            print(f"    pingsvc /webmention:  {result.line()}")
+            print(f"      {web_cpu.line(result.requests, 'request')}; "
+                  f"machine {idle:.0%} idle")  # fmt: skip
+            if result.non_2xx or bare_result.non_2xx:
+                print(f"    WARNING: {result.non_2xx + bare_result.non_2xx} answers were not "
+                      "2xx; see the web log (--keep)")  # fmt: skip
+        best = max((r for r, _, _ in web), key=lambda r: r.rate)
+        best_bare = max((r for r, _, _ in bare), key=lambda r: r.rate)
+        share = best.rate / best_bare.rate if best_bare.rate else 0.0
+        line = (f"    best: {ratio(best.rate, best_bare.rate)} of the bare endpoint "
+                f"(target >= {TARGET_SHARE:.0%}: {verdict(share >= TARGET_SHARE)}); "
+                f"{best.rate:,.0f}/s (target >= {TARGET_RATE:,.0f}/s: "
+                f"{verdict(best.rate >= TARGET_RATE)})")  # fmt: skip
+        if index and rows:
+            first = max(
+                (r for s, n, r, _, _ in rows if s is servers[0] and n == "web"),
+                key=lambda r: r.rate,
+            )
+            line += f"; {ratio(best.rate, first.rate)} the baseline's accept rate"
+        print(line)
+        if index == 0:
+            figures.update(
+                accept_rate=best.rate, accept_p50_ms=best.p50_ms, accept_p99_ms=best.p99_ms,
+                bare_rate=best_bare.rate, bare_p99_ms=best_bare.p99_ms,
+            )  # fmt: skip
+    return figures
+
+
+def web_server(workers: int, threads: int) -> Server:
+    """`pingsvc web`'s server at this size."""
+    return Server("granian", workers, threads)
+
+
+def _cpu_times() -> tuple[float, float]:
+    """The machine's idle and total jiffies so far (/proc/stat's first line)."""
+    fields = [float(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return fields[3] + fields[4], sum(fields)
+
+
+def _measure(
+    children: Children,
+    env: dict[str, str],
+    server: Server,
+    app: str | None,
+    name: str,
+    tag: str,
+    seconds: float,
+    connections: int,
+) -> tuple[WrkResult, CpuMeter, float]:
+    """One server with one app: a 1 s warm-up, then `seconds` under wrk with CPU metered."""
+    kwargs = {"app": app} if app else {}
+    child, base = start_web(
+        children, env, workers=server.workers, threads=server.threads, name=f"{name}-{tag}",
+        server=server, **kwargs,
+    )  # fmt: skip
+    try:
+        url = f"{base}/webmention"
+        wrk(url, seconds=1, connections=connections, script=SCRIPT,
+            env={**env, "BENCH_PREFIX": f"warm{tag}"})  # fmt: skip
+        idle_before, total_before = _cpu_times()
+        with CpuMeter({"web": [child.pid]}, OTHERS) as meter:
+            result = wrk(url, seconds=seconds, connections=connections, script=SCRIPT,
+                         env={**env, "BENCH_PREFIX": f"measured{tag}"})  # fmt: skip
+        idle_after, total_after = _cpu_times()
+    finally:
+        children.stop(child)
+    return result, meter, (idle_after - idle_before) / max(1.0, total_after - total_before)
 
 
 def cpu(args: argparse.Namespace) -> dict[str, float]:

@@ -344,23 +344,73 @@ def run_cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+@dataclass(frozen=True)
+class Server:
+    """A web server setup to measure: "granian" (`pingsvc web`'s production command) or
+    "gunicorn" (its gthread worker, as `pingsvc web` ran it before), processes x threads; for
+    granian, `backpressure` is how many requests a process takes in at once (0: its default)."""
+
+    kind: str
+    workers: int
+    threads: int
+    backpressure: int = 0
+
+    @classmethod
+    def parse(cls, text: str, workers: int, threads: int) -> Server:
+        """KIND[:WORKERSxTHREADS[:BACKPRESSURE]], e.g. gunicorn, gunicorn:2x4, granian:2x8:16."""
+        kind, _, rest = text.partition(":")
+        if kind not in ("gunicorn", "granian"):
+            raise SystemExit(f"unknown server {kind!r}: gunicorn or granian")
+        size, _, pressure = rest.partition(":")
+        if size:
+            w, _, t = size.partition("x")
+            workers, threads = int(w), int(t)
+        return cls(kind, workers, threads, int(pressure or 0))
+
+    def label(self) -> str:
+        extra = f", backpressure {self.backpressure}" if self.backpressure else ""
+        return f"{self.kind} {self.workers}x{self.threads}{extra}"
+
+    def command(self, port: int, app: str) -> list[str]:
+        """The server's command for `app` ("pingsvc": pingsvc as `pingsvc web` serves it)."""
+        if self.kind == "gunicorn":
+            # As `pingsvc web` ran it until granian replaced it (its JSON 414 aside).
+            return [
+                PYTHON, "-m", "gunicorn", "--bind", f"{HOST}:{port}",
+                "--workers", str(self.workers), "--worker-class", "gthread",
+                "--threads", str(self.threads), "--limit-request-line", "8190",
+                "--backlog", "2048", "--keep-alive", "0", "--graceful-timeout", "20",
+                "--worker-tmp-dir", "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp",
+                "--no-control-socket",
+                "pingsvc:create_app()" if app == "pingsvc" else app,
+            ]  # fmt: skip
+        from pingsvc.cli import web_command
+
+        command = web_command(HOST, port, self.workers, self.threads)
+        if self.backpressure:
+            command[-1:-1] = ["--backpressure", str(self.backpressure)]
+        if app != "pingsvc":
+            command = [c for c in command if c != "--factory"][:-1] + [app]
+        return command
+
+
 def start_web(
     children: Children,
     env: dict[str, str],
     *,
     workers: int,
     threads: int,
-    app: str = "pingsvc:create_app()",
+    app: str = "pingsvc",
     name: str = "web",
+    server: Server | None = None,
 ) -> tuple[Child, str]:
-    """gunicorn with `pingsvc web`'s production settings, on a free loopback port."""
-    from pingsvc.cli import _gunicorn_command
-
+    """`pingsvc web`'s production server (or `server`), on a free loopback port, serving
+    pingsvc (or the WSGI `app`, "module:name")."""
+    server = server or Server("granian", workers, threads)
     port = free_port()
     base = f"http://{HOST}:{port}"
     env = {**env, "PINGSVC_BASE_URL": base}
-    command = _gunicorn_command(HOST, port, workers, threads, env["PINGSVC_VAR_DIR"], app)
-    child = children.start(name, command, env)
+    child = children.start(name, server.command(port, app), env)
     if not wait_until(lambda: _answers(f"{base}/healthz") or not child.alive(), 60, 0.2):
         raise SystemExit(f"{name} did not start:\n{child.output()[-3000:]}")
     if not child.alive():

@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     need("wrk")
     check_redis()
     print(f"read: {machine()}")
-    print(f"  gunicorn: {args.workers} x {args.threads} threads; wrk: {args.connections} "
+    print(f"  web (granian): {args.workers} x {args.threads} threads; wrk: {args.connections} "
           f"connections, {seconds:.0f} s per run; post with {HOT_MENTIONS:,} mentions")  # fmt: skip
     sizes = {"10k": (10_000, 100), "1M": (args.big, 10_000)}
     endpoints = {

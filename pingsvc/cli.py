@@ -6,7 +6,6 @@ import io
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +23,6 @@ from pingsvc.migrate import upgrade
 from pingsvc.models import Account, Site
 from pingsvc.serve import ChildSpec, Supervisor
 from pingsvc.terminal import printable
-from pingsvc.webserver import REQUEST_LINE_LIMIT
 
 
 def _app() -> Flask:
@@ -126,49 +124,36 @@ def db_upgrade() -> None:
         click.echo("database is up to date")
 
 
-# The longest path a Unix socket can bind to on Linux (sun_path is 108 bytes with its NUL).
-MAX_SOCKET_PATH = 107
-
-
-def control_socket_options(var_dir: str) -> list[str]:
-    """gunicorn's control socket (for `gunicornc`) in VAR_DIR, where this install's other
-    state is: gunicorn's default, ~/.gunicorn/gunicorn.ctl, is one path for every instance of
-    the user, so a second pingsvc replaced the first's socket and removed it on exit. A VAR_DIR
-    too deep for a socket path turns the socket off instead of logging an error."""
-    path = os.path.join(var_dir, "gunicorn.ctl")
-    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
-        return ["--no-control-socket"]
-    return ["--control-socket", path]
-
-
-def _gunicorn_command(
+def web_command(
     host: str,
     port: int,
     workers: int,
     threads: int,
-    var_dir: str,
-    app: str = "pingsvc:create_app()",
+    app: str = "pingsvc.webserver:wsgi_app",
+    factory: bool = True,
 ) -> list[str]:
-    """The production web server. No gunicorn access log: the app writes one JSON line per
-    request, with its request id (pingsvc.obs). No keep-alive: a gthread worker keeps the
-    connections it accepted, so a few long-lived clients (or a proxy) would load one worker
-    while the others idle; senders and proxies make one request per connection anyway.
-    The worker is gunicorn's gthread, with a request line long enough for the API's 100
-    targets and a JSON 414 past it (pingsvc.webserver)."""
-    return [
-        sys.executable, "-m", "gunicorn",
-        "--bind", f"{host}:{port}",
+    """The production web server: granian's WSGI interface, `workers` processes of `threads`
+    threads each (the most requests a process runs at once; a pingback waiting for its
+    verdict holds one). No access log from granian: the app writes one JSON line per
+    request, with its request id (pingsvc.obs). No keep-alive: a process keeps the
+    connections it accepted, so a few long-lived clients (or a proxy) would load one process
+    while the others idle; senders and proxies make one request per connection anyway. On
+    SIGTERM the requests in flight are answered, for up to 20 s. A worker process that dies
+    is started again. The app is behind pingsvc.webserver's request-line limit (a JSON 414)."""
+    command = [
+        sys.executable, "-m", "granian", "--interface", "wsgi",
+        "--host", host, "--port", str(port),
         "--workers", str(workers),
-        "--worker-class", "pingsvc.webserver.JsonErrorWorker",
-        "--threads", str(threads),
-        "--limit-request-line", str(REQUEST_LINE_LIMIT),
+        "--blocking-threads", str(threads),
         "--backlog", "2048",
-        "--keep-alive", "0",
-        "--graceful-timeout", "20",
-        "--worker-tmp-dir", "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir(),
-        *control_socket_options(var_dir),
-        app,
+        "--http", "1", "--no-ws", "--no-http1-keep-alive",
+        "--workers-kill-timeout", "20",
+        "--respawn-failed-workers",
+        "--log-level", "warning",
     ]  # fmt: skip
+    if factory:
+        command.append("--factory")
+    return [*command, app]
 
 
 def _worker_env(app: Flask) -> dict[str, str]:
@@ -230,7 +215,7 @@ def serve(host: str, port: int) -> None:
         ChildSpec(f"worker{index}", _worker_command(app, index == 0, index), env)
         for index in range(workers)
     ]
-    children.append(ChildSpec("web", _gunicorn_command(host, port, 1, 16, app.config["VAR_DIR"])))
+    children.append(ChildSpec("web", web_command(host, port, 1, 16)))
 
     def banner() -> None:
         click.echo(f"pingsvc is listening on {base} ({mode}); data in {app.config['VAR_DIR']}")
@@ -277,10 +262,10 @@ def _require_free_port(host: str, port: int) -> None:
     type=int,
 )
 def web(host: str, port: int, workers: int, threads: int) -> None:
-    """Run only the web server (gunicorn); run the worker with `celery -A worker.celery_app`."""
+    """Run only the web server (granian); run the worker with `celery -A worker.celery_app`."""
     app = _app()
     upgrade(app.config["DATABASE_URL"])
-    command = _gunicorn_command(host, port, workers, threads, app.config["VAR_DIR"])
+    command = web_command(host, port, workers, threads)
     os.execv(sys.executable, command)
 
 

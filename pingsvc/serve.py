@@ -41,8 +41,8 @@ class RestartPolicy:
     max_delay: float = 30.0
     stable_after: float = 30.0
     max_failures: int = 5
-    # How long children get to stop before they are killed: above gunicorn's graceful
-    # timeout (20 s), so requests in flight are answered.
+    # How long children get to stop before they are killed: above the web server's
+    # graceful timeout (20 s, pingsvc.cli.web_command), so requests in flight are answered.
     stop_timeout: float = 25.0
 
     def after_exit(self, failures: int, uptime: float) -> tuple[int, float | None]:
@@ -91,7 +91,8 @@ class _Child:
         # A process group of its own: the terminal's Ctrl-C goes to the foreground group,
         # which is the supervisor's alone, so each child is signalled once, by the
         # supervisor. (A gunicorn worker that got SIGINT from the terminal and SIGQUIT from
-        # its master at once deadlocked in its executor's shutdown until it was killed.)
+        # its master at once deadlocked in its executor's shutdown until it was killed; granian's
+        # worker processes likewise take their stop from its main process alone.)
         self.proc = subprocess.Popen(
             self.spec.command,
             env=self.spec.env,
@@ -159,7 +160,8 @@ class Supervisor:
             pid = child.proc.pid
             child.proc = None
             # What it leaves behind stops too: a worker's embedded scheduler (a second one
-            # would run beside its replacement's), gunicorn's workers holding the port.
+            # would run beside its replacement's), the web server's worker processes holding the
+            # port.
             _signal_group(pid, signal.SIGTERM)
             if delay is None:
                 self.gave_up = (
@@ -180,7 +182,7 @@ class Supervisor:
             child.restart_at = now + delay
 
     def _stop_all(self) -> None:
-        """SIGTERM to each child (gunicorn finishes its requests, Celery its tasks), then
+        """SIGTERM to each child (the web server finishes its requests, Celery its tasks), then
         SIGKILL to any still running after the policy's stop_timeout."""
         running = [c for c in self.children if c.running()]
         for child in running:

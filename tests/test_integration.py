@@ -78,7 +78,7 @@ def test_production_runs_as_separate_web_and_worker_processes(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    """`pingsvc web` (gunicorn) and `celery -A worker.celery_app worker` on PostgreSQL and
+    """`pingsvc web` (granian) and `celery -A worker.celery_app worker` on PostgreSQL and
     Redis, talking only through the database and the broker."""
     import requests
 

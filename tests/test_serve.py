@@ -49,12 +49,12 @@ def _cmdline(pid: int) -> str:
 
 
 def _child_by_kind(serve_pid: int) -> dict[str, int]:
-    """serve's children by kind: "web" (the gunicorn master), "worker0" (with the
+    """serve's children by kind: "web" (granian's main process), "worker0" (with the
     scheduler), "worker1"..."""
     kinds = {}
     for pid in _pids_of_children(serve_pid):
         line = _cmdline(pid)
-        if "gunicorn" in line:
+        if "granian" in line:
             kinds["web"] = pid
         elif "celery" in line:
             kinds[line.split("--hostname ", 1)[1].split("@", 1)[0]] = pid
@@ -153,7 +153,8 @@ def test_the_web_server_takes_the_apis_100_targets_and_answers_longer_lines_in_j
     settings: dict[str, str], tmp_path: Path
 ) -> None:
     """gunicorn's default request line (4,094 bytes) refused the API's own limit of 100
-    target[] values with an HTML 414; now they are answered, and a longer line gets JSON."""
+    target[] values with an HTML 414; they are answered, and a longer line gets JSON (from
+    pingsvc.webserver in front of the app, now that granian serves it)."""
     from tests.support.services import start_web
 
     env = env_for(settings)
@@ -176,37 +177,6 @@ def test_the_web_server_takes_the_apis_100_targets_and_answers_longer_lines_in_j
         assert "8190 bytes" in body["error_description"]
     finally:
         assert web.stop() == 0
-
-
-def test_two_instances_keep_their_own_gunicorn_control_sockets(
-    settings: dict[str, str], tmp_path: Path
-) -> None:
-    home = tmp_path / "home"  # gunicorn's default socket would be $HOME/.gunicorn/gunicorn.ctl
-    home.mkdir()
-    first_var, second_var = Path(tmp_path / "one"), Path(tmp_path / "two")
-    common = {**settings, "PINGSVC_WORKER_PROCESSES": "1", "HOME": str(home)}
-    first, _ = start_serve({**common, "PINGSVC_VAR_DIR": str(first_var)}, tmp_path / "1.log")
-    try:
-        second, _ = start_serve({**common, "PINGSVC_VAR_DIR": str(second_var)}, tmp_path / "2.log")
-        try:
-            for var in (first_var, second_var):
-                assert wait_for((var / "gunicorn.ctl").is_socket, 30), first.output()
-        finally:
-            assert second.stop(signal.SIGTERM) == 0
-        assert (first_var / "gunicorn.ctl").is_socket()  # the second left the first's alone
-        assert not (home / ".gunicorn").exists()
-    finally:
-        first.stop(signal.SIGTERM)
-
-
-def test_a_var_dir_too_deep_for_a_socket_path_turns_the_control_socket_off() -> None:
-    from pingsvc.cli import control_socket_options
-
-    assert control_socket_options("/srv/pingsvc") == [
-        "--control-socket",
-        "/srv/pingsvc/gunicorn.ctl",
-    ]
-    assert control_socket_options("/" + "d" * 120) == ["--no-control-socket"]
 
 
 def _orphans(var_dir: str) -> list[str]:
@@ -236,7 +206,7 @@ def test_a_child_that_dies_is_restarted_and_no_mention_is_lost(
     serve, base, settings = serving
     var = settings["PINGSVC_VAR_DIR"]
     sent = 0
-    for kind in ("worker0", "worker1", "web"):  # the scheduler's worker, another, gunicorn
+    for kind in ("worker0", "worker1", "web"):  # the scheduler's worker, another, granian
         for _ in range(4):  # work in flight while the child dies
             source = pages.add(f"/restart/like-{sent}.html", LIKE)
             answer = requests.post(f"{base}/webmention", data={"source": source, "target": TARGET})
@@ -252,7 +222,7 @@ def test_a_child_that_dies_is_restarted_and_no_mention_is_lost(
         assert wait_for(replaced, 60), serve.output()
         assert wait_for(lambda: _healthy(base), 60), serve.output()
         # Nothing the dead child started is left running on its own (worker0's
-        # scheduler process, gunicorn's worker).
+        # scheduler process, granian's worker processes).
         assert wait_for(lambda: _orphans(var) == [], 30), _orphans(var)
         assert serve.proc.poll() is None
         assert f"{kind} (pid {before[kind]}) was killed by SIGKILL" in serve.output()
@@ -276,7 +246,7 @@ def test_ctrl_c_in_a_terminal_stops_everything_promptly_and_cleanly(
         requests.post(f"{base}/webmention", data={"source": source, "target": TARGET})
         requests.get(f"{base}/api/mentions.jf2", params={"target": TARGET}, timeout=5)
     os.killpg(group, signal.SIGINT)  # what Ctrl-C in the terminal does
-    # A generous bound: a worker that deadlocked was killed by gunicorn after 20 s.
+    # A generous bound: a worker that deadlocked was killed by the web server after 20 s.
     assert serve.proc.wait(timeout=15) == 0, serve.output()
     serve.stop(signal.SIGTERM)  # it has exited: this closes its log
     output = serve.log.read_text(errors="replace")

@@ -1,5 +1,5 @@
 """The author's whole day in a real browser against the real service (`pingsvc serve`:
-gunicorn plus a Celery worker): log in, add a site, hold everything, receive a webmention from
+granian plus a Celery worker): log in, add a site, hold everything, receive a webmention from
 a page on 127.0.0.1, see it held, approve it, and see it in the widget on the demo page."""
 
 from __future__ import annotations

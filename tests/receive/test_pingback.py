@@ -1,5 +1,5 @@
 """POST /xmlrpc: XML-RPC parsing behind defusedxml, the Pingback 1.0 answers and fault codes,
-introspection and multicall; in process for the protocol, against `pingsvc serve` (gunicorn and a
+introspection and multicall; in process for the protocol, against `pingsvc serve` (granian and a
 real worker) with xmlrpc.client.ServerProxy and a real pingback sender for the verdicts."""
 
 from __future__ import annotations
@@ -549,7 +549,7 @@ def test_the_service_pages_advertise_the_pingback_endpoint(client: FlaskClient) 
     assert html.unescape(home.text).count(tag) == 2  # and shown, to paste into a blog's
 
 
-# Verdicts: `pingsvc serve` (gunicorn and a real worker), shared by the tests below. The app
+# Verdicts: `pingsvc serve` (granian and a real worker), shared by the tests below. The app
 # in this process uses the same database and queue, so the served worker verifies its pings too.
 
 

@@ -314,7 +314,7 @@ def test_sigterm_lets_the_service_finish_the_request_and_task_in_flight(
     settings: dict[str, str], pages: PageServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """SIGTERM to `pingsvc serve` while a pingback waits for its verdict and the worker is
-    fetching the slow source: gunicorn answers the request, the worker finishes the task,
+    fetching the slow source: the web server answers the request, the worker finishes the task,
     and both exit cleanly."""
     # The sweeper must not re-send the slow verification while it runs (SWEEP_AFTER is
     # meant to be far longer than a verification; the test settings make it 2 s).

@@ -107,7 +107,7 @@ def start_serve(settings: dict[str, str], log: Path) -> tuple[Process, str]:
 
 
 def start_web(settings: dict[str, str], log: Path) -> tuple[Process, str]:
-    """Only the web server, `pingsvc web` (gunicorn), on a free port; returns it and its URL."""
+    """Only the web server, `pingsvc web` (granian), on a free port; returns it and its URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = env_for({**settings, "PINGSVC_BASE_URL": base, "PINGSVC_WEB_WORKERS": "2"})

@@ -1,0 +1,68 @@
+"""pingsvc.webserver's request-line limit and `pingsvc web`'s granian command, in process (the
+real server's answers: tests/test_serve.py)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pingsvc.cli import web_command
+from pingsvc.webserver import REQUEST_LINE_LIMIT, RequestLineLimit, request_line_length
+
+
+def _environ(path: str = "/api/count.json", query: str = "") -> dict[str, Any]:
+    return {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+
+
+def _call(app: RequestLineLimit, environ: dict[str, Any]) -> tuple[str, dict[str, str], bytes]:
+    seen: list[Any] = []
+    body = b"".join(app(environ, lambda status, headers: seen.extend([status, dict(headers)])))
+    return seen[0], seen[1], body
+
+
+def _inner(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"app"]
+
+
+def test_the_request_line_is_measured_as_sent() -> None:
+    # "GET /api/count.json?target=x HTTP/1.1"
+    assert request_line_length(_environ(query="target=x")) == len(
+        "GET /api/count.json?target=x HTTP/1.1"
+    )
+    # PATH_INFO arrives decoded (latin-1 text of its UTF-8 bytes): "/é" was sent as "/%C3%A9".
+    decoded = "/\u00e9".encode().decode("latin-1")
+    assert request_line_length(_environ(path=decoded)) == len("GET /%C3%A9 HTTP/1.1")
+
+
+def test_a_line_up_to_the_limit_reaches_the_app_and_a_longer_one_gets_json_414() -> None:
+    app = RequestLineLimit(_inner)
+    fixed = len("GET /api/count.json? HTTP/1.1")
+    at_limit = _environ(query="t=" + "a" * (REQUEST_LINE_LIMIT - fixed - 2))
+    assert request_line_length(at_limit) == REQUEST_LINE_LIMIT
+    assert _call(app, at_limit) == ("200 OK", {"Content-Type": "text/plain"}, b"app")
+
+    status, headers, body = _call(app, {**at_limit, "QUERY_STRING": at_limit["QUERY_STRING"] + "a"})
+    assert status == "414 URI Too Long"
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Content-Length"] == str(len(body))
+    answer = json.loads(body)
+    assert answer["error"] == "request_line_too_long"
+    assert f"{REQUEST_LINE_LIMIT} bytes" in answer["error_description"]
+
+
+def test_pingsvc_web_runs_granian_with_the_production_settings() -> None:
+    command = web_command("0.0.0.0", 8080, 3, 12)
+    assert command[1:5] == ["-m", "granian", "--interface", "wsgi"]
+    flags = dict(zip(command, command[1:], strict=False))
+    assert flags["--host"] == "0.0.0.0" and flags["--port"] == "8080"
+    assert flags["--workers"] == "3" and flags["--blocking-threads"] == "12"
+    assert flags["--workers-kill-timeout"] == "20"  # requests in flight get 20 s on SIGTERM
+    assert "--no-http1-keep-alive" in command and "--respawn-failed-workers" in command
+    assert command[-2:] == ["--factory", "pingsvc.webserver:wsgi_app"]
