@@ -135,7 +135,7 @@ def main() -> None:
             source: real_inspect(source, target(i), shared.pipeline)
             for i, source in enumerate(sources)
         }
-        steps.inspect = lambda source, _target, _settings: parsed[source]  # type: ignore[assignment]
+        steps.inspect = lambda source, _target, _settings, **_: parsed[source]  # type: ignore[assignment]
         print(machine())
         print(f"{count} mentions on {shared.db.dialect}, pages parsed beforehand")
         for round_name in ("new", "unchanged re-send"):
