@@ -2,11 +2,14 @@
 PostgreSQL backend CPU ms per mention through steps.process_mention, with the source
 pages already fetched and parsed (the parsing is measured by verify.py --profile). Runs N
 new mentions of generated pages, then the same N sent again unchanged (the re-verification
-path). Counts statements, so a busy machine moves the CPU figures but never the counts."""
+path). Counts statements, so a busy machine moves the CPU figures but never the counts.
+--tasks: Celery's own CPU per task, a real worker (threads pool, Redis) draining N verify
+messages for mentions with nothing left to do, against the task's body run in process."""
 
 from __future__ import annotations
 
 import cProfile
+import os
 import pstats
 import sys
 import time
@@ -21,9 +24,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.common import POSTGRES_ADMIN, arguments, database, drop_database, machine  # noqa: E402
+from bench.common import (  # noqa: E402
+    POSTGRES_ADMIN,
+    REDIS_URL,
+    CpuMeter,
+    arguments,
+    check_redis,
+    clear_queue,
+    database,
+    drop_database,
+    machine,
+    production_env,
+    wait_until,
+    worker_command,
+    workspace,
+)
 from bench.pages import page, target  # noqa: E402
-from pingsvc import create_app, services  # noqa: E402
+from pingsvc import create_app, services, tasking  # noqa: E402
 from pingsvc.extract.entry import MentionData  # noqa: E402
 from pingsvc.migrate import upgrade  # noqa: E402
 from pingsvc.models import Site  # noqa: E402
@@ -109,10 +126,63 @@ def measure(shared: Any, ids: list[int], profile: bool, pg_cpu: Any) -> str:
     )
 
 
+PREFETCH = {"prefetch 4 (the setting)": [], "prefetch 1": ["--prefetch-multiplier", "1"],
+            "prefetch 16": ["--prefetch-multiplier", "16"]}  # fmt: skip
+
+
+def tasks(url: str, ids: list[int], shared: Any, pg_cpu: Any) -> None:
+    """Celery's own CPU per task: `ids` (verified, so a task claims nothing and returns) sent
+    as verify messages while the worker consumes another queue, then drained once it is told
+    to consume theirs; each prefetch setting twice, in turn. The baseline: the task's body
+    (process_mention) on the same ids in process."""
+    check_redis()
+    started = time.process_time()
+    for mention_id in ids:
+        steps.process_mention(shared.db, mention_id, shared.pipeline)
+    body = (time.process_time() - started) * 1000 / len(ids)
+    print(f"tasks: the body in process {body:.2f} ms of CPU a task (claims nothing, 2 statements)")
+    with workspace("store-tasks", False) as (folder, children):
+        for round_ in range(2):
+            for label, options in PREFETCH.items():
+                queue = f"pingsvc-bench-tasks-{uuid.uuid4().hex[:6]}"
+                host = f"tasks{uuid.uuid4().hex[:6]}"
+                command = worker_command("threads", 32, host) + [*options, "-Q", f"{queue}-idle"]
+                worker = children.start(host, command, production_env(folder, url, queue))
+                try:
+                    if not wait_until(lambda w=worker: "ready." in w.output(), 60, 0.2):
+                        raise SystemExit(f"the worker did not start:\n{worker.output()[-3000:]}")
+                    app = create_app({"DATABASE_URL": url, "REDIS_URL": REDIS_URL,
+                                      "QUEUE": queue, "VAR_DIR": str(folder / "var")})  # fmt: skip
+                    celery = app.extensions["celery"]
+                    with app.app_context():
+                        for mention_id in ids:
+                            tasking.publish(celery, tasking.VERIFY_TASK, mention_id)
+                    pg = pg_cpu()
+                    with CpuMeter({"worker": [worker.pid]}, {"redis": "redis-server"}) as cpu:
+                        wall = time.perf_counter()
+                        celery.control.add_consumer(
+                            queue, destination=[f"{host}@{os.uname().nodename}"]
+                        )
+                        done = lambda w=worker: w.output().count(" succeeded in ") >= len(ids)  # noqa: E731
+                        if not wait_until(done, 300, 0.05):
+                            raise SystemExit(
+                                f"the worker did not finish:\n{worker.output()[-3000:]}"
+                            )
+                        wall = time.perf_counter() - wall
+                    pg = (pg_cpu() - pg) * 1000 / len(ids)
+                    print(f"  round {round_ + 1}, {label}: {cpu.line(len(ids), 'task')}, "
+                          f"PostgreSQL {pg:.2f}; {len(ids) / wall:.0f} tasks/s")  # fmt: skip
+                finally:
+                    children.stop(worker)
+                    clear_queue(queue)
+                    clear_queue(f"{queue}-idle")
+
+
 def main() -> None:
     parser = arguments(__doc__ or "", mentions=400)
     parser.add_argument("--sqlite", action="store_true", help="the embedded database instead")
     parser.add_argument("--profile", action="store_true", help="cProfile each round")
+    parser.add_argument("--tasks", action="store_true", help="then Celery's own CPU per task")
     args = parser.parse_args()
     count = 100 if args.quick else args.mentions
     server = PageServer().start()
@@ -135,7 +205,7 @@ def main() -> None:
             source: real_inspect(source, target(i), shared.pipeline)
             for i, source in enumerate(sources)
         }
-        steps.inspect = lambda source, _target, _settings: parsed[source]  # type: ignore[assignment]
+        steps.inspect = lambda source, _target, _settings, **_: parsed[source]  # type: ignore[assignment]
         print(machine())
         print(f"{count} mentions on {shared.db.dialect}, pages parsed beforehand")
         for round_name in ("new", "unchanged re-send"):
@@ -145,6 +215,8 @@ def main() -> None:
             ]
             pg_cpu = (lambda: 0.0) if args.sqlite else (lambda: _backend_cpu(admin, name))
             print(f"{round_name}: {measure(shared, ids, args.profile, pg_cpu)}")
+        if args.tasks and not args.sqlite:
+            tasks(url, ids * (2000 // len(ids) + 1), shared, pg_cpu)
         shared.db.dispose()
     finally:
         steps.inspect = real_inspect  # type: ignore[assignment]
