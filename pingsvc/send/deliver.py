@@ -18,12 +18,11 @@ from urllib.parse import urlsplit
 from xml.parsers.expat import ExpatError
 from xmlrpc.client import Fault
 
-import requests
 from defusedxml import DefusedXmlException
 from defusedxml.xmlrpc import DefusedExpatParser
 
 from pingsvc.errors import FetchError, RefusedAddress, TransientFetchError
-from pingsvc.fetch.client import Answer, fetch, post, retry_after
+from pingsvc.fetch.client import Answer, Session, fetch, post, retry_after
 from pingsvc.fetch.discovery import Endpoint, endpoint_of, header_endpoint, resolve
 from pingsvc.fetch.hostile import check_page
 from pingsvc.fetch.page import Page
@@ -123,7 +122,7 @@ def links_of(
 def discover(
     target: str,
     policy: FetchPolicy,
-    session: requests.Session | None = None,
+    session: Session | None = None,
     *,
     limits: ParseLimits | None = None,
 ) -> Endpoint | None:
@@ -146,7 +145,7 @@ def deliver(
     source: str,
     target: str,
     policy: FetchPolicy,
-    session: requests.Session | None = None,
+    session: Session | None = None,
     *,
     limits: ParseLimits | None = None,
     fields: Mapping[str, str] | None = None,
@@ -204,7 +203,7 @@ def _webmention(
     target: str,
     endpoint: Endpoint,
     policy: FetchPolicy,
-    session: requests.Session | None,
+    session: Session | None,
     fields: Mapping[str, str],
 ) -> Delivery:
     """§3.1.3: a form POST of source and target (an endpoint's query string stays in its URL);
@@ -277,7 +276,7 @@ def _pingback(
     target: str,
     endpoint: Endpoint,
     policy: FetchPolicy,
-    session: requests.Session | None,
+    session: Session | None,
 ) -> Delivery:
     """Pingback 1.0: an XML-RPC pingback.ping(source, target); its result string, or its
     fault code and string."""
