@@ -4,10 +4,13 @@ pipeline keeps one), against a requests Session reading the same pages the same 
 (the library the client was built on until December 2026) and a bare urllib3 PoolManager loop
 (the floor: no guard, no budget). The contenders take turns in rounds in one process, so a
 busy machine skews them alike; each figure is this process's CPU time per fetch, the median
-of the rounds. `--against REV` adds pingsvc's fetch client as it was at git revision REV."""
+of the rounds. `--against REV` adds pingsvc's fetch client as it was at git revision REV;
+`--instructions` also counts each one's instructions a fetch under callgrind."""
 
 from __future__ import annotations
 
+import argparse
+import re
 import statistics
 import subprocess
 import sys
@@ -93,32 +96,74 @@ def measure(
     return figures
 
 
+def contenders(base: str, against: str) -> dict[str, tuple[Fetcher, Callable[[], None]]]:
+    policy = FetchPolicy(allow=frozenset({base.removeprefix("http://")}))
+    made = {"pingsvc fetch()": _pingsvc(client, policy)}
+    if against:
+        made[f"pingsvc fetch() at {against}"] = _pingsvc(client_at(against), policy)
+    made["requests Session, streamed"] = _requests()
+    made["bare urllib3 PoolManager"] = _urllib3()
+    return made
+
+
+def _urls(base: str, names: list[str], count: int) -> list[str]:
+    return [f"{base}/m/fetch/{i}/{names[i % PAGES]}" for i in range(count)]
+
+
+def instructions(base: str, names: list[str], against: str, folder: Path) -> dict[str, float]:
+    """Instructions per fetch of each contender under callgrind, which a busy machine does not
+    move: a child process fetching 50 pages and one fetching 250, the difference over 200."""
+    per_fetch = {}
+    for name in contenders(base, against):
+        counts = []
+        for count in (50, 250):
+            child = subprocess.run(
+                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={folder}/callgrind.out",
+                 sys.executable, __file__, "--base", base, "--only", name, "--fetches", str(count),
+                 "--against", against],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            collected = re.search(r"Collected : (\d+)", child.stderr)
+            assert collected, child.stderr[-2000:]
+            counts.append(int(collected.group(1)))
+        per_fetch[name] = (counts[1] - counts[0]) / 200
+    return per_fetch
+
+
+def _only(options: argparse.Namespace) -> None:
+    """A child of `instructions`: fetch `--fetches` pages with one contender, then stop."""
+    names = write_pages(CACHE / "pages-v3", PAGES)
+    fetch, close = contenders(options.base, options.against)[options.only]
+    for url in _urls(options.base, names, options.fetches):
+        fetch(url)
+    close()
+
+
 def main(argv: list[str]) -> None:
     parser = arguments(__doc__ or "", fetches=600, rounds=7, against="")
+    parser.add_argument("--instructions", action="store_true", help="also count them (callgrind)")
+    parser.add_argument("--base", help=argparse.SUPPRESS)
+    parser.add_argument("--only", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
+    if options.only:
+        return _only(options)
     fetches = 200 if options.quick and options.fetches == 600 else options.fetches
     rounds = 5 if options.quick and options.rounds == 7 else options.rounds
     print(f"fetch: {fetches} fetches of 30-60 KB pages a contender a round, {rounds} rounds")
     print(f"  {machine()}")
-    with workspace("fetch", options.keep) as (_folder, children):
+    with workspace("fetch", options.keep) as (folder, children):
         pages_dir = CACHE / "pages-v3"
         names = write_pages(pages_dir, PAGES)
         base = start_nginx(children, pages_dir)
-        urls = [f"{base}/m/fetch/{i}/{names[i % PAGES]}" for i in range(fetches)]
+        urls = _urls(base, names, fetches)
         sizes = [(pages_dir / names[i % PAGES]).stat().st_size for i in range(fetches)]
-        policy = FetchPolicy(allow=frozenset({base.removeprefix("http://")}))
-        made = {"pingsvc fetch()": _pingsvc(client, policy)}
-        if options.against:
-            made[f"pingsvc fetch() at {options.against}"] = _pingsvc(
-                client_at(options.against), policy
-            )
-        made["requests Session, streamed"] = _requests()
-        made["bare urllib3 PoolManager"] = _urllib3()
+        made = contenders(base, options.against)
         try:
             figures = measure({n: f for n, (f, _) in made.items()}, urls, sizes, rounds)
         finally:
             for _fetch, close in made.values():
                 close()
+        counted = instructions(base, names, options.against, folder) if options.instructions else {}
     ours = statistics.median(figures["pingsvc fetch()"])
     for name, values in figures.items():
         median = statistics.median(values)
@@ -126,6 +171,11 @@ def main(argv: list[str]) -> None:
             f"  {name:<40} {median:.3f} ms CPU a fetch (rounds {min(values):.3f}-"
             f"{max(values):.3f}); pingsvc fetch() is {ours / median:.2f}x its CPU"
         )
+    for name, count in counted.items():
+        mine = counted["pingsvc fetch()"]
+        print(f"  {name:<40} {count / 1000:.0f}k instructions a fetch; pingsvc fetch() is "
+              f"{mine / count:.2f}x its count")  # fmt: skip
+    return None
 
 
 if __name__ == "__main__":
