@@ -1,5 +1,5 @@
 """Which addresses and ports a fetch may connect to: the SSRF guard, as pure functions plus
-the one DNS resolution whose answer the connection is pinned to (see client.PinnedAddressAdapter).
+the one DNS resolution whose answer the connection is pinned to (see client.Session).
 """
 
 from __future__ import annotations

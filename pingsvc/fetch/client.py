@@ -6,22 +6,39 @@ comparison): this module pins the resolved address the way requests-hardened doe
 neither library can allow one host:port while refusing the rest of loopback, has a port
 policy, or enforces size and total-time budgets across redirects; advocate also needs
 urllib3 < 2, which lacks the fixes for decompression bombs in streamed reads.
+
+It speaks to urllib3's connection pools directly: requests' sessions, which it was built on
+until December 2026, added their preparing, merging and cookie handling to every request
+(bench/README.md has the figures), and redirects, budgets and the address check are this
+module's own anyway.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-from requests.structures import CaseInsensitiveDict
-from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
+import certifi
+import urllib3.exceptions
+from urllib3 import BaseHTTPResponse, HTTPHeaderDict, PoolManager, Timeout
+from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.exceptions import (
+    DecodeError,
+    HTTPError,
+    LocationValueError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
+from urllib3.util import parse_url
+from urllib3.util.ssl_ import create_urllib3_context
 
 from pingsvc.errors import (
     FetchError,
@@ -47,65 +64,117 @@ _GONE_META = re.compile(
 )
 
 
-class PinnedAddressAdapter(HTTPAdapter):
-    """Connects to the address `resolve` checked, so DNS can't change between check and connect."""
+class Session:
+    """Keep-alive connections for the fetches of one policy, each made to the address `resolve`
+    checked, so DNS can't change between check and connect: urllib3's PoolManager keeps a
+    pool per scheme, address, port and name (the name is the `Host` header, the TLS SNI and
+    the name the certificate must match), on sockets the deadline can shut. No cookies are
+    kept from one request to the next, and no proxy from the environment is used."""
 
     def __init__(self, policy: FetchPolicy) -> None:
-        super().__init__(max_retries=0, pool_maxsize=4)
         self.policy = policy
-
-    def build_connection_pool_key_attributes(  # type: ignore[override]
-        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
-            request, verify, cert
+        self.headers = HTTPHeaderDict(
+            {
+                "User-Agent": policy.user_agent,
+                "Accept": "text/html,application/xhtml+xml,application/json;q=0.9,"
+                "text/plain;q=0.8,*/*;q=0.1",
+                "Accept-Encoding": "gzip, deflate",
+            }
         )
-        hostname = host_params["host"]
-        port = host_params["port"] or (443 if host_params["scheme"] == "https" else 80)
-        request.headers = CaseInsensitiveDict(request.headers or {})
-        host_header = f"[{hostname}]" if ":" in hostname else hostname
-        if host_params["port"]:
-            host_header += f":{host_params['port']}"
-        request.headers["Host"] = host_header
-        if host_params["scheme"] == "https":
-            pool_kwargs["assert_hostname"] = hostname  # type: ignore[typeddict-unknown-key]
-            pool_kwargs["server_hostname"] = hostname  # type: ignore[typeddict-unknown-key]
-        host_params["host"] = resolve(hostname, port, self.policy).strip("[]")
-        return host_params, pool_kwargs  # type: ignore[return-value]
+        self._pools = PoolManager(
+            num_pools=10, maxsize=4, retries=False, ssl_context=_tls_context()
+        )
+        self._pools.pool_classes_by_scheme = {"http": WatchedPool, "https": WatchedHTTPSPool}
 
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {  # sockets the deadline can shut
-            "http": WatchedPool,
-            "https": WatchedHTTPSPool,
-        }
+    def request(
+        self,
+        method: str,
+        url: str,
+        deadline: Deadline,
+        *,
+        body: Mapping[str, str] | bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> BaseHTTPResponse:
+        """Send one request (redirects are the caller's) within what is left of `deadline`;
+        the answer's body is left unread. Raises a FetchError subclass when no answer came."""
+        remaining = deadline.remaining()
+        if remaining <= 0 or deadline.expired:
+            raise HostilePage("the source took longer than the time limit to answer")
+        try:
+            pool, target, sent = self._prepare(url, headers)
+            if isinstance(body, Mapping):
+                if "Content-Type" not in sent:
+                    sent["Content-Type"] = "application/x-www-form-urlencoded"
+                body = urlencode(list(body.items()), doseq=True).encode()
+            return pool.urlopen(
+                method, target, body=body, headers=sent, retries=False, redirect=False,
+                assert_same_host=False, preload_content=False, decode_content=True,
+                timeout=Timeout(connect=min(remaining, 5.0), read=remaining),
+            )  # fmt: skip
+        except FetchError:
+            raise
+        except LocationValueError as exc:  # LocationParseError too
+            raise FetchError(f"the source URL is not valid ({exc})") from exc
+        except SSLError as exc:
+            raise FetchError("the source's TLS certificate could not be verified") from exc
+        except NewConnectionError as exc:  # before TimeoutError, which it extends
+            if deadline.expired:
+                raise TransientFetchError("the source did not answer in time") from exc
+            raise TransientFetchError("could not connect to the source") from exc
+        except urllib3.exceptions.TimeoutError as exc:
+            raise TransientFetchError("the source did not answer in time") from exc
+        except ProtocolError as exc:  # reset, or closed before the headers were all in
+            if deadline.expired:
+                raise TransientFetchError("the source did not answer in time") from exc
+            raise TransientFetchError("could not connect to the source") from exc
+        except HTTPError as exc:
+            if deadline.expired:
+                raise TransientFetchError("the source did not answer in time") from exc
+            raise TransientFetchError(f"fetching the source failed ({type(exc).__name__})") from exc
+        except ValueError as exc:  # http.client refuses a target it can't send
+            raise FetchError(f"the source redirected to an invalid URL ({exc})") from exc
 
-    def get_connection(self, url: Any, proxies: Any = None) -> Any:  # pragma: no cover
-        raise NotImplementedError("use get_connection_with_tls_context")
+    def _prepare(
+        self, url: str, headers: Mapping[str, str] | None
+    ) -> tuple[HTTPConnectionPool, str, HTTPHeaderDict]:
+        """The pool for `url`'s checked address, the request target, and the headers."""
+        parts = parse_url(url)
+        scheme = (parts.scheme or "").lower()
+        if scheme not in ("http", "https") or not parts.host:
+            raise FetchError(f"the source URL is not valid ({url[:200]!r})")
+        name = parts.host.strip("[]")
+        port = parts.port or (443 if scheme == "https" else 80)
+        address = resolve(name, port, self.policy).strip("[]")
+        tls = {"assert_hostname": name, "server_hostname": name} if scheme == "https" else None
+        pool = self._pools.connection_from_host(address, port, scheme, pool_kwargs=tls)
+        sent = self.headers.copy()
+        if headers:
+            for key, value in headers.items():
+                sent[key] = value  # replaces the session's header of any case
+        sent["Host"] = parts.host if parts.port is None else f"{parts.host}:{parts.port}"
+        return pool, parts.request_uri, sent
+
+    def close(self) -> None:
+        self._pools.clear()
 
 
-def make_session(policy: FetchPolicy) -> requests.Session:
-    """A requests session whose every connection goes through the address check."""
-    session = requests.Session()
-    session.trust_env = False  # never route source fetches through an environment proxy
-    adapter = PinnedAddressAdapter(policy)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.headers.update(
-        {
-            "User-Agent": policy.user_agent,
-            "Accept": "text/html,application/xhtml+xml,application/json;q=0.9,"
-            "text/plain;q=0.8,*/*;q=0.1",
-            "Accept-Encoding": "gzip, deflate",
-        }
-    )
-    return session
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One context for every pool: certifi's roots (as requests trusted), loaded once."""
+    context = create_urllib3_context()
+    context.load_verify_locations(certifi.where())
+    return context
+
+
+def make_session(policy: FetchPolicy) -> Session:
+    """A session whose every connection goes through the address check."""
+    return Session(policy)
 
 
 def fetch(
     url: str,
     policy: FetchPolicy,
-    session: requests.Session | None = None,
+    session: Session | None = None,
     *,
     check: bool = True,
     headers: dict[str, str] | None = None,
@@ -135,7 +204,7 @@ _CONDITIONAL = {"if-none-match", "if-modified-since"}
 
 def _follow(
     url: str,
-    session: requests.Session,
+    session: Session,
     policy: FetchPolicy,
     deadline: Deadline,
     check: bool,
@@ -145,26 +214,26 @@ def _follow(
     current = url
     for _hop in range(policy.max_redirects + 1):
         _check_scheme(current)
-        response = _request(session, "GET", current, deadline, headers=headers)
+        response = session.request("GET", current, deadline, headers=headers)
         try:
-            if response.status_code in _REDIRECTS and response.headers.get("Location"):
-                following = urljoin(current, response.headers["Location"])
+            if response.status in _REDIRECTS and response.headers.get("Location"):
+                following = _redirected(current, response.headers["Location"])
                 if _origin(following) != _origin(current):  # a token is for its origin only
                     headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
                 current = following
                 continue
-            if response.status_code == 304 and _CONDITIONAL & {h.lower() for h in headers}:
+            if response.status == 304 and _CONDITIONAL & {h.lower() for h in headers}:
                 return Page(current, 304, "", b"", headers=dict(response.headers))
-            if denied_ok and response.status_code in (401, 403):
+            if denied_ok and response.status in (401, 403):
                 body = _read_body(response, policy, deadline)
                 media_type, charset = parse_content_type(response.headers.get("Content-Type", ""))
                 return Page(
-                    current, response.status_code, media_type, body,
+                    current, response.status, media_type, body,
                     charset=charset, headers=dict(response.headers),
                 )  # fmt: skip
             return _read_page(current, response, policy, deadline, check)
         finally:
-            response.close()
+            _close(response)
     raise HostilePage(f"the source redirected more than {policy.max_redirects} times")
 
 
@@ -182,51 +251,10 @@ def _check_scheme(url: str) -> None:
         raise RefusedAddress("the source redirected to a URL that is not http or https")
 
 
-def _request(
-    session: requests.Session, method: str, url: str, deadline: Deadline, **kwargs: Any
-) -> requests.Response:
-    remaining = deadline.remaining()
-    if remaining <= 0 or deadline.expired:
-        raise HostilePage("the source took longer than the time limit to answer")
-    try:
-        return session.request(
-            method,
-            url,
-            stream=True,
-            allow_redirects=False,
-            timeout=(min(remaining, 5.0), remaining),
-            **kwargs,
-        )
-    except RefusedAddress:
-        raise
-    except requests.exceptions.InvalidURL as exc:
-        raise FetchError(f"the source URL is not valid ({exc})") from exc
-    except requests.exceptions.SSLError as exc:
-        raise FetchError("the source's TLS certificate could not be verified") from exc
-    except requests.exceptions.ConnectionError as exc:
-        if isinstance(exc.__context__, FetchError):
-            raise exc.__context__ from None
-        if deadline.expired or isinstance(exc, requests.exceptions.Timeout):
-            raise TransientFetchError("the source did not answer in time") from exc
-        raise TransientFetchError("could not connect to the source") from exc
-    except requests.exceptions.Timeout as exc:
-        raise TransientFetchError("the source did not answer in time") from exc
-    except FetchError:
-        raise
-    except requests.exceptions.RequestException as exc:
-        if deadline.expired:
-            raise TransientFetchError("the source did not answer in time") from exc
-        raise TransientFetchError(f"fetching the source failed ({type(exc).__name__})") from exc
-    except ValueError as exc:
-        # requests parses a redirect's Location even when it is not to follow it, and
-        # urllib's parser raises on some ("http://[oops"): the server sent a bad URL.
-        raise FetchError(f"the source redirected to an invalid URL ({exc})") from exc
-
-
 def _read_page(
-    url: str, response: requests.Response, policy: FetchPolicy, deadline: Deadline, check: bool
+    url: str, response: BaseHTTPResponse, policy: FetchPolicy, deadline: Deadline, check: bool
 ) -> Page:
-    status = response.status_code
+    status = response.status
     if status == 410:
         raise SourceGone("the source returned 410 Gone", status_code=410)
     if status == 429 or status >= 500:
@@ -259,12 +287,12 @@ def _read_page(
     return page
 
 
-def _read_body(response: requests.Response, policy: FetchPolicy, deadline: Deadline) -> bytes:
+def _read_body(response: BaseHTTPResponse, policy: FetchPolicy, deadline: Deadline) -> bytes:
     """The decompressed body, streamed: never more than max_bytes (plus one chunk) in memory."""
     too_slow = "the source took longer than the time limit to send its page"
     body = bytearray()
     try:
-        for chunk in response.raw.stream(CHUNK, decode_content=True):
+        for chunk in response.stream(CHUNK, decode_content=True):
             body += chunk
             if len(body) > policy.max_bytes:
                 raise HostilePage(f"the source is larger than the {policy.max_bytes} byte limit")
@@ -272,7 +300,7 @@ def _read_body(response: requests.Response, policy: FetchPolicy, deadline: Deadl
                 raise HostilePage(too_slow)
     except FetchError:
         raise
-    except (TimeoutError, ReadTimeoutError, requests.exceptions.Timeout) as exc:
+    except (TimeoutError, ReadTimeoutError) as exc:
         raise HostilePage(too_slow) from exc
     except DecodeError as exc:
         if deadline.expired:
@@ -323,7 +351,7 @@ def post(
     url: str,
     data: Mapping[str, str] | bytes,
     policy: FetchPolicy,
-    session: requests.Session | None = None,
+    session: Session | None = None,
     *,
     headers: Mapping[str, str] | None = None,
     max_bytes: int = ANSWER_MAX_BYTES,
@@ -339,20 +367,16 @@ def post(
             current = url
             for _hop in range(policy.max_redirects + 1):
                 _check_scheme(current)
-                response = _request(
-                    session, "POST", current, deadline, data=data, headers=dict(headers or {})
-                )
+                response = session.request("POST", current, deadline, body=data, headers=headers)
                 try:
                     location = response.headers.get("Location")
-                    if response.status_code in _POST_REDIRECTS and location:
+                    if response.status in _POST_REDIRECTS and location:
                         current = _redirected(current, location)
                         continue
                     body, truncated = _read_answer(response, max_bytes, deadline)
-                    return Answer(
-                        current, response.status_code, dict(response.headers), body, truncated
-                    )
+                    return Answer(current, response.status, dict(response.headers), body, truncated)
                 finally:
-                    response.close()
+                    _close(response)
             raise HostilePage(f"the source redirected more than {policy.max_redirects} times")
     except FetchError as exc:
         raise exc.about("the endpoint") from exc
@@ -361,28 +385,35 @@ def post(
             session.close()
 
 
+def _close(response: BaseHTTPResponse) -> None:
+    """Done with an answer: its connection goes back to the pool, kept alive when the body
+    was read to its end, closed (and opened again when next needed) otherwise."""
+    response.close()
+    response.release_conn()
+
+
 def _redirected(url: str, location: str) -> str:
     try:
         joined = urljoin(url, location.strip())
-        urlsplit(joined)  # "http://[oops" is refused here, not deep inside requests
+        urlsplit(joined)  # "http://[oops" is refused here, not when it is sent
         return joined
     except ValueError as exc:
         raise FetchError(f"the source redirected to an invalid URL ({location[:200]!r})") from exc
 
 
 def _read_answer(
-    response: requests.Response, max_bytes: int, deadline: Deadline
+    response: BaseHTTPResponse, max_bytes: int, deadline: Deadline
 ) -> tuple[bytes, bool]:
     """The first `max_bytes` of an answer's body; what can't be read in time is left out,
     as the status has already said what happened."""
     body = bytearray()
     try:
-        for chunk in response.raw.stream(CHUNK, decode_content=True):
+        for chunk in response.stream(CHUNK, decode_content=True):
             body += chunk
             if len(body) > max_bytes:
                 return bytes(body[:max_bytes]), True
             if deadline.expired or deadline.remaining() <= 0:
                 return bytes(body), True
-    except (DecodeError, ProtocolError, ReadTimeoutError, OSError, requests.RequestException):
+    except (HTTPError, OSError):
         return bytes(body), True
     return bytes(body), deadline.expired

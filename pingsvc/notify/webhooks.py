@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import requests
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -190,37 +189,25 @@ def post(
     deadline = Deadline(policy.timeout)
     try:
         with deadline:
-            response = session.post(
+            response = session.request(
+                "POST",
                 url,
-                data=body,
+                deadline,
+                body=body,
                 headers={"Content-Type": "application/json", **headers},
-                timeout=(min(policy.timeout, 5.0), policy.timeout),
-                allow_redirects=False,
-                stream=True,
             )
     except RefusedAddress as exc:
         return Attempt(False, error=f"refused: {_webhook_words(exc.reason)}")
-    except requests.exceptions.Timeout:
-        return Attempt(False, error=_LATE, retry=True)
-    except requests.exceptions.ConnectionError as exc:
-        if deadline.expired:
-            return Attempt(False, error=_LATE, retry=True)
-        if isinstance(exc.__context__, RefusedAddress):
-            return Attempt(False, error=f"refused: {_webhook_words(exc.__context__.reason)}")
-        if isinstance(exc.__context__, FetchError):
-            return Attempt(False, error=_webhook_words(exc.__context__.reason), retry=True)
-        return Attempt(False, error="could not connect to the webhook", retry=True)
     except FetchError as exc:
-        return Attempt(False, error=_webhook_words(exc.reason), retry=True)
-    except requests.exceptions.RequestException as exc:
         if deadline.expired:
             return Attempt(False, error=_LATE, retry=True)
-        return Attempt(False, error=f"calling the webhook failed ({type(exc).__name__})")
+        return Attempt(False, error=_webhook_words(exc.reason), retry=True)
     finally:
         if own:
             session.close()
-    status = response.status_code
+    status = response.status
     response.close()
+    response.release_conn()
     if deadline.expired:  # the shut socket read as the end of the headers: no real answer
         return Attempt(False, error=_LATE, retry=True)
     if 200 <= status < 300:

@@ -15,13 +15,11 @@ import threading
 import time
 from dataclasses import replace
 
-import requests
-
 from pingsvc.errors import FetchError
 from pingsvc.extract import mf2
 from pingsvc.extract.authorship import Author, author_of_author_page
 from pingsvc.extract.entry import MentionData
-from pingsvc.fetch.client import fetch
+from pingsvc.fetch.client import Session, fetch
 from pingsvc.fetch.hostile import check_page
 from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
@@ -46,7 +44,7 @@ def with_author(data: MentionData, author: Author | None) -> MentionData:
 def author_of(
     url: str,
     policy: FetchPolicy,
-    session: requests.Session,
+    session: Session,
     readers: sandbox.Pool,
     cpu_limit: float,
     cpu_per_mib: float,

@@ -17,12 +17,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-
 from pingsvc.avatars import image
 from pingsvc.avatars.store import AvatarStore
 from pingsvc.errors import FetchError
-from pingsvc.fetch.client import fetch
+from pingsvc.fetch.client import Session, fetch
 from pingsvc.fetch.policy import FetchPolicy
 from pingsvc.pipeline import sandbox
 
@@ -55,7 +53,7 @@ def archive(
     photo: str | None,
     name: str | None,
     policy: FetchPolicy,
-    session: requests.Session,
+    session: Session,
     readers: sandbox.Pool,
     store: AvatarStore,
 ) -> Avatar | None:
@@ -89,7 +87,7 @@ def archive(
 def _fetch(
     url: str,
     policy: FetchPolicy,
-    session: requests.Session,
+    session: Session,
     readers: sandbox.Pool,
     store: AvatarStore,
 ) -> tuple[str | None, str | None]:

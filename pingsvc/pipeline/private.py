@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 
-import requests
-
 from pingsvc.errors import FetchError, TransientFetchError
-from pingsvc.fetch.client import fetch, post
+from pingsvc.fetch.client import Session, fetch, post
 from pingsvc.fetch.discovery import rel_url
 from pingsvc.fetch.hostile import check_page
 from pingsvc.fetch.page import Page
@@ -27,7 +25,7 @@ def read_token_endpoint(page: Page, max_depth: int) -> str | None:
 
 
 def token_endpoint(
-    source: str, policy: FetchPolicy, session: requests.Session, readers: sandbox.Pool
+    source: str, policy: FetchPolicy, session: Session, readers: sandbox.Pool
 ) -> str:
     """Where the source trades codes for tokens; FetchError when it advertises none. The
     source is read without a token first: a private page may answer 401 or 403 and still
@@ -50,7 +48,7 @@ def token_endpoint(
     return found
 
 
-def exchange(endpoint: str, code: str, policy: FetchPolicy, session: requests.Session) -> str:
+def exchange(endpoint: str, code: str, policy: FetchPolicy, session: Session) -> str:
     """The access token the token endpoint gives for `code` (grant_type=authorization_code);
     FetchError saying why when it refuses, TransientFetchError when it is down."""
     data = {"grant_type": "authorization_code", "code": code}
@@ -99,7 +97,7 @@ def bearer_headers(
     source: str,
     code: str,
     policy: FetchPolicy,
-    session: requests.Session,
+    session: Session,
     readers: sandbox.Pool,
 ) -> dict[str, str]:
     """The header that reads a private source: discover, exchange, Authorization: Bearer."""

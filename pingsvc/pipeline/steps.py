@@ -8,8 +8,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-
 from pingsvc import metrics
 from pingsvc.avatars import store as avatar_store
 from pingsvc.avatars import usage
@@ -18,7 +16,7 @@ from pingsvc.db import Database
 from pingsvc.errors import FetchError, HostilePage, SourceGone, TransientFetchError
 from pingsvc.extract.entry import SUMMARY_LENGTH, MentionData, extract
 from pingsvc.extract.links import links_to
-from pingsvc.fetch.client import fetch, make_session
+from pingsvc.fetch.client import Session, fetch, make_session
 from pingsvc.fetch.hostile import check_page
 from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
@@ -72,7 +70,7 @@ class PipelineSettings:
 _local = threading.local()
 
 
-def _session(policy: FetchPolicy) -> requests.Session:
+def _session(policy: FetchPolicy) -> Session:
     """One keep-alive session per worker thread and policy."""
     cached = getattr(_local, "session", None)
     if cached is None or cached[0] != policy:

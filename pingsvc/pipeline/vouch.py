@@ -8,10 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-import requests
-
 from pingsvc.errors import FetchError
-from pingsvc.fetch.client import fetch
+from pingsvc.fetch.client import Session, fetch
 from pingsvc.fetch.hostile import check_page
 from pingsvc.fetch.page import Page
 from pingsvc.fetch.policy import FetchPolicy
@@ -52,7 +50,7 @@ def check(
     source: str,
     trusted: bool,
     policy: FetchPolicy,
-    session: requests.Session,
+    session: Session,
     readers: sandbox.Pool,
 ) -> Vouched:
     """Whether `vouch` vouches for `source`; `trusted`: whether the vouch's domain is one the

@@ -18,12 +18,11 @@ from urllib.parse import urlsplit
 from xml.parsers.expat import ExpatError
 from xmlrpc.client import Fault
 
-import requests
 from defusedxml import DefusedXmlException
 from defusedxml.xmlrpc import DefusedExpatParser
 
 from pingsvc.errors import FetchError, RefusedAddress, TransientFetchError
-from pingsvc.fetch.client import Answer, fetch, post, retry_after
+from pingsvc.fetch.client import Answer, Session, fetch, post, retry_after
 from pingsvc.fetch.discovery import Endpoint, endpoint_of, header_endpoint, resolve
 from pingsvc.fetch.hostile import check_page
 from pingsvc.fetch.page import Page
@@ -120,7 +119,7 @@ def links_of(
 def discover(
     target: str,
     policy: FetchPolicy,
-    session: requests.Session | None = None,
+    session: Session | None = None,
     *,
     limits: ParseLimits | None = None,
 ) -> Endpoint | None:
@@ -143,7 +142,7 @@ def deliver(
     source: str,
     target: str,
     policy: FetchPolicy,
-    session: requests.Session | None = None,
+    session: Session | None = None,
     *,
     limits: ParseLimits | None = None,
     fields: Mapping[str, str] | None = None,
@@ -201,7 +200,7 @@ def _webmention(
     target: str,
     endpoint: Endpoint,
     policy: FetchPolicy,
-    session: requests.Session | None,
+    session: Session | None,
     fields: Mapping[str, str],
 ) -> Delivery:
     """§3.1.3: a form POST of source and target (an endpoint's query string stays in its URL);
@@ -274,7 +273,7 @@ def _pingback(
     target: str,
     endpoint: Endpoint,
     policy: FetchPolicy,
-    session: requests.Session | None,
+    session: Session | None,
 ) -> Delivery:
     """Pingback 1.0: an XML-RPC pingback.ping(source, target); its result string, or its
     fault code and string."""

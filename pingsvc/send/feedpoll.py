@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-import requests
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from pingsvc.db import Database
 from pingsvc.errors import FetchError, PingError
-from pingsvc.fetch.client import fetch, make_session
+from pingsvc.fetch.client import Session, fetch, make_session
 from pingsvc.fetch.page import Page
 from pingsvc.models import Feed, FeedEntry, Site, utcnow
 from pingsvc.pipeline import sandbox
@@ -162,7 +161,7 @@ def poll_feed(
     feed_id: int,
     settings: PipelineSettings,
     enqueue: Enqueue,
-    http: requests.Session | None = None,
+    http: Session | None = None,
 ) -> PollResult:
     """Fetch one feed (conditionally once it has been read), record its entries, and queue
     the sends that are due: new and changed entries, and any whose queueing failed before."""

@@ -10,11 +10,9 @@ import threading
 from typing import Any
 from urllib.parse import urlencode
 
-import requests
-
 from pingsvc import metrics
 from pingsvc.db import Database
-from pingsvc.fetch.client import make_session
+from pingsvc.fetch.client import Session, make_session
 from pingsvc.models import ERROR, Outgoing
 from pingsvc.notify import webhooks
 from pingsvc.pipeline.steps import RetryLater
@@ -27,7 +25,7 @@ log = logging.getLogger(__name__)
 _local = threading.local()
 
 
-def _session(settings: SendSettings) -> requests.Session:
+def _session(settings: SendSettings) -> Session:
     """One keep-alive session per worker thread and policy: many targets on one host (a
     post citing one blog's pages) reuse a connection. Each stays behind the address guard."""
     cached = getattr(_local, "session", None)
@@ -64,7 +62,7 @@ def deliver_one(
     db: Database,
     outgoing_id: int,
     settings: SendSettings,
-    session: requests.Session | None = None,
+    session: Session | None = None,
 ) -> str | None:
     """Try one queued send. Returns its final status (None when there was nothing to do);
     raises RetryLater while a transient failure has tries left, or while its receiving host

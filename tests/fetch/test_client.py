@@ -3,12 +3,19 @@ how each failure is classified (retry, reject, delete)."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterator
 from email.utils import formatdate
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pingsvc.errors import FetchError, HostilePage, RefusedAddress, SourceGone, TransientFetchError
-from pingsvc.fetch.client import fetch, post, retry_after
+from pingsvc.fetch.client import fetch, make_session, post, retry_after
 from pingsvc.fetch.policy import FetchPolicy
 from tests.support.dashboard import Trap
 from tests.support.pageserver import PageServer
@@ -146,3 +153,129 @@ def test_a_redirect_to_an_invalid_url_is_a_clear_failure(
     bad = pages.add("/fetch/bad-location", status=302, headers={"Location": "http://[oops/"})
     with pytest.raises(FetchError, match="the source redirected to an invalid URL"):
         fetch(bad, policy)
+
+
+# What goes on the wire: headers, cookies, the pinned name over TLS.
+
+
+def _lowered(headers: dict[str, str]) -> dict[str, str]:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    assert len(lowered) == len(headers), f"a header was sent twice: {headers}"
+    return lowered
+
+
+def test_the_policys_headers_are_sent_and_the_callers_replace_them_in_any_case(
+    pages: PageServer, policy: FetchPolicy
+) -> None:
+    url = pages.add("/fetch/headers", "<p>hi</p>")
+    agent = FetchPolicy(**{**policy.__dict__, "user_agent": "pingsvc/test"})
+    fetch(url, agent, headers={"accept": "application/json", "X-Extra": "1"})
+    sent = _lowered(pages.last_headers["/fetch/headers"])
+    assert sent["host"] == pages.hostport
+    assert sent["user-agent"] == "pingsvc/test"
+    assert sent["accept"] == "application/json"
+    assert sent["accept-encoding"] == "gzip, deflate"
+    assert sent["x-extra"] == "1"
+    assert "cookie" not in sent and "authorization" not in sent
+
+
+@pytest.fixture
+def named(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], list[str]]:
+    """Make `name` resolve to `address` (loopback) in this process; returns the names the
+    fake resolver was asked for."""
+    real = socket.getaddrinfo
+    answers: dict[str, str] = {}
+    asked: list[str] = []
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host in answers:
+            asked.append(host)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+    def define(name: str, address: str) -> list[str]:
+        answers[name] = address
+        return asked
+
+    return define
+
+
+def test_a_named_host_gets_its_name_in_the_host_header(
+    pages: PageServer, named: Callable[[str, str], list[str]]
+) -> None:
+    asked = named("blog.test", "127.0.0.1")
+    pages.add("/fetch/named", "<p>named</p>")
+    policy = FetchPolicy(timeout=3, allow=frozenset({f"blog.test:{pages.port}"}))
+    page = fetch(f"http://Blog.Test:{pages.port}/fetch/named", policy)
+    assert page.text == "<p>named</p>"
+    assert _lowered(pages.last_headers["/fetch/named"])["host"] == f"blog.test:{pages.port}"
+    assert asked == ["blog.test"]
+
+
+def test_no_cookie_is_kept_from_one_request_to_the_next(
+    pages: PageServer, policy: FetchPolicy
+) -> None:
+    pages.add("/fetch/cookie-b", "<p>b</p>", headers={"Set-Cookie": "seen=2; Path=/"})
+    start = pages.add(
+        "/fetch/cookie-a", status=302,
+        headers={"Location": "/fetch/cookie-b", "Set-Cookie": "seen=1; Path=/"},
+    )  # fmt: skip
+    session = make_session(policy)
+    try:
+        fetch(start, policy, session)
+        fetch(start, policy, session)  # the same session: the pipeline keeps one a thread
+    finally:
+        session.close()
+    assert "cookie" not in _lowered(pages.last_headers["/fetch/cookie-a"])
+    assert "cookie" not in _lowered(pages.last_headers["/fetch/cookie-b"])
+
+
+def test_a_post_sends_a_form_as_a_form_and_bytes_as_they_are(
+    pages: PageServer, policy: FetchPolicy
+) -> None:
+    pages.add("/post/kinds", status=202)
+    post(pages.url("/post/kinds"), {"source": "https://a.example/é", "x": "a b&c"}, policy)
+    post(pages.url("/post/kinds"), b"<x/>", policy, headers={"content-type": "text/xml"})
+    form, raw = pages.posted("/post/kinds")
+    assert form.body == b"source=https%3A%2F%2Fa.example%2F%C3%A9&x=a+b%26c"
+    assert _lowered(form.headers)["content-type"] == "application/x-www-form-urlencoded"
+    assert (raw.body, _lowered(raw.headers)["content-type"]) == (b"<x/>", "text/xml")
+    assert _lowered(raw.headers)["content-length"] == "4"
+
+
+@pytest.fixture
+def tls_server() -> Iterator[tuple[int, list[str]]]:
+    """A TLS listener on 127.0.0.1 with a self-signed certificate for pinned.test (no public
+    root signs it): it records the name each client asked for (SNI) during the handshake."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(Path(__file__).with_name("pinned-test.pem"))
+    names: list[str] = []
+    context.sni_callback = lambda _sock, name, _ctx: names.append(name)  # type: ignore[assignment,func-returns-value,misc]
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn, contextlib.suppress(OSError):
+                context.wrap_socket(conn, server_side=True).close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield listener.getsockname()[1], names
+    listener.close()
+
+
+def test_tls_goes_to_the_checked_address_with_the_name_and_verifies_the_certificate(
+    tls_server: tuple[int, list[str]], named: Callable[[str, str], list[str]]
+) -> None:
+    port, names = tls_server
+    asked = named("pinned.test", "127.0.0.1")
+    policy = FetchPolicy(timeout=3, allow=frozenset({f"pinned.test:{port}"}))
+    with pytest.raises(FetchError, match="TLS certificate could not be verified"):
+        fetch(f"https://pinned.test:{port}/", policy)
+    assert asked == ["pinned.test"]  # resolved once, by the guard; connected to its answer
+    assert names == ["pinned.test"]  # the name, not the address, in the handshake
