@@ -168,7 +168,10 @@ class Verdicts:
         delay = RECONNECT_FIRST
         while True:
             client = redis.Redis.from_url(
-                self.redis_url, socket_connect_timeout=2, health_check_interval=30
+                self.redis_url,
+                socket_connect_timeout=2,
+                health_check_interval=30,
+                client_name=self.channel,  # CLIENT LIST tells whose listener it is
             )
             pubsub = client.pubsub()
             try:
