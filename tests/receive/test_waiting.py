@@ -153,6 +153,13 @@ def test_a_waiting_ping_gets_its_verdict_and_queued_when_no_slot_is_free(
         if database == "postgresql":  # woken by the worker's announcement: one read
             assert waits.heard(mention_id(app, slow))
             assert len(reads) == 1, reads
+        # Each try that fails is announced too (its retry noted); the last one is the verdict.
+        failing = pages.add(f"/wait/{database}/busy-503.html", "<h1>Busy</h1>", status=503)
+        with pytest.raises(xmlrpc.client.Fault) as caught:
+            ping(app, failing)
+        assert caught.value.faultCode == 50
+        if database == "postgresql":
+            assert waits.heard(mention_id(app, failing))
         held = [waits.slot() for _ in range(waits.slots)]
         assert all(context.__enter__() for context in held)
         try:  # every slot taken: answered at once, and still verified
