@@ -189,8 +189,8 @@ def announce_verification(
     verification, nothing for other tasks or without Redis."""
     if task is None or task.name != VERIFY_TASK or not args:
         return
-    conf = task.app.conf
-    redis_url = conf.broker_url if str(conf.broker_url).startswith(("redis", "rediss")) else None
+    conf = task.app.conf  # the broker is PINGSVC_REDIS_URL when set (broker_settings)
+    redis_url = conf.broker_url if str(conf.broker_url).startswith("redis") else None
     waiting.announce(redis_url, conf.task_default_queue, int(args[0]))
 
 
