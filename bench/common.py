@@ -389,7 +389,9 @@ class Server:
         command = web_command(HOST, port, self.workers, self.threads)
         if self.backpressure:
             command[-1:-1] = ["--backpressure", str(self.backpressure)]
-        if app != "pingsvc":
+        if app.endswith("()"):  # "module:factory()": granian calls it with --factory
+            command = [*command[:-1], app[:-2]]
+        elif app != "pingsvc":
             command = [c for c in command if c != "--factory"][:-1] + [app]
         return command
 

@@ -1,6 +1,6 @@
-"""`make bench`: accept, verify (with memory), fetch, read (with memory) and portability, one
-after another, each printing its figures and its ratio against the baseline it measured in the
-same run."""
+"""`make bench`: accept, pingback waits, verify (with memory), fetch, read (with memory) and
+portability, one after another, each printing its figures and its ratio against the baseline
+it measured in the same run."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import accept, fetch, portability, read, verify  # noqa: E402
+from bench import accept, fetch, pingback_wait, portability, read, verify  # noqa: E402
 from bench.common import machine  # noqa: E402
 
 
@@ -26,6 +26,7 @@ def main(argv: list[str]) -> int:
     failed = []
     for name, module in (
         ("accept", accept),
+        ("pingback_wait", pingback_wait),
         ("verify", verify),
         ("fetch", fetch),
         ("read", read),

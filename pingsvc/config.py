@@ -97,6 +97,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "BROKER_VISIBILITY_TIMEOUT": (3600, int),
     # How long POST /xmlrpc waits for the verdict before answering "queued".
     "PINGBACK_WAIT": (2.0, float),
+    # How many pings one web process holds waiting at once; more answer "queued" at once, so
+    # pingbacks never hold every request thread (keep it below the web server's threads).
+    "PINGBACK_WAITERS": (4, int),
     # Request limits.
     "MAX_REQUEST_BYTES": (64 * 1024, int),
     # A file uploaded on the dashboard's Import page (logged-in accounts only).

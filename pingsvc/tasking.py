@@ -25,6 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from pingsvc import obs
+from pingsvc.receive import waiting
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,7 @@ def init_celery(app: Flask) -> Celery:
     before_task_publish.connect(_carry_request_id, weak=False, dispatch_uid="pingsvc-request-id")
     task_prerun.connect(_adopt_request_id, weak=False, dispatch_uid="pingsvc-request-id")
     task_postrun.connect(_drop_request_id, weak=False, dispatch_uid="pingsvc-request-id")
+    task_postrun.connect(announce_verification, weak=False, dispatch_uid="pingsvc-verdicts")
     return celery
 
 
@@ -176,6 +178,20 @@ def _drop_request_id(task: Task | None = None, **_: Any) -> None:
     if token is not None:
         obs.request_id.reset(token)
         task.request.pingsvc_token = None  # type: ignore[union-attr]
+
+
+def announce_verification(
+    task: Task | None = None, args: tuple[Any, ...] | None = None, **_: Any
+) -> None:
+    """The worker's one announcement to the pings waiting on a mention: a verify task ended
+    (its verdict, or its retry, committed; or an error), so receive.waiting wakes them. Run
+    after every task (Celery's task_postrun, whatever the outcome); one Redis PUBLISH for a
+    verification, nothing for other tasks or without Redis."""
+    if task is None or task.name != VERIFY_TASK or not args:
+        return
+    conf = task.app.conf  # the broker is PINGSVC_REDIS_URL when set (broker_settings)
+    redis_url = conf.broker_url if str(conf.broker_url).startswith("redis") else None
+    waiting.announce(redis_url, conf.task_default_queue, int(args[0]))
 
 
 def publish(celery: Celery, name: str, *args: Any, countdown: float = 0.0) -> None:

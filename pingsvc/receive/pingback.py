@@ -25,6 +25,7 @@ from pingsvc.limits import limiter, pacing, per_client
 from pingsvc.models import APPROVED, HELD, REJECTED, Mention, utcnow
 from pingsvc.pipeline.relations import DUPLICATE
 from pingsvc.receive.accept import Accepted, accept, find_site
+from pingsvc.receive.waiting import Watch, verdicts
 from pingsvc.receive.webmention import status_url
 from pingsvc.receive.xmlrpc import (
     INVALID_PARAMS,
@@ -98,25 +99,35 @@ def _previous_status(session: Session, source: str, target: str) -> str | None:
 
 
 def wait_for_verdict(
-    session: Session, mention_id: int, deadline: float, accepted_at: datetime
+    session: Session, watch: Watch, deadline: float, accepted_at: datetime
 ) -> Mention | None:
     """Watch the row until the verdict is in (queued_at cleared), a retry is scheduled past the
-    deadline, or the deadline passes; return it as last seen."""
+    deadline, or the deadline passes; return it as last seen. With the listener subscribed
+    (Redis), the row is read when the worker announces the end of a try and at the deadline;
+    else it is polled."""
     delay = POLL_FIRST
+    read = not watch.live or watch.woken  # listening, and nothing heard yet: wait first
     while True:
-        session.rollback()  # a new read transaction, or SQLite keeps showing the old snapshot
-        mention = session.get(Mention, mention_id, populate_existing=True)
+        if read:
+            watch.clear()  # before reading: an announcement from now on wakes the next wait
+            session.rollback()  # a new read transaction, or SQLite keeps showing the old snapshot
+            mention = session.get(Mention, watch.mention_id, populate_existing=True)
+            remaining = deadline - time.monotonic()
+            if mention is None or mention.queued_at is None:
+                return mention
+            if _retrying(mention, accepted_at) and mention.queued_at >= utcnow() + timedelta(
+                seconds=max(remaining, 0)
+            ):
+                return mention  # the next try comes after the deadline: no use waiting
+            if remaining <= 0:
+                return mention
         remaining = deadline - time.monotonic()
-        if mention is None or mention.queued_at is None:
-            return mention
-        if _retrying(mention, accepted_at) and mention.queued_at >= utcnow() + timedelta(
-            seconds=max(remaining, 0)
-        ):
-            return mention  # the next try comes after the deadline: no use waiting
-        if remaining <= 0:
-            return mention
-        time.sleep(min(delay, remaining))
-        delay = min(delay * 1.5, POLL_MAX)
+        if watch.live:
+            watch.wait(remaining)  # the worker announced a try's end, or the deadline came
+        else:
+            time.sleep(max(min(delay, remaining), 0))
+            delay = min(delay * 1.5, POLL_MAX)
+        read = True
 
 
 def _retrying(mention: Mention, accepted_at: datetime) -> bool:
@@ -182,7 +193,12 @@ def ping(deadline: float, source: str, target: str) -> str:
     # for its domain's turn, past any wait: the ping is accepted, answer so now.
     if not accepted.enqueued or accepted.deferred > 0:
         return answer(accepted, None, previous, accepted_at)
-    mention = wait_for_verdict(session, accepted.mention_id, deadline, accepted_at)
+    waits = verdicts(current_app)
+    with waits.slot() as waiting:
+        if not waiting:  # this process's waiting slots are all taken: as after the wait ran out
+            return answer(accepted, None, previous, accepted_at)
+        with waits.watch(accepted.mention_id) as watch:
+            mention = wait_for_verdict(session, watch, deadline, accepted_at)
     return answer(accepted, mention, previous, accepted_at)
 
 
