@@ -136,8 +136,18 @@ _ROOT_CANDIDATES = ", ".join(['[class*="h-"]', *(f".{name}" for name in backcomp
 _INERT = "script, style, svg, template, iframe, object, embed"
 
 
+# What a root class needs (an "h-" token or an mf1 root's name): most elements that match
+# the CSS candidates (a `depth-1` has "h-" in it) are told apart by this alone.
+_MAYBE_ROOT = re.compile(
+    r"(?:^|\s)(?:h-|(?:" + "|".join(map(re.escape, backcompat._CLASSIC_MAP)) + r")(?:\s|$))"
+)
+
+
 def _is_root(node: Any) -> bool:
-    classes = (node.attributes.get("class") or "").split()
+    value = node.attributes.get("class") or ""
+    if not _MAYBE_ROOT.search(value):
+        return False
+    classes = value.split()
     return bool(mf2_classes.root(classes, _NOT_ROOTS) or backcompat.root(classes))
 
 
