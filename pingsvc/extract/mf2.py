@@ -86,7 +86,14 @@ def may_have_microformats(text: str) -> bool:
     return _starts_word(text, _ROOTS)
 
 
-def parse(text: str, url: str, *, collapse: bool = True, comments: bool = True) -> Parsed:
+def parse(
+    text: str,
+    url: str,
+    *,
+    collapse: bool = True,
+    comments: bool = True,
+    tree: LexborHTMLParser | None = None,
+) -> Parsed:
     """The page's microformats (mf2 JSON); Tailwind's h-full, h-screen... are not roots.
     collapse=False gives mf2py every element of the outline (for the equivalence tests).
 
@@ -98,8 +105,9 @@ def parse(text: str, url: str, *, collapse: bool = True, comments: bool = True) 
         return EMPTY
     if _starts_word(text, _TAILWIND_SCAN, ":/-"):
         text = _CLASS_ATTRIBUTE.sub(_without_tailwind_roots, text)
+        tree = None  # a parse of the page as it was
     collapsed = Collapsed(text, url) if collapse else None
-    doc = outline(text, collapsed, comments=comments)
+    doc = outline(text, collapsed, comments=comments, tree=tree.clone() if tree else None)
     parsed = mf2py.parse(doc=doc, url=url, html_parser="lxml", filter_roots=True)
     parsed = collapsed.restore(parsed) if collapsed else parsed
     if comments:
@@ -151,14 +159,21 @@ def _is_root(node: Any) -> bool:
     return bool(mf2_classes.root(classes, _NOT_ROOTS) or backcompat.root(classes))
 
 
-def outline(text: str, collapsed: Collapsed | None = None, *, comments: bool = True) -> str:
+def outline(
+    text: str,
+    collapsed: Collapsed | None = None,
+    *,
+    comments: bool = True,
+    tree: LexborHTMLParser | None = None,
+) -> str:
     """The page with only what mf2py can find something in: every microformat root with its
     content, the roots' ancestors (for nesting), and <base> and rel=me in <head>. Scripts, styles
     and SVG go everywhere: no property is read from them and the sanitizer drops them.
     With `collapsed`, the plain insides of e-* properties are moved there (see Collapsed);
     with comments=False, comment h-cites are left empty (see `_empty_comments`) and the
-    top-level roots that hold no entry go (see `_drop_cards_outside_entries`)."""
-    tree = LexborHTMLParser(text)
+    top-level roots that hold no entry go (see `_drop_cards_outside_entries`).
+    `tree` is a parse of `text` to work on (it is changed), else the text is parsed."""
+    tree = LexborHTMLParser(text) if tree is None else tree
     for node in tree.css(_INERT):
         node.decompose()
     roots = [node for node in tree.css(_ROOT_CANDIDATES) if _is_root(node)]

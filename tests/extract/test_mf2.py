@@ -382,3 +382,22 @@ def test_a_summary_keeps_mf2pys_own_text() -> None:
     collapsed = mf2.Collapsed(html, SOURCE)
     mf2.outline(html, collapsed)
     assert collapsed.parts == {}
+
+
+@pytest.mark.parametrize(("name", "text", "target"), _corpus_and_bench_pages()[::3])
+def test_the_outline_of_a_cloned_tree_is_the_outline_of_the_text_and_leaves_it(
+    name: str, text: str, target: str
+) -> None:
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(text)
+    before = tree.html
+    for comments in (True, False):
+        assert mf2.outline(text, comments=comments, tree=tree.clone()) == mf2.outline(
+            text, comments=comments
+        )
+    assert tree.html == before
+    shallow = mf2.parse(text, SOURCE, comments=False, tree=tree)
+    assert _comparable(shallow["items"], _base(text)) == _comparable(
+        mf2.parse(text, SOURCE, comments=False)["items"], _base(text)
+    )
