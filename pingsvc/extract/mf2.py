@@ -255,7 +255,8 @@ def _empty_comments(tree: LexborHTMLParser) -> None:
     leave empty (a WordPress thread's <li> and <ol class="children">). mf2py finds the same
     for the root: one nested item stops its implied name, photo and url as well as many,
     the comments are in no property of the root but its comment list (whose length
-    extraction does not read), and the wrappers hold nothing it reads. Dates: mf2py
+    extraction does not read), and the wrappers hold nothing it reads (nor, then, the
+    rest of the root outside its properties: `_prune_unread`). Dates: mf2py
     carries the last date it read to a later time-only date, and a nested item's own
     dates are read after it resets that; so the last comment before an element with a date
     class is left whole."""
@@ -303,6 +304,7 @@ def _empty_comments(tree: LexborHTMLParser) -> None:
     if run:
         dropped += run[:-1]
         emptied.append(run[-1])
+    kept_roots = {root_of[node.mem_id]: node for node in emptied}
     for node in emptied:
         for child in list(node.iter(include_text=True)):
             child.decompose()
@@ -320,6 +322,44 @@ def _empty_comments(tree: LexborHTMLParser) -> None:
             above = parent.parent
             parent.decompose()
             parent = above
+    for node in kept_roots.values():
+        root = node.parent
+        while root is not None and root.mem_id != root_of[node.mem_id]:
+            root = root.parent
+        if root is not None:
+            _prune_unread(root)
+
+
+def _prune_unread(root: Any) -> None:
+    """Take out of an mf2 root that keeps a nested item (an emptied comment) what mf2py reads
+    nothing in: elements outside every property with no class it knows (a property, a root,
+    the value class) nor rel=me inside them (a theme's comment form, its thread's title).
+    The nested item stops the root's implied name, photo and url, the only readers of the
+    rest; a root that is itself a property (its value may be its text) is left whole."""
+    classes = (root.attributes.get("class") or "").split()
+    if any(name.startswith(_PROPERTY_PREFIXES) for name in classes):
+        return
+    needed: set[int] = set()
+    for inner in root.css("[class], [rel]"):
+        meaningful = _MEANINGFUL_CLASS.search(inner.attributes.get("class") or "") or (
+            "me" in (inner.attributes.get("rel") or "").lower().split()
+        )
+        if not meaningful or inner.mem_id == root.mem_id:
+            continue
+        parent = inner  # the element and the wrappers between it and the root are read
+        while parent is not None and parent.mem_id != root.mem_id and parent.mem_id not in needed:
+            needed.add(parent.mem_id)
+            parent = parent.parent
+    unread = []
+    stack = list(root.iter())
+    while stack:
+        node = stack.pop()
+        if node.mem_id not in needed:
+            unread.append(node)
+        elif not _MEANINGFUL_CLASS.search(node.attributes.get("class") or ""):
+            stack.extend(node.iter())  # a wrapper: look inside
+    for node in unread:
+        node.decompose()
 
 
 def _only_space(node: Any) -> bool:

@@ -192,6 +192,12 @@ COMMENT_THREADS = {
     f"{TARGET}'>t</a></p><a class='u-author' href='/'>me</a></article><div class='vcard'>"
     "<span class='fn'>Old</span></div><div class='h-cite'><div class='h-entry'>"
     "<p class='p-name'>Quoted</p></div></div>",
+    "thread-beside-photo-and-form": f"<div class='h-entry'><img src='/only.png'><a href='"
+    f"{TARGET}'>t</a>{_THREAD}<form><p><label>Name</label><input name='n'></p></form>"
+    "<a rel='me' href='https://me.example/'>me</a></div>",
+    "thread-in-an-entry-that-is-a-property": "<div class='h-feed'><div class='p-entry h-entry'>"
+    f"<p>Text <a href='{TARGET}'>t</a> and <span>more</span></p>{_THREAD}<form>"
+    "<input name='x'></form></div></div>",
     "thread-in-mf1-feed": f"<div class='hfeed'><article class='h-entry'><a class='u-like-of' "
     f"href='{TARGET}'>x</a>{_THREAD}</article></div>",
 }
