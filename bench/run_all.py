@@ -1,6 +1,7 @@
-"""`make bench`: accept, pingback waits, verify (with memory), fetch, read (with memory) and
-portability, one after another, each printing its figures and its ratio against the baseline
-it measured in the same run."""
+"""`make bench`: accept, pingback waits, verify (with memory) on the plain pages and on
+the comment-heavy ones, fetch, read (with memory) and portability, one after another, each
+printing its figures and its ratio against the baseline it measured in the same run
+(verify: its own naive loop on the same kind of pages)."""
 
 from __future__ import annotations
 
@@ -24,16 +25,17 @@ def main(argv: list[str]) -> int:
     print(f"pingsvc benchmarks on {machine()}\n")
     started = time.perf_counter()
     failed = []
-    for name, module in (
-        ("accept", accept),
-        ("pingback_wait", pingback_wait),
-        ("verify", verify),
-        ("fetch", fetch),
-        ("read", read),
-        ("portability", portability),
+    for name, module, options in (
+        ("accept", accept, []),
+        ("pingback_wait", pingback_wait, []),
+        ("verify, plain pages", verify, ["--pages", "plain"]),
+        ("verify, heavy pages", verify, ["--pages", "heavy"]),
+        ("fetch", fetch, []),
+        ("read", read, []),
+        ("portability", portability, []),
     ):
         try:
-            module.main(passed)
+            module.main([*passed, *options])
         except SystemExit as exc:
             if exc.code not in (0, None):
                 print(f"{name} stopped: {exc.code}")

@@ -424,7 +424,8 @@ def extract(
     meta = read_page(page.tree, page.url)
     if meta.gone:
         raise SourceGone("the source page says 410 Gone", status_code=410)
-    parsed = mf2.parse(page.text, page.url, comments=False)  # the whole page when needed
+    # The whole page when needed; the outline works on a clone of the page's lexbor tree.
+    parsed = mf2.parse(page.text, page.url, comments=False, tree=page.tree)
     entries = [(e, p) for e, p in mf2.walk(parsed["items"]) if mf2.has_type(e, "h-entry")]
     wanted = _key(target) or target
     entry, parent, relation = choose_entry(entries, wanted, meta.base)

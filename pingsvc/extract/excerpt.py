@@ -33,6 +33,8 @@ _BLOCKS = {
 _FURNITURE = {"nav", "header", "footer", "aside"}
 _LINK_SELECTOR = ", ".join(f"{tag}[{attr}]" for tag, attr in LINK_ATTRIBUTES.items())
 _REL_SELECTOR = "a[rel][href], link[rel][href], area[rel][href]"
+# The rels extraction reads: a comment thread's nofollow and ugc links are not resolved.
+READ_RELS = frozenset({"author", "syndication", "canonical"})
 
 
 @dataclass
@@ -46,7 +48,7 @@ class PageMeta:
     updated: str | None = None
     canonical: str | None = None
     gone: bool = False
-    rels: dict[str, list[str]] = field(default_factory=dict)
+    rels: dict[str, list[str]] = field(default_factory=dict)  # READ_RELS only
 
 
 def plain(value: Any) -> str | None:
@@ -109,7 +111,8 @@ def _json_ld(tree: LexborHTMLParser) -> dict[str, Any]:
 
 
 def read_page(tree: LexborHTMLParser, page_url: str) -> PageMeta:
-    """Title (site-name suffix split off), site name, dates, canonical, rels and a 410 marker."""
+    """Title (site-name suffix split off), site name, dates, canonical, the rels extraction
+    reads (READ_RELS, resolved against <base>) and a 410 marker."""
     base = page_url
     base_node = tree.css_first("base[href]")
     if base_node is not None:  # a javascript: or data: base would make every link unsafe
@@ -118,9 +121,11 @@ def read_page(tree: LexborHTMLParser, page_url: str) -> PageMeta:
     metas = _metas(tree)
     rels: dict[str, list[str]] = {}
     for node in tree.css(_REL_SELECTOR):
-        href = (node.attributes.get("href") or "").strip()
-        for rel in (node.attributes.get("rel") or "").lower().split():
-            url = urljoin(base, href)
+        wanted = [r for r in (node.attributes.get("rel") or "").lower().split() if r in READ_RELS]
+        if not wanted:
+            continue
+        url = urljoin(base, (node.attributes.get("href") or "").strip())
+        for rel in wanted:
             if url not in rels.setdefault(rel, []):
                 rels[rel].append(url)
     title_node = tree.css_first("title")

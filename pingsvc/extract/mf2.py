@@ -86,19 +86,28 @@ def may_have_microformats(text: str) -> bool:
     return _starts_word(text, _ROOTS)
 
 
-def parse(text: str, url: str, *, collapse: bool = True, comments: bool = True) -> Parsed:
+def parse(
+    text: str,
+    url: str,
+    *,
+    collapse: bool = True,
+    comments: bool = True,
+    tree: LexborHTMLParser | None = None,
+) -> Parsed:
     """The page's microformats (mf2 JSON); Tailwind's h-full, h-screen... are not roots.
     collapse=False gives mf2py every element of the outline (for the equivalence tests).
 
-    comments=False leaves comment h-cites empty (see `_empty_comments`) and returns a
-    Shallow result: what extraction reads of an entry is the same, and `whole()` parses the
-    page in full for the lookups that need every h-card on it (authorship's fallbacks)."""
+    comments=False leaves comment h-cites empty (see `_empty_comments`), leaves out the
+    cards outside every entry, and returns a Shallow result: what extraction reads of an
+    entry is the same, and `whole()` parses the page in full for the lookups that need
+    every h-card on it (authorship's fallbacks)."""
     if not may_have_microformats(text):
         return EMPTY
     if _starts_word(text, _TAILWIND_SCAN, ":/-"):
         text = _CLASS_ATTRIBUTE.sub(_without_tailwind_roots, text)
+        tree = None  # a parse of the page as it was
     collapsed = Collapsed(text, url) if collapse else None
-    doc = outline(text, collapsed, comments=comments)
+    doc = outline(text, collapsed, comments=comments, tree=tree.clone() if tree else None)
     parsed = mf2py.parse(doc=doc, url=url, html_parser="lxml", filter_roots=True)
     parsed = collapsed.restore(parsed) if collapsed else parsed
     if comments:
@@ -135,21 +144,41 @@ _ROOT_CANDIDATES = ", ".join(['[class*="h-"]', *(f".{name}" for name in backcomp
 _INERT = "script, style, svg, template, iframe, object, embed"
 
 
+# What a root class needs (an "h-" token or an mf1 root's name): most elements that match
+# the CSS candidates (a `depth-1` has "h-" in it) are told apart by this alone.
+_MAYBE_ROOT = re.compile(
+    r"(?:^|\s)(?:h-|(?:" + "|".join(map(re.escape, backcompat._CLASSIC_MAP)) + r")(?:\s|$))"
+)
+
+
 def _is_root(node: Any) -> bool:
-    classes = (node.attributes.get("class") or "").split()
+    value = node.attributes.get("class") or ""
+    if not _MAYBE_ROOT.search(value):
+        return False
+    classes = value.split()
     return bool(mf2_classes.root(classes, _NOT_ROOTS) or backcompat.root(classes))
 
 
-def outline(text: str, collapsed: Collapsed | None = None, *, comments: bool = True) -> str:
+def outline(
+    text: str,
+    collapsed: Collapsed | None = None,
+    *,
+    comments: bool = True,
+    tree: LexborHTMLParser | None = None,
+) -> str:
     """The page with only what mf2py can find something in: every microformat root with its
     content, the roots' ancestors (for nesting), and <base> and rel=me in <head>. Scripts, styles
     and SVG go everywhere: no property is read from them and the sanitizer drops them.
     With `collapsed`, the plain insides of e-* properties are moved there (see Collapsed);
-    with comments=False, comment h-cites are left empty (see `_empty_comments`)."""
-    tree = LexborHTMLParser(text)
+    with comments=False, comment h-cites are left empty (see `_empty_comments`) and the
+    top-level roots that hold no entry go (see `_drop_cards_outside_entries`).
+    `tree` is a parse of `text` to work on (it is changed), else the text is parsed."""
+    tree = LexborHTMLParser(text) if tree is None else tree
     for node in tree.css(_INERT):
         node.decompose()
     roots = [node for node in tree.css(_ROOT_CANDIDATES) if _is_root(node)]
+    if not comments:
+        roots = _drop_cards_outside_entries(roots)
     inside = {node.mem_id for node in roots}
     above: set[int] = set()
     for node in roots:
@@ -179,6 +208,36 @@ def outline(text: str, collapsed: Collapsed | None = None, *, comments: bool = T
 
 _COMMENT_PROPERTY = {"u-comment", "p-comment"}
 _PROPERTY_PREFIXES = ("p-", "u-", "dt-", "e-")
+_ENTRY_CLASSES = {"h-entry", "hentry"}
+# Class names that may make a date property (mf2 dt-*, and mf1's published, updated,
+# dtstart, bday...): mf2py carries a date from one to a later time-only one, and a nested
+# item in between resets it, so comments are never dropped across one of these.
+_DATE_CLASS = re.compile(r"dt|publish|updat|bday|rev", re.IGNORECASE)
+
+
+def _drop_cards_outside_entries(roots: list[Any]) -> list[Any]:
+    """The roots less the top-level ones that hold no entry (site-wide h-cards, an mf1
+    theme's comment vcards after the post): extraction reads entries, and every lookup
+    through all the page's cards goes to `whole()`. A nested root stays with its parent."""
+    ids = {node.mem_id for node in roots}
+    dropped: set[int] = set()
+    kept = []
+    for node in roots:
+        parent = node.parent
+        while parent is not None and parent.mem_id not in ids:
+            parent = parent.parent
+        if parent is not None:  # nested: kept or dropped with its top-level root
+            if parent.mem_id not in dropped:
+                kept.append(node)
+            else:
+                dropped.add(node.mem_id)
+            continue
+        classes = set((node.attributes.get("class") or "").split())
+        if classes & _ENTRY_CLASSES or node.css_first(".h-entry, .hentry") is not None:
+            kept.append(node)
+        else:
+            dropped.add(node.mem_id)
+    return kept
 
 
 def _empty_comments(tree: LexborHTMLParser) -> None:
@@ -188,39 +247,151 @@ def _empty_comments(tree: LexborHTMLParser) -> None:
     items are its comments and their authors' cards; extraction reads none of them, except
     through the all-cards lookups that use `whole()`. A comment inside another property
     (an e-content's HTML, a p-*'s text) is left whole, as that property's value holds it,
-    and so is one in an mf1 root (its properties are plain classes such as entry-content)."""
-    emptied = []
+    and so is one under an mf1 root (its properties are plain classes such as
+    entry-content) and one that is also another property (`u-url h-cite`).
+
+    Of a run of such comments (document order, one root, no element with a date class
+    between them) only the last is kept, emptied; the others go, with the wrappers they
+    leave empty (a WordPress thread's <li> and <ol class="children">). mf2py finds the same
+    for the root: one nested item stops its implied name, photo and url as well as many,
+    the comments are in no property of the root but its comment list (whose length
+    extraction does not read), and the wrappers hold nothing it reads (nor, then, the
+    rest of the root outside its properties: `_prune_unread`). Dates: mf2py
+    carries the last date it read to a later time-only date, and a nested item's own
+    dates are read after it resets that; so the last comment before an element with a date
+    class is left whole."""
+    found = []
+    root_of: dict[int, int] = {}
+    known: dict[int, tuple[bool, int | None]] = {}
     for node in tree.css('[class*="comment"]'):
         classes = set((node.attributes.get("class") or "").split())
         if not classes & _COMMENT_PROPERTY or "h-cite" not in classes or "h-entry" in classes:
             continue
-        if _inside_property(node):
+        if any(n not in _COMMENT_PROPERTY and n.startswith(_PROPERTY_PREFIXES) for n in classes):
+            continue  # also another property (a u-url h-cite is its root's url): left whole
+        root = _comment_root(node, known)
+        if root is None:
             continue
-        emptied.append(node)
-    # Emptied once the search is done (no tree changes under lexbor's feet); a comment
-    # inside an emptied one goes with it, so its node is left alone.
-    gone: set[int] = set()
+        found.append(node)
+        root_of[node.mem_id] = root
+    if not found:
+        return
+    # A comment inside another one goes with it (no tree changes under lexbor's feet until
+    # the search is done).
+    inner: set[int] = set()
+    for node in found:
+        if node.mem_id not in inner:
+            inner.update(n.mem_id for n in node.traverse() if n.mem_id != node.mem_id)
+    emptied, dropped = [], []
+    run: list[Any] = []
+    run_root = -1
+    top = tree.root
+    for node in top.traverse() if top is not None else []:
+        mem_id = node.mem_id
+        if mem_id in inner:
+            continue
+        root = root_of.get(mem_id)
+        if root is not None:
+            if run and root != run_root:
+                dropped += run[:-1]
+                emptied.append(run[-1])
+                run = []
+            run.append(node)
+            run_root = root
+        elif run and _DATE_CLASS.search(node.attributes.get("class") or ""):
+            dropped += run[:-1]  # the last is left whole: its dates carry on
+            run = []
+    if run:
+        dropped += run[:-1]
+        emptied.append(run[-1])
+    kept_roots = {root_of[node.mem_id]: node for node in emptied}
     for node in emptied:
-        if node.mem_id in gone:
-            continue
-        children = list(node.iter(include_text=True))
-        gone.update(inner.mem_id for inner in node.traverse() if inner.mem_id != node.mem_id)
-        for child in children:
+        for child in list(node.iter(include_text=True)):
             child.decompose()
+    roots = set(root_of.values())
+    for node in dropped:
+        parent = node.parent
+        node.decompose()
+        while (
+            parent is not None
+            and parent.mem_id not in roots
+            and parent.tag in ("li", "ol", "ul", "div", "section")
+            and not _MEANINGFUL_CLASS.search(parent.attributes.get("class") or "")
+            and _only_space(parent)
+        ):
+            above = parent.parent
+            parent.decompose()
+            parent = above
+    for node in kept_roots.values():
+        root = node.parent
+        while root is not None and root.mem_id != root_of[node.mem_id]:
+            root = root.parent
+        if root is not None:
+            _prune_unread(root)
 
 
-def _inside_property(node: Any) -> bool:
-    """Whether an ancestor below the nearest root is a p-*, u-*, dt-* or e-* property, or
-    the nearest root is mf1 (whose properties, such as entry-content, are plain classes)."""
+def _prune_unread(root: Any) -> None:
+    """Take out of an mf2 root that keeps a nested item (an emptied comment) what mf2py reads
+    nothing in: elements outside every property with no class it knows (a property, a root,
+    the value class) nor rel=me inside them (a theme's comment form, its thread's title).
+    The nested item stops the root's implied name, photo and url, the only readers of the
+    rest; a root that is itself a property (its value may be its text) is left whole."""
+    classes = (root.attributes.get("class") or "").split()
+    if any(name.startswith(_PROPERTY_PREFIXES) for name in classes):
+        return
+    needed: set[int] = set()
+    for inner in root.css("[class], [rel]"):
+        meaningful = _MEANINGFUL_CLASS.search(inner.attributes.get("class") or "") or (
+            "me" in (inner.attributes.get("rel") or "").lower().split()
+        )
+        if not meaningful or inner.mem_id == root.mem_id:
+            continue
+        parent = inner  # the element and the wrappers between it and the root are read
+        while parent is not None and parent.mem_id != root.mem_id and parent.mem_id not in needed:
+            needed.add(parent.mem_id)
+            parent = parent.parent
+    unread = []
+    stack = list(root.iter())
+    while stack:
+        node = stack.pop()
+        if node.mem_id not in needed:
+            unread.append(node)
+        elif not _MEANINGFUL_CLASS.search(node.attributes.get("class") or ""):
+            stack.extend(node.iter())  # a wrapper: look inside
+    for node in unread:
+        node.decompose()
+
+
+def _only_space(node: Any) -> bool:
+    """Whether `node` holds nothing but white space (no element, no comment node)."""
+    for child in node.iter(include_text=True):
+        if child.tag != "-text" or (child.text_content or "").strip():
+            return False
+    return True
+
+
+def _comment_root(node: Any, known: dict[int, tuple[bool, int | None]]) -> int | None:
+    """The nearest root's id when a comment there may be emptied: it is an mf2 root, no
+    ancestor (up to the document's top) is a p-*, u-*, dt-* or e-* property, and none is
+    an mf1 root (whose properties, such as entry-content, are plain classes); else None,
+    as for a comment in no root at all (nothing to gain, leave it). `known` keeps each
+    ancestor's answer (blocked, nearest root) for the next comment under it."""
+    chain = []
     parent = node.parent
-    while parent is not None:
-        classes = (parent.attributes.get("class") or "").split()
-        if _is_root(parent):
-            return not mf2_classes.root(classes, _NOT_ROOTS)
-        if any(name.startswith(_PROPERTY_PREFIXES) for name in classes):
-            return True
+    while parent is not None and parent.mem_id not in known:
+        chain.append(parent)
         parent = parent.parent
-    return True  # in no root at all: nothing to gain, leave it
+    blocked, nearest = known[parent.mem_id] if parent is not None else (False, None)
+    for above in reversed(chain):  # from the top down
+        if not blocked:
+            classes = (above.attributes.get("class") or "").split()
+            if any(name.startswith(_PROPERTY_PREFIXES) for name in classes):
+                blocked = True
+            elif _is_root(above):
+                blocked = not mf2_classes.root(classes, _NOT_ROOTS)  # an mf1 root
+                nearest = above.mem_id
+        known[above.mem_id] = (blocked, nearest)
+    return None if blocked else nearest
 
 
 def _kept_in_head(node: Any) -> bool:

@@ -129,17 +129,24 @@ def check_text(text: str, media_type: str, *, replaced: int = 0, codec: str = ""
         )
 
 
-# Start tags of elements that may hold others: a page with no more of them than the depth
-# limit can't nest past it (each level needs one), whatever its comments and scripts hold.
-_NESTING_START = re.compile(
-    r"<(?!(?i:" + "|".join(sorted(VOID | IMPLIED_END, key=len, reverse=True)) + r")(?:[\s/>]|$))"
-    r"[a-zA-Z]"
-)
+# Start tags' names: a page with no more start tags of elements that may hold others (not
+# void, no implied end) than the depth limit can't nest past it (each level needs one),
+# whatever its comments and scripts hold. Counted by name, in C.
+# (A name cut short by another "<" counts whatever it is, as the parser may read it so.)
+_START_NAME = re.compile(r"<([a-zA-Z][^\s/><]*)(?=(<?))")
+_NOT_NESTING = VOID | IMPLIED_END
+
+
+def nesting_starts(text: str) -> int:
+    """How many start tags in `text` may open an element that holds others (an upper bound:
+    tags in comments and scripts count too)."""
+    counts = Counter(_START_NAME.findall(text))
+    return sum(n for (name, cut), n in counts.items() if cut or name.lower() not in _NOT_NESTING)
 
 
 def check_structure(text: str, media_type: str, max_depth: int, *, is_json: bool) -> None:
     """Refuse documents nested deeper than `max_depth` before a parser tries them."""
-    if not is_json and len(_NESTING_START.findall(text)) <= max_depth:
+    if not is_json and nesting_starts(text) <= max_depth:
         return  # counted in C: most pages have fewer such tags than the limit
     depth = json_depth(text, max_depth) if is_json else html_depth(text, max_depth)
     if depth > max_depth:

@@ -646,3 +646,24 @@ def test_a_long_text_is_summarized_from_its_start_as_from_the_whole(text: str, l
             cut = cut[:space]
         expected = cut.rstrip(" ,;:.-–—") + "…"
     assert summarize(text, length) == expected
+
+
+def test_the_page_rels_read_are_author_syndication_and_canonical_resolved_once() -> None:
+    from selectolax.lexbor import LexborHTMLParser
+
+    from pingsvc.extract.excerpt import READ_RELS, read_page
+
+    html = (
+        "<html><head><base href='https://cdn.example/a/'><link rel='canonical' href='p'>"
+        "</head><body><a rel='author me' href='/me'>me</a><a rel='nofollow ugc' href='/x'>c</a>"
+        "<a rel='syndication' href='https://s.example/1'>s</a><a rel='AUTHOR' href='/me'>"
+        "again</a></body></html>"
+    )
+    meta = read_page(LexborHTMLParser(html), SOURCE)
+    assert meta.rels == {
+        "canonical": ["https://cdn.example/a/p"],
+        "author": ["https://cdn.example/me"],
+        "syndication": ["https://s.example/1"],
+    }
+    assert meta.canonical == "https://cdn.example/a/p"
+    assert set(meta.rels) <= READ_RELS

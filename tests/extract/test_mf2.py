@@ -159,13 +159,60 @@ def test_the_outline_gives_mf2py_the_same_items_as_the_whole_page(name: str) -> 
     assert _comparable(mf2.parse(text, SOURCE)["items"], base) == _comparable(whole["items"], base)
 
 
+_CITE = (
+    "<li class='comment'><article class='p-comment h-cite'><span class='p-author h-card'>"
+    "<img class='u-photo' src='/a{0}.png' alt=''><a class='p-name u-url' href='https://c{0}"
+    ".example/'>C {0}</a></span><a class='u-url' href='#c{0}'><time class='dt-published' "
+    "datetime='2024-01-0{0}T10:00:00Z'>1 Jan</time></a><p class='p-content'>Comment {0}</p>"
+    "</article>{1}</li>"
+)
+_THREAD = "<ol>" + _CITE.format(1, "<ol class='children'>" + _CITE.format(2, "") + "</ol>")
+_THREAD += _CITE.format(3, "") + _CITE.format(4, "") + "</ol>"
+# Pages whose comment threads sit where dropping repeated comments must not change what
+# mf2py finds: beside a time-only date, in an entry without a name, in a feed, in
+# properties, next to cards outside every entry.
+COMMENT_THREADS = {
+    "thread-time-only-date": "<article class='h-entry'><p class='e-content'>Hi <a href='"
+    f"{TARGET}'>t</a></p><time class='dt-published'>2024-03-05 10:00</time>{_THREAD}"
+    f"<time class='dt-updated'>11:30</time>{_THREAD}<time class='dt-end'>12:00</time>"
+    "</article>",
+    "thread-no-name": f"<div class='h-entry'><a class='u-like-of' href='{TARGET}'>x</a>"
+    f"<div>{_THREAD}</div></div>",
+    "thread-only": f"<div class='h-entry'>Likes <a href='{TARGET}'>t</a> {_THREAD}</div>",
+    "thread-in-feed": f"<div class='h-feed'><div class='h-entry'><p class='p-name'>A</p>"
+    f"{_THREAD}</div><div class='h-entry'><a class='u-in-reply-to' href='{TARGET}'>r</a>"
+    f"{_THREAD}</div></div>",
+    "thread-in-content": f"<article class='h-entry'><div class='e-content'><a href='{TARGET}'>"
+    f"t</a>{_THREAD}</div>{_THREAD}</article>",
+    "thread-other-property": "<article class='h-entry'><a class='u-in-reply-to' href='"
+    f"{TARGET}'>r</a><ol><li class='p-comment u-url h-cite'><a href='/c'>c</a></li>"
+    "<li class='p-comment h-cite'>x</li></ol></article>",
+    "cards-outside-entries": "<header class='h-card'><a class='u-url p-name' href='/'>Site"
+    "</a></header><article class='h-entry'><p class='e-content'>Hi <a href='"
+    f"{TARGET}'>t</a></p><a class='u-author' href='/'>me</a></article><div class='vcard'>"
+    "<span class='fn'>Old</span></div><div class='h-cite'><div class='h-entry'>"
+    "<p class='p-name'>Quoted</p></div></div>",
+    "thread-beside-photo-and-form": f"<div class='h-entry'><img src='/only.png'><a href='"
+    f"{TARGET}'>t</a>{_THREAD}<form><p><label>Name</label><input name='n'></p></form>"
+    "<a rel='me' href='https://me.example/'>me</a></div>",
+    "thread-in-an-entry-that-is-a-property": "<div class='h-feed'><div class='p-entry h-entry'>"
+    f"<p>Text <a href='{TARGET}'>t</a> and <span>more</span></p>{_THREAD}<form>"
+    "<input name='x'></form></div></div>",
+    "thread-in-mf1-feed": f"<div class='hfeed'><article class='h-entry'><a class='u-like-of' "
+    f"href='{TARGET}'>x</a>{_THREAD}</article></div>",
+}
+
+
 def _corpus_and_bench_pages() -> list[tuple[str, str, str]]:
+    from bench.pages import heavy_page
     from bench.pages import page as bench_page
     from bench.pages import target as bench_target
 
     pages = [(name, decode_body((PAGES / name).read_bytes(), None), TARGET) for name in MF_PAGES]
     pages += [(name, text, TARGET) for name, text in ROOT_PLACEMENTS.items()]
     pages += [(f"bench-{i}", bench_page(i, bench_target(i)), bench_target(i)) for i in range(16)]
+    pages += [(f"heavy-{i}", heavy_page(i, bench_target(i)), bench_target(i)) for i in range(16)]
+    pages += [(name, text, TARGET) for name, text in COMMENT_THREADS.items()]
     return pages
 
 
@@ -341,3 +388,22 @@ def test_a_summary_keeps_mf2pys_own_text() -> None:
     collapsed = mf2.Collapsed(html, SOURCE)
     mf2.outline(html, collapsed)
     assert collapsed.parts == {}
+
+
+@pytest.mark.parametrize(("name", "text", "target"), _corpus_and_bench_pages()[::3])
+def test_the_outline_of_a_cloned_tree_is_the_outline_of_the_text_and_leaves_it(
+    name: str, text: str, target: str
+) -> None:
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(text)
+    before = tree.html
+    for comments in (True, False):
+        assert mf2.outline(text, comments=comments, tree=tree.clone()) == mf2.outline(
+            text, comments=comments
+        )
+    assert tree.html == before
+    shallow = mf2.parse(text, SOURCE, comments=False, tree=tree)
+    assert _comparable(shallow["items"], _base(text)) == _comparable(
+        mf2.parse(text, SOURCE, comments=False)["items"], _base(text)
+    )
