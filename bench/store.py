@@ -6,7 +6,7 @@ path). Counts statements, so a busy machine moves the CPU figures but never the 
 --tasks: Celery's own CPU per task, a real worker (threads pool, Redis) draining N verify
 messages for mentions with nothing left to do, against the task's body run in process;
 --tasks --acks: the same with the verify task acknowledged late (the setting) against early,
-alternated three times."""
+alternated three times (early first in the second round), with Redis's commands a task."""
 
 from __future__ import annotations
 
@@ -141,6 +141,15 @@ _EARLY = (
 )
 
 
+def _redis_calls() -> Counter[str]:
+    """Redis's count of each command so far (the whole server's: exact on a Redis of the
+    bench's own, PINGSVC_BENCH_REDIS)."""
+    import redis
+
+    stats = redis.Redis.from_url(REDIS_URL).info("commandstats")
+    return Counter({name.removeprefix("cmdstat_"): int(v["calls"]) for name, v in stats.items()})
+
+
 def _worker(host: str, options: list[str], early: bool) -> list[str]:
     command = worker_command("threads", 32, host) + options
     if early:  # [python, -m, celery, -A, worker.celery_app, worker, ...]
@@ -166,7 +175,10 @@ def tasks(url: str, ids: list[int], shared: Any, pg_cpu: Any, acks: bool = False
                 if acks
                 else {label: (options, False) for label, options in PREFETCH.items()}
             )
-            for label, (options, early) in variants.items():
+            order = list(variants.items())
+            if acks and round_ % 2:  # early first every other round: no head start for either
+                order.reverse()
+            for label, (options, early) in order:
                 queue = f"pingsvc-bench-tasks-{uuid.uuid4().hex[:6]}"
                 host = f"tasks{uuid.uuid4().hex[:6]}"
                 command = _worker(host, [*options, "-Q", f"{queue}-idle"], early)
@@ -181,6 +193,7 @@ def tasks(url: str, ids: list[int], shared: Any, pg_cpu: Any, acks: bool = False
                         for mention_id in ids:
                             tasking.publish(celery, tasking.VERIFY_TASK, mention_id)
                     pg = pg_cpu()
+                    calls = _redis_calls()
                     with CpuMeter({"worker": [worker.pid]}, {"redis": "redis-server"}) as cpu:
                         wall = time.perf_counter()
                         celery.control.add_consumer(
@@ -193,8 +206,12 @@ def tasks(url: str, ids: list[int], shared: Any, pg_cpu: Any, acks: bool = False
                             )
                         wall = time.perf_counter() - wall
                     pg = (pg_cpu() - pg) * 1000 / len(ids)
+                    calls = _redis_calls() - calls
                     print(f"  round {round_ + 1}, {label}: {cpu.line(len(ids), 'task')}, "
                           f"PostgreSQL {pg:.2f}; {len(ids) / wall:.0f} tasks/s")  # fmt: skip
+                    if acks:
+                        print(f"    Redis a task: {calls['multi'] / len(ids):.2f} MULTI, "
+                              f"{calls.total() / len(ids):.1f} commands")  # fmt: skip
                 finally:
                     children.stop(worker)
                     clear_queue(queue)
