@@ -4,7 +4,9 @@ pages already fetched and parsed (the parsing is measured by verify.py --profile
 new mentions of generated pages, then the same N sent again unchanged (the re-verification
 path). Counts statements, so a busy machine moves the CPU figures but never the counts.
 --tasks: Celery's own CPU per task, a real worker (threads pool, Redis) draining N verify
-messages for mentions with nothing left to do, against the task's body run in process."""
+messages for mentions with nothing left to do, against the task's body run in process;
+--tasks --acks: the same with the verify task acknowledged late (the setting) against early,
+alternated three times (early first in the second round), with Redis's commands a task."""
 
 from __future__ import annotations
 
@@ -128,13 +130,38 @@ def measure(shared: Any, ids: list[int], profile: bool, pg_cpu: Any) -> str:
 
 PREFETCH = {"prefetch 4 (the setting)": [], "prefetch 1": ["--prefetch-multiplier", "1"],
             "prefetch 16": ["--prefetch-multiplier", "16"]}  # fmt: skip
+# --acks: the worker as it is against one whose verify task acknowledges early (its message
+# acked as the task starts, not after it returns): the same worker with the task's acks_late
+# turned off before it starts.
+ACKS = {"acks_late (the setting)": False, "acks early": True}
+_EARLY = (
+    "import sys; import worker.tasks; from worker.celery_app import app; "
+    "from pingsvc.tasking import VERIFY_TASK; "
+    "app.tasks[VERIFY_TASK].acks_late = False; app.worker_main(sys.argv[1:])"
+)
 
 
-def tasks(url: str, ids: list[int], shared: Any, pg_cpu: Any) -> None:
+def _redis_calls() -> Counter[str]:
+    """Redis's count of each command so far (the whole server's: exact on a Redis of the
+    bench's own, PINGSVC_BENCH_REDIS)."""
+    import redis
+
+    stats = redis.Redis.from_url(REDIS_URL).info("commandstats")
+    return Counter({name.removeprefix("cmdstat_"): int(v["calls"]) for name, v in stats.items()})
+
+
+def _worker(host: str, options: list[str], early: bool) -> list[str]:
+    command = worker_command("threads", 32, host) + options
+    if early:  # [python, -m, celery, -A, worker.celery_app, worker, ...]
+        return [command[0], "-c", _EARLY, *command[5:]]
+    return command
+
+
+def tasks(url: str, ids: list[int], shared: Any, pg_cpu: Any, acks: bool = False) -> None:
     """Celery's own CPU per task: `ids` (verified, so a task claims nothing and returns) sent
     as verify messages while the worker consumes another queue, then drained once it is told
-    to consume theirs; each prefetch setting twice, in turn. The baseline: the task's body
-    (process_mention) on the same ids in process."""
+    to consume theirs; each prefetch setting (or with `acks`, each ack mode) twice, in turn.
+    The baseline: the task's body (process_mention) on the same ids in process."""
     check_redis()
     started = time.process_time()
     for mention_id in ids:
@@ -142,11 +169,19 @@ def tasks(url: str, ids: list[int], shared: Any, pg_cpu: Any) -> None:
     body = (time.process_time() - started) * 1000 / len(ids)
     print(f"tasks: the body in process {body:.2f} ms of CPU a task (claims nothing, 2 statements)")
     with workspace("store-tasks", False) as (folder, children):
-        for round_ in range(2):
-            for label, options in PREFETCH.items():
+        for round_ in range(3 if acks else 2):
+            variants = (
+                {label: ([], early) for label, early in ACKS.items()}
+                if acks
+                else {label: (options, False) for label, options in PREFETCH.items()}
+            )
+            order = list(variants.items())
+            if acks and round_ % 2:  # early first every other round: no head start for either
+                order.reverse()
+            for label, (options, early) in order:
                 queue = f"pingsvc-bench-tasks-{uuid.uuid4().hex[:6]}"
                 host = f"tasks{uuid.uuid4().hex[:6]}"
-                command = worker_command("threads", 32, host) + [*options, "-Q", f"{queue}-idle"]
+                command = _worker(host, [*options, "-Q", f"{queue}-idle"], early)
                 worker = children.start(host, command, production_env(folder, url, queue))
                 try:
                     if not wait_until(lambda w=worker: "ready." in w.output(), 60, 0.2):
@@ -158,6 +193,7 @@ def tasks(url: str, ids: list[int], shared: Any, pg_cpu: Any) -> None:
                         for mention_id in ids:
                             tasking.publish(celery, tasking.VERIFY_TASK, mention_id)
                     pg = pg_cpu()
+                    calls = _redis_calls()
                     with CpuMeter({"worker": [worker.pid]}, {"redis": "redis-server"}) as cpu:
                         wall = time.perf_counter()
                         celery.control.add_consumer(
@@ -170,8 +206,12 @@ def tasks(url: str, ids: list[int], shared: Any, pg_cpu: Any) -> None:
                             )
                         wall = time.perf_counter() - wall
                     pg = (pg_cpu() - pg) * 1000 / len(ids)
+                    calls = _redis_calls() - calls
                     print(f"  round {round_ + 1}, {label}: {cpu.line(len(ids), 'task')}, "
                           f"PostgreSQL {pg:.2f}; {len(ids) / wall:.0f} tasks/s")  # fmt: skip
+                    if acks:
+                        print(f"    Redis a task: {calls['multi'] / len(ids):.2f} MULTI, "
+                              f"{calls.total() / len(ids):.1f} commands")  # fmt: skip
                 finally:
                     children.stop(worker)
                     clear_queue(queue)
@@ -183,6 +223,9 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="the embedded database instead")
     parser.add_argument("--profile", action="store_true", help="cProfile each round")
     parser.add_argument("--tasks", action="store_true", help="then Celery's own CPU per task")
+    parser.add_argument(
+        "--acks", action="store_true", help="with --tasks: acks_late against acks early"
+    )
     args = parser.parse_args()
     count = 100 if args.quick else args.mentions
     server = PageServer().start()
@@ -216,7 +259,7 @@ def main() -> None:
             pg_cpu = (lambda: 0.0) if args.sqlite else (lambda: _backend_cpu(admin, name))
             print(f"{round_name}: {measure(shared, ids, args.profile, pg_cpu)}")
         if args.tasks and not args.sqlite:
-            tasks(url, ids * (2000 // len(ids) + 1), shared, pg_cpu)
+            tasks(url, ids * (2000 // len(ids) + 1), shared, pg_cpu, args.acks)
         shared.db.dispose()
     finally:
         steps.inspect = real_inspect  # type: ignore[assignment]

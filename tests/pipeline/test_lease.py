@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from pingsvc.models import Mention, utcnow
 from pingsvc.pipeline import lease, steps, sweep
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
-from tests.support.services import wait_for
+from tests.support.services import start_worker, wait_for
 
 REPLY = f'<article class="h-entry"><a class="u-in-reply-to" href="{TARGET}">re</a></article>'
 
@@ -212,3 +213,42 @@ def test_an_error_of_ours_that_recurs_ends_after_max_tries(
     assert row.error == steps.INTERNAL_ERROR.format(attempts=tries)
     assert (row.queued_at, row.lease_until, row.error_kind) == (None, None, "error")
     assert sweep.pending_ids(shared.db, older_than=-1) == []
+
+
+@pytest.mark.integration
+def test_a_mention_whose_worker_was_killed_mid_task_ends_verified_by_the_sweep(
+    production_settings: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    pages: PageServer,
+    tmp_path: Path,
+) -> None:
+    """A real worker on PostgreSQL and Redis takes the verify message, claims the mention
+    and is SIGKILLed while it fetches. Redis gives an unacknowledged message back only after
+    its visibility timeout (an hour), and an acknowledged one never: the next worker's
+    sweeper re-sends the mention once its lease ran out, and the verdict is stored, the
+    broker giving nothing back. So the verify task's ack mode adds no recovery."""
+    live = {**production_settings, "PINGSVC_FETCH_TIMEOUT": "60"}
+    app = make_app(live, monkeypatch)
+    first = start_worker(live, tmp_path / "first.log")
+    try:
+        source = pages.add("/lease/killed", REPLY, delay=60)
+        mention_id = _send(app, source)
+        assert wait_for(lambda: "/lease/killed" in pages.hits, 30), first.output()
+        row = _row(app, mention_id)
+        assert (row.attempts, row.status) == (1, "pending") and row.lease_until is not None
+    finally:
+        first.kill_group()  # SIGKILL: no ack, no requeue, no try's end written
+    pages.add("/lease/killed", REPLY)  # the page answers at once now
+    second = start_worker(live, tmp_path / "second.log", "--beat")
+    try:
+        assert wait_for(lambda: _row(app, mention_id).status == "approved", 60), second.output()
+        log = second.output()
+    finally:
+        assert second.stop() == 0
+    assert "sweeper re-queued 1 pending mentions" in log
+    received = [line for line in log.splitlines() if "pingsvc.verify[" in line]
+    received = [line for line in received if "received" in line]
+    assert len(received) == 1, log  # the sweeper's message: the broker gave none back
+    row = _row(app, mention_id)
+    assert (row.lease_until, row.queued_at) == (None, None)
+    services(app).db.dispose()
