@@ -4,7 +4,10 @@ pages already fetched and parsed (the parsing is measured by verify.py --profile
 new mentions of generated pages, then the same N sent again unchanged (the re-verification
 path). Counts statements, so a busy machine moves the CPU figures but never the counts.
 --tasks: Celery's own CPU per task, a real worker (threads pool, Redis) draining N verify
-messages for mentions with nothing left to do, against the task's body run in process."""
+messages for mentions with nothing left to do, against the task's body run in process.
+--pages heavy: the pages fetched from loopback and read in the sandbox children as a
+worker does (comment-heavy WordPress posts, bench/pages.py); the children's CPU is counted
+apart, and with --profile the worker's CPU is split by component."""
 
 from __future__ import annotations
 
@@ -39,12 +42,12 @@ from bench.common import (  # noqa: E402
     worker_command,
     workspace,
 )
-from bench.pages import page, target  # noqa: E402
+from bench.pages import heavy_page, page, target  # noqa: E402
 from pingsvc import create_app, services, tasking  # noqa: E402
 from pingsvc.extract.entry import MentionData  # noqa: E402
 from pingsvc.migrate import upgrade  # noqa: E402
 from pingsvc.models import Site  # noqa: E402
-from pingsvc.pipeline import steps  # noqa: E402
+from pingsvc.pipeline import sandbox, steps  # noqa: E402
 from pingsvc.receive.accept import accept  # noqa: E402
 from tests.support.pageserver import PageServer  # noqa: E402
 
@@ -63,6 +66,47 @@ def _backend_cpu(admin: sa.Engine, database: str) -> float:
                 continue
             total += (int(fields[11]) + int(fields[12])) / 100  # utime + stime, clock ticks
     return total
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    """CPU seconds used so far by this process's sandbox children (pipeline.sandbox)."""
+    return sum(
+        _proc_cpu(child.process.pid) for found in sandbox._pools.values() for child in found._idle
+    )
+
+
+# Where the worker's CPU goes, by the function that holds it (cProfile's cumulative time of
+# the outermost call of each; the same call counted once however deep it recurs).
+COMPONENTS = {
+    "claim (store.claim)": "claim",
+    "lease (lease.held)": "held",
+    "fetch (fetch.client.fetch)": "fetch",
+    "sandbox hand-off (Pool.run)": "run",
+    "author page (author_pages.author_of)": "author_of",
+    "vouch (steps._vouch)": "_vouch",
+    "avatar (steps.archive_avatar)": "archive_avatar",
+    "spam (spamcheck.evaluate)": "evaluate",
+    "store verdict (store.store)": "store",
+    "logging (Logger._log)": "_log",
+}
+
+
+def split(profiler: cProfile.Profile, count: int) -> str:
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    lines = []
+    for label, name in COMPONENTS.items():
+        total = sum(v[3] for (f, _l, n), v in stats.items() if n == name and "pingsvc" in f
+                    or n == name and name == "_log")  # fmt: skip
+        lines.append(f"  {label}: {total * 1000 / count:.2f} ms")
+    return "\n".join(lines)
 
 
 @contextmanager
@@ -105,23 +149,28 @@ def measure(shared: Any, ids: list[int], profile: bool, pg_cpu: Any) -> str:
     """Verify `ids` one after another; one line of figures per mention."""
     count = len(ids)
     before = pg_cpu()
-    profiler = cProfile.Profile() if profile else None
+    child_before = children_cpu()
+    profiler = cProfile.Profile(time.thread_time) if profile else None
     with counting(shared.db.engine) as seen:
-        started = time.process_time()
+        # This thread's CPU only: the page server's threads share the process.
+        started = time.thread_time()
         if profiler:
             profiler.enable()
         outcomes = [steps.process_mention(shared.db, i, shared.pipeline) for i in ids]
-        cpu = time.process_time() - started
+        cpu = time.thread_time() - started
         if profiler:
             profiler.disable()
+    child = children_cpu() - child_before
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        print(split(profiler, count))
     pg = pg_cpu() - before
     statuses = Counter(o.status if o else None for o in outcomes)
     kinds = ", ".join(f"{k} {v / count:.2f}" for k, v in sorted(seen.items()))
     return (
         f"{sum(seen.values()) / count:.2f} round trips per mention ({kinds}); worker CPU "
-        f"{cpu * 1000 / count:.2f} ms, PostgreSQL CPU {pg * 1000 / count:.2f} ms per mention; "
+        f"{cpu * 1000 / count:.2f} ms, sandbox children {child * 1000 / count:.2f} ms, "
+        f"PostgreSQL CPU {pg * 1000 / count:.2f} ms per mention; "
         f"verdicts {dict(statuses)}"
     )
 
@@ -183,6 +232,10 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="the embedded database instead")
     parser.add_argument("--profile", action="store_true", help="cProfile each round")
     parser.add_argument("--tasks", action="store_true", help="then Celery's own CPU per task")
+    parser.add_argument(
+        "--pages", choices=["parsed", "heavy"], default="parsed",
+        help="parsed: read beforehand; heavy: comment threads, fetched and read as a worker does",
+    )  # fmt: skip
     args = parser.parse_args()
     count = 100 if args.quick else args.mentions
     server = PageServer().start()
@@ -200,14 +253,24 @@ def main() -> None:
         with shared.db.session() as session:
             session.add(Site(host="blog.example"))
             session.commit()
-        sources = [server.add(f"/m/{i}/p{i}.html", page(i, target(i))) for i in range(count)]
-        parsed: dict[str, MentionData] = {
-            source: real_inspect(source, target(i), shared.pipeline)
-            for i, source in enumerate(sources)
-        }
-        steps.inspect = lambda source, _target, _settings, **_: parsed[source]  # type: ignore[assignment]
+        make = heavy_page if args.pages == "heavy" else page
+        sources = [server.add(f"/m/{i}/p{i}.html", make(i, target(i))) for i in range(count)]
+        if args.pages == "parsed":
+            parsed: dict[str, MentionData] = {
+                source: real_inspect(source, target(i), shared.pipeline)
+                for i, source in enumerate(sources)
+            }
+            steps.inspect = lambda source, _target, _settings, **_: parsed[source]  # type: ignore[assignment]
+        else:  # warm the children and the fetch session up on other pages
+            for i in range(count, count + 4):
+                real_inspect(
+                    server.add(f"/w/p{i}.html", make(i, target(i))), target(i), shared.pipeline
+                )
         print(machine())
-        print(f"{count} mentions on {shared.db.dialect}, pages parsed beforehand")
+        how = (
+            "pages parsed beforehand" if args.pages == "parsed" else "heavy pages fetched and read"
+        )
+        print(f"{count} mentions on {shared.db.dialect}, {how}")
         for round_name in ("new", "unchanged re-send"):
             ids = [
                 accept(shared.db, source, target(i), "webmention", lambda _id: None).mention_id
