@@ -189,9 +189,7 @@ def counting(engine: sa.Engine) -> Iterator[Counter[str]]:
             sa.event.remove(target_, name, listener)
 
 
-def measure(
-    shared: Any, ids: list[int], profile: bool, pg_cpu: Any, by_part: bool = False
-) -> str:
+def measure(shared: Any, ids: list[int], profile: bool, pg_cpu: Any, by_part: bool = False) -> str:
     """Verify `ids` one after another; one line of figures per mention."""
     count = len(ids)
     if by_part:
