@@ -6,7 +6,10 @@ path). Counts statements, so a busy machine moves the CPU figures but never the 
 --tasks: Celery's own CPU per task, a real worker (threads pool, Redis) draining N verify
 messages for mentions with nothing left to do, against the task's body run in process;
 --tasks --acks: the same with the verify task acknowledged late (the setting) against early,
-alternated three times (early first in the second round), with Redis's commands a task."""
+alternated three times (early first in the second round), with Redis's commands a task.
+--pages heavy: the pages fetched from loopback and read in the sandbox children as a
+worker does (comment-heavy WordPress posts, bench/pages.py); the children's CPU is counted
+apart, and with --profile the worker's CPU is split by component."""
 
 from __future__ import annotations
 
@@ -41,12 +44,12 @@ from bench.common import (  # noqa: E402
     worker_command,
     workspace,
 )
-from bench.pages import page, target  # noqa: E402
+from bench.pages import heavy_page, page, target  # noqa: E402
 from pingsvc import create_app, services, tasking  # noqa: E402
 from pingsvc.extract.entry import MentionData  # noqa: E402
 from pingsvc.migrate import upgrade  # noqa: E402
 from pingsvc.models import Site  # noqa: E402
-from pingsvc.pipeline import steps  # noqa: E402
+from pingsvc.pipeline import sandbox, steps  # noqa: E402
 from pingsvc.receive.accept import accept  # noqa: E402
 from tests.support.pageserver import PageServer  # noqa: E402
 
@@ -65,6 +68,91 @@ def _backend_cpu(admin: sa.Engine, database: str) -> float:
                 continue
             total += (int(fields[11]) + int(fields[12])) / 100  # utime + stime, clock ticks
     return total
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    """CPU seconds used so far by this process's sandbox children (pipeline.sandbox)."""
+    return sum(
+        _proc_cpu(child.process.pid) for found in sandbox._pools.values() for child in found._idle
+    )
+
+
+# Where the worker's CPU goes, by the function that holds it (cProfile's cumulative time of
+# the outermost call of each; the same call counted once however deep it recurs).
+COMPONENTS = {
+    "claim (store.claim)": "claim",
+    "lease (lease.held)": "held",
+    "fetch (fetch.client.fetch)": "fetch",
+    "sandbox hand-off (Pool.run)": "run",
+    "author page (author_pages.author_of)": "author_of",
+    "vouch (steps._vouch)": "_vouch",
+    "avatar (steps.archive_avatar)": "archive_avatar",
+    "spam (spamcheck.evaluate)": "evaluate",
+    "store verdict (store.store)": "store",
+    "logging (Logger._log)": "_log",
+}
+
+
+TIMED = [  # (module, attribute, label): each wrapped with a CPU timer by --split
+    ("pingsvc.pipeline.store", "claim", "claim"),
+    ("pingsvc.pipeline.steps", "fetch", "fetch"),
+    ("pingsvc.pipeline.sandbox:Pool", "run", "sandbox hand-off (parent side)"),
+    ("pingsvc.pipeline.author_pages", "author_of", "author page"),
+    ("pingsvc.pipeline.steps", "archive_avatar", "avatar"),
+    ("pingsvc.pipeline.store", "store", "store verdict, all"),
+    ("pingsvc.pipeline.spamcheck", "evaluate", "  of which spam"),
+    ("pingsvc.pipeline.relations", "relate", "  of which relations"),
+    ("pingsvc.changelog", "record", "  of which change feed"),
+    ("pingsvc.pipeline.store", "content_hash", "  of which content hash"),
+]
+
+
+@contextmanager
+def timed() -> Iterator[dict[str, float]]:
+    """CPU seconds of this thread spent in each TIMED function (nested calls counted in
+    both), with the wrapping's own cost negligible against cProfile's."""
+    import importlib
+
+    spent: dict[str, float] = Counter()
+    saved = []
+    for where, name, label in TIMED:
+        module, _, cls = where.partition(":")
+        owner = importlib.import_module(module)
+        owner = getattr(owner, cls) if cls else owner
+        original = getattr(owner, name)
+
+        def wrapper(*a: Any, _f: Any = original, _l: str = label, **k: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return _f(*a, **k)
+            finally:
+                spent[_l] += time.thread_time() - started
+
+        saved.append((owner, name, original))
+        setattr(owner, name, wrapper)
+    try:
+        yield spent
+    finally:
+        for owner, name, original in saved:
+            setattr(owner, name, original)
+
+
+def split(profiler: cProfile.Profile, count: int) -> str:
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    lines = []
+    for label, name in COMPONENTS.items():
+        total = sum(v[3] for (f, _l, n), v in stats.items() if n == name and "pingsvc" in f
+                    or n == name and name == "_log")  # fmt: skip
+        lines.append(f"  {label}: {total * 1000 / count:.2f} ms")
+    return "\n".join(lines)
 
 
 @contextmanager
@@ -103,27 +191,37 @@ def counting(engine: sa.Engine) -> Iterator[Counter[str]]:
             sa.event.remove(target_, name, listener)
 
 
-def measure(shared: Any, ids: list[int], profile: bool, pg_cpu: Any) -> str:
+def measure(shared: Any, ids: list[int], profile: bool, pg_cpu: Any, by_part: bool = False) -> str:
     """Verify `ids` one after another; one line of figures per mention."""
     count = len(ids)
+    if by_part:
+        with timed() as spent:
+            line = measure(shared, ids, profile, pg_cpu)
+        parts = "; ".join(f"{k} {v * 1000 / count:.2f}" for k, v in spent.items())
+        return f"{line}\n  worker CPU ms a mention by part: {parts}"
     before = pg_cpu()
-    profiler = cProfile.Profile() if profile else None
+    child_before = children_cpu()
+    profiler = cProfile.Profile(time.thread_time) if profile else None
     with counting(shared.db.engine) as seen:
-        started = time.process_time()
+        # This thread's CPU only: the page server's threads share the process.
+        started = time.thread_time()
         if profiler:
             profiler.enable()
         outcomes = [steps.process_mention(shared.db, i, shared.pipeline) for i in ids]
-        cpu = time.process_time() - started
+        cpu = time.thread_time() - started
         if profiler:
             profiler.disable()
+    child = children_cpu() - child_before
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        print(split(profiler, count))
     pg = pg_cpu() - before
     statuses = Counter(o.status if o else None for o in outcomes)
     kinds = ", ".join(f"{k} {v / count:.2f}" for k, v in sorted(seen.items()))
     return (
         f"{sum(seen.values()) / count:.2f} round trips per mention ({kinds}); worker CPU "
-        f"{cpu * 1000 / count:.2f} ms, PostgreSQL CPU {pg * 1000 / count:.2f} ms per mention; "
+        f"{cpu * 1000 / count:.2f} ms, sandbox children {child * 1000 / count:.2f} ms, "
+        f"PostgreSQL CPU {pg * 1000 / count:.2f} ms per mention; "
         f"verdicts {dict(statuses)}"
     )
 
@@ -222,10 +320,15 @@ def main() -> None:
     parser = arguments(__doc__ or "", mentions=400)
     parser.add_argument("--sqlite", action="store_true", help="the embedded database instead")
     parser.add_argument("--profile", action="store_true", help="cProfile each round")
+    parser.add_argument("--split", action="store_true", help="worker CPU by part, timed")
     parser.add_argument("--tasks", action="store_true", help="then Celery's own CPU per task")
     parser.add_argument(
         "--acks", action="store_true", help="with --tasks: acks_late against acks early"
     )
+    parser.add_argument(
+        "--pages", choices=["parsed", "heavy"], default="parsed",
+        help="parsed: read beforehand; heavy: comment threads, fetched and read as a worker does",
+    )  # fmt: skip
     args = parser.parse_args()
     count = 100 if args.quick else args.mentions
     server = PageServer().start()
@@ -243,21 +346,31 @@ def main() -> None:
         with shared.db.session() as session:
             session.add(Site(host="blog.example"))
             session.commit()
-        sources = [server.add(f"/m/{i}/p{i}.html", page(i, target(i))) for i in range(count)]
-        parsed: dict[str, MentionData] = {
-            source: real_inspect(source, target(i), shared.pipeline)
-            for i, source in enumerate(sources)
-        }
-        steps.inspect = lambda source, _target, _settings, **_: parsed[source]  # type: ignore[assignment]
+        make = heavy_page if args.pages == "heavy" else page
+        sources = [server.add(f"/m/{i}/p{i}.html", make(i, target(i))) for i in range(count)]
+        if args.pages == "parsed":
+            parsed: dict[str, MentionData] = {
+                source: real_inspect(source, target(i), shared.pipeline)
+                for i, source in enumerate(sources)
+            }
+            steps.inspect = lambda source, _target, _settings, **_: parsed[source]  # type: ignore[assignment]
+        else:  # warm the children and the fetch session up on other pages
+            for i in range(count, count + 4):
+                real_inspect(
+                    server.add(f"/w/p{i}.html", make(i, target(i))), target(i), shared.pipeline
+                )
         print(machine())
-        print(f"{count} mentions on {shared.db.dialect}, pages parsed beforehand")
+        how = (
+            "pages parsed beforehand" if args.pages == "parsed" else "heavy pages fetched and read"
+        )
+        print(f"{count} mentions on {shared.db.dialect}, {how}")
         for round_name in ("new", "unchanged re-send"):
             ids = [
                 accept(shared.db, source, target(i), "webmention", lambda _id: None).mention_id
                 for i, source in enumerate(sources)
             ]
             pg_cpu = (lambda: 0.0) if args.sqlite else (lambda: _backend_cpu(admin, name))
-            print(f"{round_name}: {measure(shared, ids, args.profile, pg_cpu)}")
+            print(f"{round_name}: {measure(shared, ids, args.profile, pg_cpu, args.split)}")
         if args.tasks and not args.sqlite:
             tasks(url, ids * (2000 // len(ids) + 1), shared, pg_cpu, args.acks)
         shared.db.dispose()

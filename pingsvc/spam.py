@@ -83,7 +83,11 @@ class Score:
 
 def tokens(text: str) -> set[str]:
     """The words a mention is compared by: lower case, 3-32 characters, no stop words."""
-    return {w.strip("'-") for w in _WORD.findall(text.lower())} - STOP_WORDS - {""}
+    return _tokens(_WORD.findall(text.lower()))
+
+
+def _tokens(found: list[str]) -> set[str]:
+    return {w.strip("'-") for w in found} - STOP_WORDS - {""}
 
 
 def target_words(target: str) -> set[str]:
@@ -127,8 +131,9 @@ def score(evidence: Evidence) -> Score:
     points = 0
     reasons: list[str] = []
     text = evidence.text or ""
-    words = tokens(text)
-    count = len(_WORD.findall(text.lower()))
+    found = _WORD.findall(text.lower())  # once: the words and their count
+    words = _tokens(found)
+    count = len(found)
     history = evidence.history
 
     listed = listed_domain(evidence.source_host)

@@ -7,6 +7,7 @@ opened; the pixel count is checked from the header before any pixel is decoded.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import warnings
@@ -74,10 +75,17 @@ def initials(name: str) -> dict[int, bytes]:
     for size in SIZES:
         picture = Image.new("RGB", (size, size), colour)
         draw = ImageDraw.Draw(picture)
-        font = ImageFont.load_default(size=size * 0.5)
+        font = _font(size)
         draw.text((size / 2, size / 2), initial(name), fill="white", font=font, anchor="mm")
         out[size] = _webp(picture)
     return out
+
+
+@functools.cache
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """The initials' font at `size` pixels' avatar, loaded once a process (Pillow decodes
+    its bundled font anew at each load)."""
+    return ImageFont.load_default(size=size * 0.5)
 
 
 def _webp(picture: Image.Image) -> bytes:

@@ -108,8 +108,10 @@ def evaluate(
     """Score a verified mention as its site sees it now."""
     text = " ".join(t for t in (data.name, data.summary, data.content_text) if t)
     standing, reports = history(conn, mention_id, site_id, source_host, data.author_url, now)
-    words = spam.tokens(text)
-    taught = learned(conn, site_id, words) if reports and words else {}
+    taught: dict[str, int] = {}
+    if reports:  # a site with no reports has taught nothing: no words to look up
+        words = spam.tokens(text)
+        taught = learned(conn, site_id, words) if words else {}
     return spam.score(
         spam.Evidence(
             source_host=source_host,

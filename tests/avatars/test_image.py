@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFont
 
 from pingsvc import widget
 from pingsvc.avatars import image
@@ -61,3 +61,15 @@ def test_initials_are_the_first_letter_on_the_widgets_colour() -> None:
     assert image.initials_key("Émile") != image.initials_key("Dana")
     assert image.initial("émile") == "É" and image.initial("  ") == "?"
     assert image.hue("Dana") == widget.hue("Dana")
+
+
+def test_initials_drawn_with_the_kept_font_are_the_bytes_a_fresh_font_draws(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The font is loaded once a process (image._font); every later avatar is the same
+    picture as one drawn with the font loaded anew."""
+    names = ["émile zola", "Dana", "李小龙", ""]
+    kept = [image.initials(name) for name in names + names]
+    monkeypatch.setattr(image, "_font", lambda size: ImageFont.load_default(size=size * 0.5))
+    fresh = [image.initials(name) for name in names + names]
+    assert kept == fresh
