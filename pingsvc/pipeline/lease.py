@@ -67,13 +67,22 @@ class _Heartbeat:
                     continue
                 # A beat every third of the shortest lease held. A hold's wake-up brings the
                 # beat forward only when its lease is shorter than the one the beat was timed
-                # for (a fresh claim of the same length needs no renewal before it).
-                due = time.monotonic() + min(seconds for _, seconds in self._held) / 3
+                # for (a fresh claim of the same length needs no renewal before it); once the
+                # shorter leases are released, the beat is timed for what is still held, so a
+                # long lease is not renewed at a released short one's pace.
+                started = time.monotonic()
+                timed_for = min(seconds for _, seconds in self._held)
+                due = started + timed_for / 3
                 while self._held and (left := due - time.monotonic()) > 0:
                     self._wake.wait(left)
-                    if self._held:
-                        shortest = min(seconds for _, seconds in self._held)
+                    if not self._held:
+                        break
+                    shortest = min(seconds for _, seconds in self._held)
+                    if shortest < timed_for:
                         due = min(due, time.monotonic() + shortest / 3)
+                    elif shortest > timed_for:
+                        due = started + shortest / 3
+                    timed_for = shortest
                 held = [(db, seconds, list(ids)) for (db, seconds), ids in self._held.items()]
                 self._wake.release()  # the statements run without blocking hold and release
                 try:

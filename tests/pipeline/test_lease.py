@@ -127,6 +127,24 @@ def test_a_shorter_lease_is_renewed_in_time_while_a_longer_one_is_held(app: Flas
             assert wait_for(lambda: (_row(app, short_id).lease_until or first) > first, 30)
 
 
+def test_a_long_lease_held_after_a_short_one_ended_keeps_its_own_pace(app: Flask) -> None:
+    # The beat was timed for the 3 s lease (in 1 s); that lease ends and a 600 s one is held:
+    # the next beat is due in 200 s, so nothing renews the long lease within the next 2 s.
+    shared = services(app)
+    from pingsvc.pipeline import store
+
+    short_id = _send(app, "https://a.example/short-then-long")
+    long_id = _send(app, "https://a.example/long-after-short")
+    assert store.claim(shared.db, short_id, 3.0) is not None
+    with lease.held(shared.db, short_id, 3.0):
+        threading.Event().wait(0.3)  # the heartbeat times its beat for this lease
+    assert store.claim(shared.db, long_id, 600.0) is not None
+    first = _row(app, long_id).lease_until
+    with lease.held(shared.db, long_id, 600.0):
+        threading.Event().wait(2.0)  # past the short lease's beat
+        assert _row(app, long_id).lease_until == first
+
+
 def test_a_dead_workers_mention_is_resent_once_its_lease_ran_out_and_counts_one_stop(
     app: Flask, pages: PageServer
 ) -> None:
