@@ -128,12 +128,11 @@ class Database:
     ) -> tuple[Sequence[Any] | None, bool]:
         """Run one self-committing statement (driver SQL); return its first row (None when it
         answers no rows), and whether it had to be sent a second time. _check_idle replaces a
-        pooled connection the server closed while it sat idle; one that dies after that
-        check (between checkout and
-        statement, or before the server's FATAL arrived) fails the statement, that connection
-        is invalidated (the pool's others are checked at their own checkout), and the
-        statement goes once more on a new connection (SQLAlchemy's documented "supporting
-        reconnect operations" pattern)."""
+        pooled connection the server closed while it sat idle; one that dies after that check
+        (between checkout and statement, or before the server's FATAL arrived) fails the
+        statement, that connection is invalidated (the pool's others are checked at their own
+        checkout), and the statement goes once more on a new connection (SQLAlchemy's
+        documented "supporting reconnect operations" pattern)."""
         for attempt in (1, 2):
             try:
                 return self._driver_autocommit(sql, params), attempt > 1
