@@ -126,20 +126,58 @@ class Database:
     def execute_autocommit(
         self, sql: str, params: dict[str, Any]
     ) -> tuple[Sequence[Any] | None, bool]:
-        """Run one self-committing statement (driver SQL); return its first row, and whether
-        it had to be sent a second time. _check_idle replaces a pooled connection the server
-        closed while it sat idle; one that dies after that check (between checkout and
-        statement, or before the server's FATAL arrived) fails the statement, SQLAlchemy
-        invalidates the pool, and the statement goes once more on a new connection
-        (SQLAlchemy's documented "supporting reconnect operations" pattern)."""
+        """Run one self-committing statement (driver SQL); return its first row (None when it
+        answers no rows), and whether it had to be sent a second time. _check_idle replaces a
+        pooled connection the server closed while it sat idle; one that dies after that check
+        (between checkout and statement, or before the server's FATAL arrived) fails the
+        statement, that connection is invalidated (the pool's others are checked at their own
+        checkout), and the statement goes once more on a new connection (SQLAlchemy's
+        documented "supporting reconnect operations" pattern)."""
         for attempt in (1, 2):
             try:
-                with self.autocommit.connect() as connection:
-                    return connection.exec_driver_sql(sql, params).first(), attempt > 1
+                return self._driver_autocommit(sql, params), attempt > 1
             except DBAPIError as exc:
                 if attempt > 1 or not exc.connection_invalidated:
                     raise
         raise AssertionError("unreachable")
+
+    def _driver_autocommit(self, sql: str, params: dict[str, Any]) -> Sequence[Any] | None:
+        """One try of execute_autocommit, on the pooled driver connection itself: SQLAlchemy's
+        Connection, execution context and Result cost more CPU than the statement's own
+        driver work (bench/README.md). What they did that matters here is done the same way:
+        the pool's checkout (and its _check_idle), autocommit for the statement only, a
+        failure raised as SQLAlchemy's DBAPIError subclass (OperationalError: 503), and a
+        disconnect invalidating the connection (`connection_invalidated`, so the caller
+        sends it again on a new one)."""
+        dialect = self.engine.dialect
+        error = dialect.loaded_dbapi.Error
+        try:
+            pooled = self.engine.raw_connection()
+        except error as exc:  # as Engine.connect() raises it: no server, refused, ...
+            gone = dialect.is_disconnect(exc, None, None)
+            raise DBAPIError.instance(
+                None, None, exc, error, connection_invalidated=gone, dialect=dialect
+            ) from exc
+        try:
+            driver: Any = pooled.driver_connection
+            try:
+                driver.autocommit = True
+                try:
+                    with driver.cursor() as cursor:
+                        cursor.execute(sql, params)
+                        return cursor.fetchone() if cursor.description is not None else None
+                finally:
+                    if not driver.broken:
+                        driver.autocommit = False
+            except error as exc:
+                gone = dialect.is_disconnect(exc, driver, None)
+                if gone:
+                    pooled.invalidate(exc)
+                raise DBAPIError.instance(
+                    sql, params, exc, error, connection_invalidated=gone, dialect=dialect
+                ) from exc
+        finally:
+            pooled.close()
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -17,6 +17,7 @@ from pingsvc.tasking import (
     WEBHOOK_TASK,
     RedisChannel,
     enqueue_verify,
+    publish,
     send_after_commit,
 )
 from tests.conftest import make_app
@@ -127,3 +128,29 @@ def test_the_sweeper_queues_through_send_after_commit_and_stops_when_refused(
     with app.app_context():
         assert tasks._queue_each(VERIFY_TASK, [1, 2, 3, 4], "re-queued %d") == 2
     assert sent == [(VERIFY_TASK, (1,)), (VERIFY_TASK, (2,))]
+
+
+@pytest.mark.parametrize("args", [(7,), (2**40, 0), (), ("https://a.example/",), (True,)])
+def test_a_message_shows_its_arguments_as_celery_s_saferepr_would(
+    app: Flask, args: tuple[Any, ...]
+) -> None:
+    """publish() gives Celery the repr of row ids itself (cheaper); the message's argsrepr
+    and kwargsrepr headers are the text Celery's own saferepr makes."""
+    from celery.utils.saferepr import saferepr
+
+    celery = app.extensions["celery"]
+    sent: list[Any] = []
+    original = celery.amqp.send_task_message
+
+    def capture(producer: Any, name: str, message: Any, **options: Any) -> None:
+        sent.append(message)
+
+    celery.amqp.send_task_message = capture
+    try:
+        publish(celery, "pingsvc.verify", *args)
+    finally:
+        celery.amqp.send_task_message = original
+    headers = sent[0].headers
+    maxlevels = celery.conf.task_repr_maxlevels
+    assert headers["argsrepr"] == saferepr(args, celery.amqp.argsrepr_maxsize, maxlevels=maxlevels)
+    assert headers["kwargsrepr"] == saferepr({}, celery.amqp.kwargsrepr_maxsize)
