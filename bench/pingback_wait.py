@@ -1,6 +1,6 @@
 """Pingback waits: what a pingback.ping that waits for its verdict costs the web, and how many
 the web holds while webmentions are accepted, today's poll of the row against the worker's
-announcement (receive/waiting.py), alternated in the same run on PostgreSQL + Redis.
+announcement (pingsvc/announcements.py), alternated in the same run on PostgreSQL + Redis.
 
 1. In process, through the real app (WSGI calls from threads, as the web server makes them) with a
    real Celery worker and nginx: CPU ms of the web process and of the PostgreSQL backends,
@@ -197,7 +197,7 @@ def part_one(folder: Path, children: Any, nginx: str, pings: int, threads: int) 
         session.add(Site(host="blog.example"))
         session.commit()
     workers = start_workers(children, env, processes=1, pool="threads", concurrency=16)
-    from pingsvc.receive.waiting import verdicts
+    from pingsvc.announcements import verdicts
 
     with verdicts(app).watch(0):  # the listener subscribes before the first measured ping
         pass
@@ -238,7 +238,7 @@ def part_one(folder: Path, children: Any, nginx: str, pings: int, threads: int) 
 def announcing(app: Any, count: int) -> None:
     """The worker's side: CPU of one announcement (a PUBLISH) and of hearing it (the web's
     listener thread, subscribed in this same process), per verification."""
-    from pingsvc.receive.waiting import announce, verdicts
+    from pingsvc.announcements import announce, verdicts
 
     config = app.config
     listener = verdicts(app)

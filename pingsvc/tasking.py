@@ -24,8 +24,7 @@ from kombu.utils.json import dumps
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from pingsvc import obs
-from pingsvc.receive import waiting
+from pingsvc import announcements, obs
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +190,7 @@ def announce_verification(
         return
     conf = task.app.conf  # the broker is PINGSVC_REDIS_URL when set (broker_settings)
     redis_url = conf.broker_url if str(conf.broker_url).startswith("redis") else None
-    waiting.announce(redis_url, conf.task_default_queue, int(args[0]))
+    announcements.announce(redis_url, conf.task_default_queue, int(args[0]))
 
 
 def publish(celery: Celery, name: str, *args: Any, countdown: float = 0.0) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 from werkzeug.exceptions import TooManyRequests
 
+from pingsvc.announcements import Watch, verdicts
 from pingsvc.db import db_session, services
 from pingsvc.errors import (
     FAULT_ALREADY_REGISTERED,
@@ -25,7 +26,6 @@ from pingsvc.limits import limiter, pacing, per_client
 from pingsvc.models import APPROVED, HELD, REJECTED, Mention, utcnow
 from pingsvc.pipeline.relations import DUPLICATE
 from pingsvc.receive.accept import Accepted, accept, find_site
-from pingsvc.receive.waiting import Watch, verdicts
 from pingsvc.receive.webmention import status_url
 from pingsvc.receive.xmlrpc import (
     INVALID_PARAMS,

@@ -1,4 +1,4 @@
-"""receive/waiting.py: the worker's announcement reaches the pings watching the mention through
+"""pingsvc.announcements: the worker's announcement reaches the pings watching the mention through
 real Redis; a lost subscription turns the watches to polling; the waiting slots bound the pings
 that wait. Then a real worker, on either install: a waiting ping is answered with the verdict,
 through the announcement on PostgreSQL + Redis, and "queued" at once when no slot is free."""
@@ -16,8 +16,8 @@ from flask import Flask
 from sqlalchemy import event, select
 
 from pingsvc import services
+from pingsvc.announcements import Verdicts, announce, channel, verdicts
 from pingsvc.models import Mention
-from pingsvc.receive.waiting import Verdicts, announce, channel, verdicts
 from tests.conftest import TARGET, make_app
 from tests.support.pageserver import PageServer
 from tests.support.services import start_worker, wait_for
