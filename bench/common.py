@@ -286,6 +286,40 @@ def database(name: str, *, fresh: bool) -> str:
     return url.render_as_string(hide_password=False)
 
 
+class Analyzer:
+    """ANALYZE the bench database every few seconds while a run fills it, when the server
+    runs with autovacuum off (as this machine's does): in production autovacuum keeps the
+    planner's statistics, and without them a table filled from empty keeps the estimates of
+    an empty one (a verdict's spam-history reads scanned every mention: bench/README.md)."""
+
+    def __init__(self, url: str, every: float = 10.0) -> None:
+        self.engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with self.engine.connect() as conn:
+            self.needed = conn.scalar(sa.text("SHOW autovacuum")) == "off"
+        self.every = every
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Analyzer:
+        if self.needed:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        if self.needed:
+            self.thread.join(30)
+        self.engine.dispose()
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.every):
+            try:
+                with self.engine.connect() as conn:
+                    conn.execute(sa.text("ANALYZE"))
+            except sa.exc.SQLAlchemyError:
+                pass  # the database is being dropped at the run's end
+
+
 def drop_database(name: str) -> None:
     admin = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

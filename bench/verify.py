@@ -26,6 +26,7 @@ import sqlalchemy as sa  # noqa: E402
 from bench.common import (  # noqa: E402
     BENCH,
     CACHE,
+    Analyzer,
     Blackhole,
     Children,
     CpuMeter,
@@ -337,11 +338,12 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                     )  # fmt: skip
                     engine = sa.create_engine(env["PINGSVC_DATABASE_URL"])
                     urls = sources(nginx, count, run_id, faults, share)
-                    run = measure(
-                        children, folder, engine, base,
-                        {"web": [web.pid], "worker": [w.pid for w in workers]},
-                        urls, f"{nginx}/m/{run_id}/%", timeout,
-                    )  # fmt: skip
+                    with Analyzer(env["PINGSVC_DATABASE_URL"]):
+                        run = measure(
+                            children, folder, engine, base,
+                            {"web": [web.pid], "worker": [w.pid for w in workers]},
+                            urls, f"{nginx}/m/{run_id}/%", timeout,
+                        )  # fmt: skip
                     engine.dispose()
                     for child in [web, *workers]:
                         children.stop(child)
