@@ -31,6 +31,7 @@ from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.exceptions import (
     DecodeError,
     HTTPError,
+    LocationParseError,
     LocationValueError,
     NewConnectionError,
     ProtocolError,
@@ -238,12 +239,15 @@ def _follow(
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
+    """The origin a request to `url` connects to, read by the parser that picks the
+    connection (urllib3's): urlsplit reads `http://a\\@b/` as host b, the connection goes to a."""
     try:
-        port = parts.port
-    except ValueError:
-        port = None
-    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+        parts = parse_url(url)
+    except LocationParseError:
+        return ("", "", None)
+    scheme = (parts.scheme or "").lower()
+    host = (parts.host or "").strip("[]").lower()
+    return scheme, host, parts.port or {"http": 80, "https": 443}.get(scheme)
 
 
 def _check_scheme(url: str) -> None:

@@ -32,6 +32,19 @@ def test_a_redirect_to_another_origin_drops_the_token(pages: PageServer) -> None
     assert "Authorization" not in pages.last_headers[f"/{tag}/landing"]
 
 
+def test_a_redirect_that_parsers_read_apart_drops_the_token(pages: PageServer) -> None:
+    # urlsplit reads this Location's host as 127.0.0.1 (the current origin), the connection
+    # goes to localhost: the origin compared must be the one connected to.
+    tag = uuid.uuid4().hex[:8]
+    landing = f"/%5C@127.0.0.1:{pages.port}/{tag}/landing"
+    pages.add(landing, "<p>landed</p>")
+    away = f"http://localhost:{pages.port}\\@127.0.0.1:{pages.port}/{tag}/landing"
+    start = pages.add(f"/{tag}/hop", "", status=302, headers={"Location": away})
+    fetch(start, _policy(pages), headers=BEARER)
+    assert pages.last_headers[f"/{tag}/hop"]["Authorization"] == BEARER["Authorization"]
+    assert "Authorization" not in pages.last_headers[landing]
+
+
 def test_a_redirect_on_the_same_origin_keeps_the_token(pages: PageServer) -> None:
     tag = uuid.uuid4().hex[:8]
     pages.add(f"/{tag}/landing", "<p>landed</p>")
