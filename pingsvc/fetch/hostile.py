@@ -37,7 +37,7 @@ _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 # WHATWG MIME sniffing's "binary data bytes": no text document starts with these.
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 SNIFF_CHARS = 1445
-_TAG = re.compile(r"<(!--|/?[a-zA-Z][^\s/>]*)")
+_TAG = re.compile(r"<(!--|/?[a-zA-Z][^\t\n\f\r />]*)")
 
 
 def html_depth(text: str, limit: int) -> int:
@@ -132,8 +132,9 @@ def check_text(text: str, media_type: str, *, replaced: int = 0, codec: str = ""
 # Start tags' names: a page with no more start tags of elements that may hold others (not
 # void, no implied end) than the depth limit can't nest past it (each level needs one),
 # whatever its comments and scripts hold. Counted by name, in C.
-# (A name cut short by another "<" counts whatever it is, as the parser may read it so.)
-_START_NAME = re.compile(r"<([a-zA-Z][^\s/><]*)(?=(<?))")
+# (A name cut short by another "<" counts whatever it is, as the parser may read it so. A
+# name ends only at the HTML whitespace, "/" or ">": lexbor reads "br" + U+00A0 + "x" as one name.)
+_START_NAME = re.compile(r"<([a-zA-Z][^\t\n\f\r /><]*)(?=(<?))")
 _NOT_NESTING = VOID | IMPLIED_END
 
 

@@ -13,9 +13,11 @@ from pingsvc.errors import HostilePage
 from pingsvc.fetch.hostile import IMPLIED_END, VOID, check_structure, nesting_starts
 
 # The regex the count replaced: "<" and a letter, unless a void or implied-end element's
-# name follows, ended by white space, "/", ">" or the end of the text.
+# name follows, ended by HTML's white space, "/", ">" or the end of the text.
 REFERENCE = re.compile(
-    r"<(?!(?i:" + "|".join(sorted(VOID | IMPLIED_END, key=len, reverse=True)) + r")(?:[\s/>]|$))"
+    r"<(?!(?i:"
+    + "|".join(sorted(VOID | IMPLIED_END, key=len, reverse=True))
+    + r")(?:[\t\n\f\r />]|$))"
     r"[a-zA-Z]"
 )
 PIECES = [
@@ -36,6 +38,13 @@ def test_the_count_by_name_is_the_regex_count(seed: int) -> None:
 def test_a_name_cut_short_by_another_tag_still_counts() -> None:
     assert nesting_starts("<br<div>") == len(REFERENCE.findall("<br<div>")) == 2
     assert nesting_starts("<br><p><li><img>") == 0
+
+
+def test_a_name_with_a_non_html_space_is_one_name_that_nests() -> None:
+    # lexbor reads "br" + U+00A0 + "x" as one (nesting) element, not a void <br>.
+    assert nesting_starts("<br\u00a0x>" * 5) == 5
+    with pytest.raises(HostilePage):
+        check_structure("<br\u00a0x>" * 600, "text/html", 512, is_json=False)
 
 
 def test_deep_pages_past_the_pre_check_are_still_refused() -> None:
