@@ -167,14 +167,15 @@ class Verdicts:
         assert self.redis_url is not None
         delay = RECONNECT_FIRST
         while True:
-            client = redis.Redis.from_url(
-                self.redis_url,
-                socket_connect_timeout=2,
-                health_check_interval=30,
-                client_name=self.channel,  # CLIENT LIST tells whose listener it is
-            )
-            pubsub = client.pubsub()
-            try:
+            client = pubsub = None
+            try:  # a URL redis-py refuses is a failure like Redis gone: logged, polled
+                client = redis.Redis.from_url(
+                    self.redis_url,
+                    socket_connect_timeout=2,
+                    health_check_interval=30,
+                    client_name=self.channel,  # CLIENT LIST tells whose listener it is
+                )
+                pubsub = client.pubsub()
                 pubsub.subscribe(self.channel)
                 while True:
                     message = pubsub.get_message(timeout=30.0)
@@ -193,8 +194,10 @@ class Verdicts:
                 )
                 self._lost()
             finally:
-                pubsub.close()
-                client.close()
+                if pubsub is not None:
+                    pubsub.close()
+                if client is not None:
+                    client.close()
             time.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX)
 

@@ -5,6 +5,7 @@ through the announcement on PostgreSQL + Redis, and "queued" at once when no slo
 
 from __future__ import annotations
 
+import threading
 import uuid
 import xmlrpc.client
 from pathlib import Path
@@ -78,6 +79,16 @@ def test_a_lost_subscription_wakes_the_watches_to_poll_until_it_is_back(redis_ur
         announce(redis_url, queue_of(found), 13)
         assert later.wait(10)
     client.close()
+
+
+def test_a_url_redis_py_refuses_leaves_the_listener_alive_and_the_watches_polling() -> None:
+    found = Verdicts("nosuch://127.0.0.1:1/0", f"pingsvc-test-bad-{uuid.uuid4().hex[:8]}", 4)
+    with found.watch(14) as watch:
+        assert not watch.live
+    assert wait_for(lambda: found._thread is not None, 5)
+    threading.Event().wait(0.5)  # a refused URL used to end the thread at once
+    assert found._thread is not None and found._thread.is_alive()
+    assert found.generation is None
 
 
 def test_without_redis_a_watch_polls_and_announcing_sends_nothing() -> None:
