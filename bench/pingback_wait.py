@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 import xmlrpc.client
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,21 +61,15 @@ PAGE = (
 
 def polling_wait(session: Any, watch: Any, deadline: float, accepted_at: datetime) -> Any:
     """Read the row every 50 ms, growing to 250 ms, until the verdict is in or the deadline."""
-    from pingsvc.models import Mention, utcnow
-    from pingsvc.receive.pingback import POLL_FIRST, POLL_MAX, _retrying
+    from pingsvc.models import Mention
+    from pingsvc.receive.pingback import POLL_FIRST, POLL_MAX, settled
 
     delay = POLL_FIRST
     while True:
         session.rollback()
         mention = session.get(Mention, watch.mention_id, populate_existing=True)
         remaining = deadline - time.monotonic()
-        if mention is None or mention.queued_at is None:
-            return mention
-        if _retrying(mention, accepted_at) and mention.queued_at >= utcnow() + timedelta(
-            seconds=max(remaining, 0)
-        ):
-            return mention
-        if remaining <= 0:
+        if settled(mention, accepted_at, remaining):
             return mention
         time.sleep(min(delay, remaining))
         delay = min(delay * 1.5, POLL_MAX)

@@ -112,14 +112,7 @@ def wait_for_verdict(
             watch.clear()  # before reading: an announcement from now on wakes the next wait
             session.rollback()  # a new read transaction, or SQLite keeps showing the old snapshot
             mention = session.get(Mention, watch.mention_id, populate_existing=True)
-            remaining = deadline - time.monotonic()
-            if mention is None or mention.queued_at is None:
-                return mention
-            if _retrying(mention, accepted_at) and mention.queued_at >= utcnow() + timedelta(
-                seconds=max(remaining, 0)
-            ):
-                return mention  # the next try comes after the deadline: no use waiting
-            if remaining <= 0:
+            if settled(mention, accepted_at, deadline - time.monotonic()):
                 return mention
         remaining = deadline - time.monotonic()
         if watch.live:
@@ -128,6 +121,18 @@ def wait_for_verdict(
             time.sleep(max(min(delay, remaining), 0))
             delay = min(delay * 1.5, POLL_MAX)
         read = True
+
+
+def settled(mention: Mention | None, accepted_at: datetime, remaining: float) -> bool:
+    """Whether a waiting ping answers now with the row as read: the verdict is in (or the row
+    is gone), the next try comes after the deadline (no use waiting), or the wait is over."""
+    if mention is None or mention.queued_at is None:
+        return True
+    if _retrying(mention, accepted_at) and mention.queued_at >= utcnow() + timedelta(
+        seconds=max(remaining, 0)
+    ):
+        return True
+    return remaining <= 0
 
 
 def _retrying(mention: Mention, accepted_at: datetime) -> bool:
