@@ -10,24 +10,27 @@ original.
 Why a reader never misses a change committed out of order
 ---------------------------------------------------------
 A reader asks for the lines after its cursor, the id of the last line it applied. That is
-only safe if a line can never become visible with an id below one a reader has already seen,
-i.e. if ids are handed out in commit order within a site. Ids from a sequence are not: A
-takes 10, B takes 11, B commits, a reader reads 11 and moves its cursor past 10, then A
-commits 10 and is never read. So:
+only safe if a line can never become visible with an id below one a reader has already seen.
+Ids from a sequence alone don't promise that: A takes 10, B takes 11, B commits, a reader
+reads 11 and moves its cursor past 10, then A commits 10 and is never read. So:
 
-- PostgreSQL: the statement that writes the lines first takes a transaction-scoped advisory
-  lock per site (`pg_advisory_xact_lock`), and only then draws the ids. The lock is held
-  until the transaction ends, and PostgreSQL makes a commit visible before it releases the
-  transaction's locks, so a second writer of the same site draws its ids only after the
-  first one's lines are visible (or rolled back). Within a site, id order is commit order.
-  Writers of different sites never wait for each other, and the feed is read per site.
+- PostgreSQL: a per-site advisory lock (`pg_advisory_xact_lock`), held until the end of the
+  transaction, that writers take *shared* and readers take *exclusive*. The statement that
+  writes the lines takes the shared lock first, and only then draws the ids; a reader takes
+  the exclusive lock in a statement of its own and only then reads (`hold_for_reading`), so
+  its read's snapshot is taken while no writer of the site is between drawing its ids and
+  committing them. Every line it can see is then committed (PostgreSQL makes a commit
+  visible before it releases the transaction's locks), and every line drawn after it lets
+  go has a higher id. Writers never wait for each other (the lock is shared), only for a
+  reader, and a reader only for the writers already inside their commit; PostgreSQL queues
+  a new shared request behind a waiting exclusive one, so readers aren't starved.
 - SQLite: one writer at a time holds the database's write lock from its first write to its
   commit, so ids are drawn in commit order already; AUTOINCREMENT keeps an id from ever being
   handed out twice.
 
 So `record()` must be the transaction's last statement before its commit: the lock is then
-held only for the commit itself, and a writer holding it never waits for a row lock another
-writer (waiting for the lock) holds. Call it once per transaction.
+held only for the commit itself, so a reader (and the writers queued behind it) wait for no
+more than that. Call it once per transaction.
 
 A line only says "look again at this mention": the feed answers with the mention as it is
 when read, so lines of rolled-back or repeated changes are harmless.
@@ -53,16 +56,20 @@ _TOUCHED = (
     "WHERE id IN :ids OR parent_id IN :ids OR duplicate_of_id IN :ids"
 )
 
+# A reader's exclusive hold on one site's lines (see hold_for_reading).
+_HOLD = text("SELECT pg_advisory_xact_lock(:lock_class, :site_id)")
+
 
 @cache
 def _statement(dialect: str) -> TextClause:
-    """One INSERT … SELECT (with the lock, on PostgreSQL): one round trip per transaction."""
+    """One INSERT … SELECT (with the shared lock, on PostgreSQL): one round trip a transaction."""
     if dialect == "postgresql":
         sql = (
             "INSERT INTO mention_change (site_id, mention_id, target, created_at) "
             f"WITH touched AS MATERIALIZED ({_TOUCHED}), "
-            # Locks in site order, so two writers of the same sites can't deadlock here.
-            "locked AS MATERIALIZED (SELECT count(pg_advisory_xact_lock(:lock_class, site_id)) "
+            # Shared, in site order: a reader holds one lock at a time, so nobody deadlocks.
+            "locked AS MATERIALIZED "
+            "(SELECT count(pg_advisory_xact_lock_shared(:lock_class, site_id)) "
             "AS n FROM (SELECT DISTINCT site_id FROM touched ORDER BY site_id) AS sites) "
             # Joined to `locked` and sorted: every row, so the locks, before the first id.
             "SELECT touched.site_id, touched.id, touched.target, :now "
@@ -84,3 +91,11 @@ def record(conn: Connection | Session, mention_ids: Iterable[int]) -> None:
         return
     dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
     conn.execute(_statement(dialect), {"ids": ids, "lock_class": LOCK_CLASS, "now": utcnow()})
+
+
+def hold_for_reading(session: Session, site_id: int) -> None:
+    """Wait until no writer of the site is inside its commit, and keep new ones out until the
+    session's transaction ends (PostgreSQL; nothing to do on SQLite). Read the lines next, in
+    the same transaction, then end it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_HOLD, {"lock_class": LOCK_CLASS, "site_id": site_id})

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pingsvc import changelog
 from pingsvc.api import jf2
 from pingsvc.api import query as apiquery
 from pingsvc.api.params import Args, HeaderMap, parse_domain, parse_int, parse_token
@@ -85,12 +86,15 @@ def page(session: Session, query: ChangesQuery) -> dict[str, Any]:
     once, at the cursor of its latest line on the page, as it is now."""
     scope = apiquery.resolve(session, MentionsQuery(domain=query.domain, token=query.token))
     _check_reach(session, query.since)
+    assert scope.site_id is not None  # a token without targets: resolve gives its site
+    changelog.hold_for_reading(session, scope.site_id)
     rows = session.execute(
         select(MentionChange.id, MentionChange.mention_id, MentionChange.target)
         .where(MentionChange.site_id == scope.site_id, MentionChange.id > query.since)
         .order_by(MentionChange.id)
         .limit(query.per_page + 1)
     ).all()
+    session.commit()  # lets the site's writers go: what follows reads mentions, not lines
     more = len(rows) > query.per_page
     rows = rows[: query.per_page]
     latest = {row.mention_id: row for row in rows}  # a later line of a mention wins

@@ -228,60 +228,85 @@ def test_a_bad_request_says_what_to_fix(
     assert "Traceback" not in answer.get_data(as_text=True)
 
 
+def _feed_lines(db: Any) -> list[tuple[int, int]]:
+    """Every line of the feed, (id, mention id), in id order, as a new reader sees them."""
+    with db.engine.connect() as conn:
+        query = sa.text("SELECT id, mention_id FROM mention_change ORDER BY id")
+        return [(row[0], row[1]) for row in conn.execute(query)]
+
+
+def _waiting_for_feed_lock(db: Any, site: int, mode: str) -> int:
+    """How many backends wait for the site's feed lock in `mode` (PostgreSQL's pg_locks)."""
+    with db.engine.connect() as watcher:
+        return int(
+            watcher.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                    "AND classid = :cls AND objid = :site AND mode = :mode"
+                ),
+                {"cls": changelog.LOCK_CLASS, "site": site, "mode": mode},
+            ).scalar_one()
+        )
+
+
 @pytest.mark.integration
-def test_a_change_committed_late_is_never_skipped(production_app: Flask) -> None:
-    """Two writers of one site on PostgreSQL: the second can't take its cursor until the
-    first has committed, so a reader that saw the second's line has seen the first's."""
+def test_writers_of_one_site_never_wait_for_each_other(production_app: Flask) -> None:
+    """Two verdicts of one site on PostgreSQL: the second writes its line while the first is
+    still open (lock_timeout turns a wait into an error instead of a hang)."""
     db = services(production_app).db
     site = site_id(production_app)
     first_id, second_id = add(production_app, mention_row(site), mention_row(site))
+    with db.engine.connect() as first, db.engine.connect() as second:
+        first_tx = first.begin()
+        changelog.record(first, [first_id])
+        with second.begin():
+            second.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
+            changelog.record(second, [second_id])
+        first_tx.commit()
+    assert [m for _, m in _feed_lines(db)] == [first_id, second_id]
 
-    def lines() -> list[tuple[int, int]]:
-        with db.engine.connect() as conn:
-            return [
-                (r[0], r[1])
-                for r in conn.execute(
-                    sa.text("SELECT id, mention_id FROM mention_change ORDER BY id")
-                )
-            ]
 
+@pytest.mark.integration
+def test_a_reader_waits_for_a_line_committed_late_and_never_skips_it(
+    production_app: Flask,
+) -> None:
+    """A draws its line's id, B draws a higher one and commits first: a reader that came in
+    between must not answer B's line (its cursor would pass A's for good); it waits for A's
+    commit and answers both, in id order."""
+    db = services(production_app).db
+    site = site_id(production_app)
+    with db.session() as session:
+        row = session.get(Site, site)
+        assert row is not None
+        token = rotate(row)
+        session.commit()
+    first_id, second_id = add(production_app, mention_row(site), mention_row(site))
     first = db.engine.connect()
     first_tx = first.begin()
-    changelog.record(first, [first_id])  # holds the site's lock, its line not yet visible
-    first_pid = first.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+    changelog.record(first, [first_id])  # A: its line drawn, not yet visible
+    with db.engine.begin() as conn:
+        changelog.record(conn, [second_id])  # B: drawn after A's, committed before it
+    assert [m for _, m in _feed_lines(db)] == [second_id]  # what a reader would have skipped
 
-    second_pid: list[int] = []
+    answers: list[dict[str, Any]] = []
 
-    def second_writer() -> None:
-        with db.engine.begin() as conn:
-            second_pid.append(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
-            changelog.record(conn, [second_id])
+    def reader() -> None:
+        client = production_app.test_client()
+        answer = client.get(CHANGES, query_string={"token": token, "domain": "blog.example"})
+        answers.append(answer.get_json())
 
-    thread = threading.Thread(target=second_writer)
+    thread = threading.Thread(target=reader)
     thread.start()
-    with db.engine.connect() as watcher:
-        # Wait (not a timed assertion: no bound on how long) until the second writer is
-        # queued behind the first one's advisory lock.
-        while True:
-            waiting = watcher.execute(
-                sa.text(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                    "AND classid = :cls AND objid = :site AND pid <> :first"
-                ),
-                {"cls": changelog.LOCK_CLASS, "site": site, "first": first_pid},
-            ).scalar_one()
-            watcher.commit()
-            if waiting:
-                break
-            thread.join(timeout=0.05)
-            assert thread.is_alive(), "the second writer did not wait for the first"
-    assert lines() == []  # neither line is visible: nothing a reader could skip past
+    # Wait (no bound on how long: not a timed assertion) until the reader waits for A.
+    while not _waiting_for_feed_lock(db, site, "ExclusiveLock"):
+        thread.join(timeout=0.05)
+        assert thread.is_alive(), f"the reader answered without waiting for A: {answers}"
     first_tx.commit()
     first.close()
     thread.join()
-    written = lines()
-    assert [m for _, m in written] == [first_id, second_id]
-    assert written[0][0] < written[1][0]  # the late committer's line came first
+    assert [c["wm-id"] for c in answers[0]["changes"]] == [first_id, second_id], answers
+    cursors = [c["cursor"] for c in answers[0]["changes"]]
+    assert cursors == sorted(cursors)
 
 
 def test_imports_reach_the_feed_threads_and_private_mentions_included(owner: Owner) -> None:
