@@ -58,6 +58,14 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--profile", action="store_true", help="with --cpu: a cProfile too")
     parser.add_argument("--requests", type=int, default=3000, help="with --cpu: per round")
     parser.add_argument(
+        "--kombu-rounds",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --cpu: N more pairs of rounds, the message pushed in one LPUSH as pingsvc "
+        "sends it against kombu's producer, taking turns",
+    )
+    parser.add_argument(
         "--server",
         action="append",
         metavar="KIND[:WxT[:BACKPRESSURE]]",
@@ -188,13 +196,22 @@ def cpu(args: argparse.Namespace) -> dict[str, float]:
     queue = f"pingsvc-bench-accept-{uuid.uuid4().hex[:6]}"
     with workspace("accept-cpu", args.keep) as (folder, _children):
         try:
-            bare, result, report = accept_cpu.run(
-                folder, database(db_name, fresh=True), queue, requests, 3, args.profile
+            bare, result, report, pairs = accept_cpu.run(
+                folder,
+                database(db_name, fresh=True),
+                queue,
+                requests,
+                3,
+                args.profile,
+                args.kombu_rounds,
             )
         finally:
             drop_database(db_name)
     print(f"  bare Flask 202:       {bare.line()}")
     print(f"  pingsvc /webmention:  {result.line()}  {result.statuses}")
+    for pushed, through_kombu in pairs:
+        print(f"  one LPUSH:            {pushed.line()}")
+        print(f"  through kombu:        {through_kombu.line()}")
     if report:
         print(report)
     return {"accept_cpu_ms": result.app_ms, "accept_postgres_ms": result.postgres_ms,

@@ -138,10 +138,16 @@ def measure(
     return best
 
 
+Pair = tuple[CpuResult, CpuResult]
+
+
 def run(folder: Path, database_url: str, queue: str, requests: int, rounds: int,
-        profile: bool) -> tuple[CpuResult, CpuResult, str | None]:  # fmt: skip
+        profile: bool, kombu_rounds: int = 0,
+        ) -> tuple[CpuResult, CpuResult, str | None, list[Pair]]:  # fmt: skip
     """Measure the bare app, then pingsvc in this process with the production settings.
-    Returns both results and, with `profile`, pingsvc's cProfile (CPU time, top 40)."""
+    Returns both results, with `profile` pingsvc's cProfile (CPU time, top 40), and with
+    `kombu_rounds` that many pairs of rounds taking turns: the message pushed in one LPUSH
+    (taskpush.RedisPush, as pingsvc sends it), then through kombu's producer."""
     from bench.bare_app import app as bare_app
 
     for name, value in production_env(folder, database_url, queue).items():
@@ -168,6 +174,7 @@ def run(folder: Path, database_url: str, queue: str, requests: int, rounds: int,
         profiler = cProfile.Profile(time.process_time) if profile else None
         database = sa.engine.make_url(database_url).database
         accept = measure(app, requests, rounds, database, profiler)
+        pairs = [_push_against_kombu(app, requests, database) for _ in range(kombu_rounds)]
     finally:
         services(app).db.dispose()
         clear_queue(queue)
@@ -177,4 +184,20 @@ def run(folder: Path, database_url: str, queue: str, requests: int, rounds: int,
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
         report = out.getvalue()
-    return bare, accept, report
+    return bare, accept, report, pairs
+
+
+def _push_against_kombu(app: Any, requests: int, database: str | None) -> Pair:
+    """One round as pingsvc publishes (one LPUSH), then one through kombu's producer."""
+    from pingsvc import tasking
+
+    celery = app.extensions["celery"]
+    push = tasking.redis_push(celery)
+    assert push is not None, "the bench's broker is Redis: its messages are pushed directly"
+    pushed = measure(app, requests, 1, database)
+    setattr(celery, tasking._PUSH, None)  # the kombu path, as before taskpush
+    try:
+        through_kombu = measure(app, requests, 1, database)
+    finally:
+        setattr(celery, tasking._PUSH, push)
+    return pushed, through_kombu

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +25,8 @@ from kombu.utils.json import dumps
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from pingsvc import announcements, obs
+from pingsvc import announcements, obs, taskpush
+from pingsvc.taskpush import RedisPush
 
 log = logging.getLogger(__name__)
 
@@ -197,12 +199,17 @@ def publish(celery: Celery, name: str, *args: Any, countdown: float = 0.0) -> No
     """Send task `name` with `args` to the default queue, failing at once when the broker is
     down. The message is the one send_task sends, built by Celery itself
     (amqp.create_task_message) and sent by amqp.send_task_message, whose before/after publish
-    signals still run (so it carries obs.task_headers()). What send_task adds on top costs CPU
+    signals still run (so it carries obs.task_headers()); on Redis, taskpush.RedisPush
+    writes the same message with one LPUSH instead of kombu. What send_task adds on top costs CPU
     on every message (bench/README.md) and does nothing here: routing (there is one queue),
     declaring the queue on every publish (the worker declares it; Redis and the filesystem
     transport deliver to a named queue without it) and result bookkeeping (results are
     ignored). With `countdown`, the message carries an ETA: the worker takes it and runs it
     that many seconds later."""
+    push = redis_push(celery)
+    if push is not None:
+        push.publish(name, args, countdown)
+        return
     amqp = celery.amqp
     message = amqp.create_task_message(
         uuid(),
@@ -226,6 +233,21 @@ def publish(celery: Celery, name: str, *args: Any, countdown: float = 0.0) -> No
             declare=[],
             retry=False,
         )
+
+
+_PUSH = "pingsvc_redis_push"  # the Celery app's RedisPush (or None), made on first publish
+_push_lock = threading.Lock()
+
+
+def redis_push(celery: Celery) -> RedisPush | None:
+    """The app's RedisPush when its messages can go to Redis in one LPUSH
+    (taskpush.applies); None sends them through kombu."""
+    if not hasattr(celery, _PUSH):
+        with _push_lock:
+            if not hasattr(celery, _PUSH):
+                setattr(celery, _PUSH, RedisPush(celery) if taskpush.applies(celery) else None)
+    push: RedisPush | None = getattr(celery, _PUSH)
+    return push
 
 
 # Sends held for a session's commit (session.info key): a list of (name, args, countdown).
