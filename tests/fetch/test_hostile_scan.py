@@ -1,16 +1,27 @@
 """fetch.hostile's pre-check: the count of nesting start tags, by name, is the count of the
 regex it replaced (a start tag not of a void or implied-end element), so no page that
-could nest past the limit skips the depth scan (pure)."""
+could nest past the limit skips the depth scan; and the depth scan answers as the one it
+replaced (pure)."""
 
 from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 
 import pytest
 
 from pingsvc.errors import HostilePage
-from pingsvc.fetch.hostile import IMPLIED_END, VOID, check_structure, nesting_starts
+from pingsvc.fetch.hostile import (
+    _TAG,
+    FOREIGN,
+    IMPLIED_END,
+    RAW_TEXT,
+    VOID,
+    check_structure,
+    html_depth,
+    nesting_starts,
+)
 
 # The regex the count replaced: "<" and a letter, unless a void or implied-end element's
 # name follows, ended by HTML's white space, "/", ">" or the end of the text.
@@ -51,3 +62,79 @@ def test_deep_pages_past_the_pre_check_are_still_refused() -> None:
     with pytest.raises(HostilePage):
         check_structure("<div>" * 600, "text/html", 512, is_json=False)
     check_structure("<div></div>" * 600, "text/html", 512, is_json=False)
+
+
+def reference_depth(text: str, limit: int) -> int:
+    """html_depth as it was before its lookups were made cheaper (2 December 2026)."""
+    lower = text.lower()
+    stack: list[str] = []
+    open_names: Counter[str] = Counter()
+    foreign = 0
+    deepest = 0
+    pos = 0
+    while True:
+        match = _TAG.search(text, pos)
+        if match is None:
+            return deepest
+        token = match.group(1).lower()
+        if token == "!--":
+            end = text.find("-->", match.end())
+            if end < 0:
+                return deepest
+            pos = end + 3
+            continue
+        close = text.find(">", match.end())
+        if close < 0:
+            return deepest
+        pos = close + 1
+        if token.startswith("/"):
+            name = token[1:]
+            if open_names[name]:
+                while stack:
+                    popped = stack.pop()
+                    open_names[popped] -= 1
+                    if popped in FOREIGN:
+                        foreign -= 1
+                    if popped == name:
+                        break
+            continue
+        name = token
+        if name in VOID or name in IMPLIED_END:
+            continue
+        if foreign and text[close - 1] == "/":
+            continue
+        if name in RAW_TEXT:
+            end = lower.find(f"</{name}", pos)
+            if end < 0:
+                return max(deepest, len(stack) + 1)
+            pos = end
+            continue
+        stack.append(name)
+        open_names[name] += 1
+        foreign += name in FOREIGN
+        deepest = max(deepest, len(stack))
+        if deepest > limit:
+            return deepest
+
+
+DEPTH_PIECES = [
+    *PIECES, "<div>", "<div>", "<span>", "</span>", "</DIV>", "<math>", "</math>", "</svg>",
+    "<svg/>", "<style>", "</style>", "<textarea>", "</textarea >", "<div/>", "</x>",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_depth_scan_answers_as_the_one_it_replaced(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(200):
+        text = "".join(rng.choice(DEPTH_PIECES) for _ in range(rng.randint(0, 120)))
+        for limit in (3, 256):
+            assert html_depth(text, limit) == reference_depth(text, limit), text
+
+
+def test_the_depth_scan_answers_as_the_one_it_replaced_on_comment_threads() -> None:
+    from bench.pages import heavy_page, target
+
+    for index in range(5):
+        text = heavy_page(index, target(index))
+        assert html_depth(text, 512) == reference_depth(text, 512) > 5
