@@ -21,6 +21,8 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.wrappers import Request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -192,8 +194,21 @@ def _is_public(path: str) -> bool:
     return any(path == p.rstrip("/") or path.startswith(p) for p in _PUBLIC_PREFIXES)
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without building the cookie's signer for a request
+    that carries no session cookie (pings, API and widget reads): Flask builds it first and
+    then finds no cookie to check, at a CPU cost paid on every accept (bench/README.md).
+    Such a request gets the same empty session as before; a cookie is read as before."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     """Session cookie flags, CSRF on every form post outside the machine endpoints, login."""
+    app.session_interface = CookieSessions()
     https = app.config["BASE_URL"].startswith("https://")
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,

@@ -257,3 +257,29 @@ def test_login_attempts_are_rate_limited(
     codes = [login(client, "alice@example.com", "wrong password").status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
     services(app).db.dispose()
+
+
+def test_a_request_without_a_session_cookie_builds_no_signer(
+    app: Flask, client: FlaskClient, alice: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ping or a read carries no session cookie: it gets an empty session without the
+    cookie's signer being built (CPU on every accept); a logged-in browser's cookie is
+    still checked, and a forged one still refused."""
+    interface = app.session_interface
+    built: list[object] = []
+    original = type(interface).get_signing_serializer
+
+    def counting(self: Any, flask_app: Flask) -> Any:
+        built.append(self)
+        return original(self, flask_app)
+
+    monkeypatch.setattr(type(interface), "get_signing_serializer", counting)
+    answer = client.post("/webmention", data={"source": "https://a.example/", "target": "x"})
+    assert answer.status_code == 400
+    assert client.get("/dashboard/").status_code == 302  # a visitor: to the login page
+    assert built == []
+    assert login(client, "alice@example.com").status_code == 303
+    assert built  # the login wrote the cookie, and each request now reads it
+    assert "alice@example.com" in client.get("/dashboard/").get_data(as_text=True)
+    client.set_cookie("pingsvc_session", "forged.value.sig")
+    assert client.get("/dashboard/").status_code == 302
