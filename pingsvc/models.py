@@ -37,6 +37,8 @@ STATES = (PENDING, APPROVED, HELD, REJECTED, DELETED)
 # Mention.protocol of a comment imported from WordPress: it was written on the post's own
 # page, so there is no source page to verify; it is never queued for (re-)verification.
 COMMENT = "comment"
+# Mention.protocol of a pingback: the one kind whose sender waits for the verdict.
+PINGBACK = "pingback"
 
 
 def utcnow() -> datetime:

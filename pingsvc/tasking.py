@@ -187,8 +187,12 @@ def announce_verification(
     """The worker's one announcement to the pings waiting on a mention: a verify task ended
     (its verdict, or its retry, committed; or an error), so receive.waiting wakes them. Run
     after every task (Celery's task_postrun, whatever the outcome); one Redis PUBLISH for a
-    verification, nothing for other tasks or without Redis."""
+    verification, nothing for other tasks or without Redis. Nothing either for a verdict no
+    ping can be waiting for (the task marks it: a webmention's, or no verification done),
+    as most are: the PUBLISH was a tenth of a verify task's own CPU (bench/README.md)."""
     if task is None or task.name != VERIFY_TASK or not args:
+        return
+    if getattr(task.request, "pingsvc_unawaited", False):
         return
     conf = task.app.conf  # the broker is PINGSVC_REDIS_URL when set (broker_settings)
     redis_url = conf.broker_url if str(conf.broker_url).startswith("redis") else None

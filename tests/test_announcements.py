@@ -190,3 +190,37 @@ def test_a_waiting_ping_gets_its_verdict_and_queued_when_no_slot_is_free(
     finally:
         worker.stop()
         services(app).db.dispose()
+
+
+@pytest.mark.integration
+def test_only_a_pingback_s_verdict_is_announced(
+    production_settings: dict[str, str],
+    pages: PageServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """No sender waits for a webmention's verdict: the worker announces none (a PUBLISH a
+    verification for nobody); a pingback's it announces, as the waiting ping needs."""
+    app = make_app(production_settings, monkeypatch)
+    waits = verdicts(app)
+    with waits.watch(0):  # the listener subscribed before the first verdict
+        pass
+    assert wait_for(lambda: waits.generation is not None, 10)
+    worker = start_worker(production_settings, tmp_path / "worker.log")
+    try:
+        webmention = pages.add("/announce/webmention.html", LINKING.format(target=TARGET))
+        sent = app.test_client().post("/webmention", data={"source": webmention, "target": TARGET})
+        assert sent.status_code == 201
+        status_url = sent.headers["Location"].removeprefix(app.config["BASE_URL"])
+        assert wait_for(
+            lambda: app.test_client().get(status_url).get_json()["status"] == "approved", 30
+        )
+        pingback = pages.add("/announce/pingback.html", LINKING.format(target=TARGET))
+        assert ping(app, pingback).endswith("registered. Keep the web talking! :-)")
+        # Announcements come in order on the one channel: the pingback's was heard, so the
+        # webmention's would have been before it.
+        assert wait_for(lambda: waits.heard(mention_id(app, pingback)), 10)
+        assert not waits.heard(mention_id(app, webmention))
+    finally:
+        worker.stop()
+        services(app).db.dispose()

@@ -11,6 +11,7 @@ from flask import current_app
 from pingsvc import retention
 from pingsvc.db import services
 from pingsvc.errors import PingError
+from pingsvc.models import PINGBACK
 from pingsvc.notify import email, outbox, webhooks
 from pingsvc.pipeline import steps
 from pingsvc.pipeline.sweep import pending_ids, stale_ids
@@ -51,6 +52,8 @@ def verify(self: Task, mention_id: int) -> str | None:
         raise self.retry(countdown=retry.countdown, max_retries=None) from retry
     if outcome is not None and outcome.notify:  # its outbox mark is committed with the verdict
         send_after_commit(NOTIFY_TASK, mention_id)
+    if outcome is None or outcome.protocol != PINGBACK:  # no ping waits for this verdict
+        self.request.pingsvc_unawaited = True
     return outcome.status if outcome else None
 
 

@@ -51,6 +51,7 @@ class Outcome:
     mention_id: int | None = None
     # The avatar key this verification replaced (its files go when no mention uses them).
     unused_avatar: str | None = None
+    protocol: str | None = None  # how the mention came: only a pingback waits for its verdict
 
 
 # The tables, for Core statements (ORM attributes would add the ORM's work to each).
@@ -351,7 +352,9 @@ def finish(
             changelog.record(conn, [claim.mention_id])
     metrics.verdict(protocol, status, kind)
     log.info("mention %s %s: %s", claim.mention_id, status, reason)
-    return Outcome(status, reason, changed, notify_at is not None, claim.mention_id)
+    return Outcome(
+        status, reason, changed, notify_at is not None, claim.mention_id, protocol=claim.protocol
+    )
 
 
 # The store's first statement: a write that changes nothing but locks the mention's row (and,
@@ -470,6 +473,7 @@ def store(
         notify or row.notify_queued_at is not None,
         claim.mention_id,
         unused,
+        claim.protocol,
     )
 
 
