@@ -31,7 +31,27 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
             super().__init__(map, min=0, max=2**31 - 1)
 
-    app = Flask(__name__)
+    class App(Flask):
+        """Flask, remembering which of its functions are plain ones: Flask asks `inspect`
+        whether each hook and view is a coroutine function at every call, a dozen times a
+        request (bench/README.md), and the answer for a function never changes."""
+
+        def __init__(self, import_name: str) -> None:
+            super().__init__(import_name)
+            self._plain: dict[Any, bool] = {}
+
+        def ensure_sync(self, func: Any) -> Any:
+            try:
+                plain = self._plain.get(func)
+            except TypeError:  # an unhashable callable: asked every time, as Flask does
+                return super().ensure_sync(func)
+            if plain is None:
+                if len(self._plain) >= 4096:  # functions made per request: never unbounded
+                    self._plain.clear()
+                plain = self._plain[func] = super().ensure_sync(func) is func
+            return func if plain else super().ensure_sync(func)
+
+    app = App(__name__)
     app.url_map.converters["id"] = RowId
     config = settings.load(test_config)
     app.config.update(config)

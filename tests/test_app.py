@@ -1,0 +1,56 @@
+"""pingsvc.create_app's Flask: it remembers which functions are plain, and answers as Flask."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import pytest
+from flask import Flask
+
+
+def test_a_plain_function_is_run_as_it_is_and_asked_about_once(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[Any] = []
+    original = Flask.ensure_sync
+
+    def counting(self: Flask, func: Any) -> Any:
+        asked.append(func)
+        return original(self, func)
+
+    monkeypatch.setattr(Flask, "ensure_sync", counting)
+
+    def view() -> str:
+        return "ok"
+
+    bound = functools.partial(view)
+    assert app.ensure_sync(view) is view and app.ensure_sync(view) is view
+    assert app.ensure_sync(bound) is bound and app.ensure_sync(bound) is bound
+    assert asked == [view, bound]
+    assert app.test_client().get("/healthz").status_code in (200, 503)  # hooks and views run
+
+
+def test_a_coroutine_function_is_handed_to_flask_every_time(app: Flask) -> None:
+    async def view() -> str:
+        return "ok"
+
+    try:
+        expected: Any = Flask.ensure_sync(app, view)
+    except RuntimeError as exc:  # Flask without its async extra: the same refusal
+        with pytest.raises(RuntimeError, match=str(exc)[:40]):
+            app.ensure_sync(view)
+        return
+    assert app.ensure_sync(view) is not view
+    assert type(app.ensure_sync(view)) is type(expected)
+
+
+def test_an_unhashable_callable_is_asked_about_as_flask_does(app: Flask) -> None:
+    class Unhashable:
+        __hash__ = None  # type: ignore[assignment]
+
+        def __call__(self) -> str:
+            return "ok"
+
+    func = Unhashable()
+    assert app.ensure_sync(func) is func
