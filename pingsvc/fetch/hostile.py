@@ -149,10 +149,34 @@ def nesting_starts(text: str) -> int:
     return sum(n for (name, cut), n in counts.items() if cut or name.lower() not in _NOT_NESTING)
 
 
+# An element that holds only text and is closed by its own end tag before any other tag
+# (<a href="/me">Sam</a>, <time>...</time>): while html_depth has it open, no other tag comes,
+# so however many there are, together they add at most one level. Names in ASCII, ended as
+# _TAG ends them, so both scans read the same name; no "<" inside the start tag, so each try
+# stops at the next "<" and the whole count stays linear.
+_LEAF = re.compile(
+    r"<([a-zA-Z][a-zA-Z0-9-]*)(?=[\t\n\f\r />])[^<>]*>[^<]*</\1(?=[\t\n\f\r />])",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def leaf_elements(text: str) -> int:
+    """How many of the start tags nesting_starts counts open an element that holds only
+    text, closed at once by its own end tag."""
+    counts = Counter(name.lower() for name in _LEAF.findall(text))
+    return sum(n for name, n in counts.items() if name not in _NOT_NESTING)
+
+
 def check_structure(text: str, media_type: str, max_depth: int, *, is_json: bool) -> None:
     """Refuse documents nested deeper than `max_depth` before a parser tries them."""
-    if not is_json and nesting_starts(text) <= max_depth:
-        return  # counted in C: most pages have fewer such tags than the limit
+    if not is_json:
+        starts = nesting_starts(text)
+        if starts <= max_depth:
+            return  # counted in C: most pages have fewer such tags than the limit
+        # Comment threads have more, many of them text-only elements (names, dates, reply
+        # links): html_depth's depth is at most the others plus one, so it could not refuse.
+        if starts - leaf_elements(text) < max_depth:
+            return
     depth = json_depth(text, max_depth) if is_json else html_depth(text, max_depth)
     if depth > max_depth:
         raise HostilePage(

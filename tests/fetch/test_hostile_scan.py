@@ -1,5 +1,6 @@
-"""fetch.hostile's pre-check: the count of nesting start tags, by name, is the count of the
-regex it replaced (a start tag not of a void or implied-end element), so no page that
+"""fetch.hostile's pre-checks: the count of nesting start tags, by name, is the count of the
+regex it replaced (a start tag not of a void or implied-end element), and that count less
+the text-only elements, plus one, is never below the depth scan's answer, so no page that
 could nest past the limit skips the depth scan; and the depth scan answers as the one it
 replaced (pure)."""
 
@@ -20,6 +21,7 @@ from pingsvc.fetch.hostile import (
     VOID,
     check_structure,
     html_depth,
+    leaf_elements,
     nesting_starts,
 )
 
@@ -138,3 +140,48 @@ def test_the_depth_scan_answers_as_the_one_it_replaced_on_comment_threads() -> N
     for index in range(5):
         text = heavy_page(index, target(index))
         assert html_depth(text, 512) == reference_depth(text, 512) > 5
+
+
+LEAF_PIECES = [
+    *DEPTH_PIECES, "<span>x</span>", "<SPAN>x</span >", "<a title='>'>x</a>", "<a<b>x</a>",
+    "<!-- <i>x</i> -->", "<script><b>x</b></script>", "<svg><text>x</text></svg>",
+    "<span/>x</span>", "<\u00e9>x</\u00e9>", "<p>x</p>", "<br>x</br>", "<span\u00a0x>y</span>",
+    "<textarea>a</textarea>", "<i>", "</i>", "<a href=x>", "</a>", "<b>x<b>y</b></b>",
+    "<time>1</time>", "<li><a>x</a>", "<math><mi>x</mi>", "<x-y>z</X-Y>", "<a>x</a<b>",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_depth_is_never_above_the_starts_less_text_only_elements_plus_one(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(200):
+        text = "".join(rng.choice(LEAF_PIECES) for _ in range(rng.randint(0, 150)))
+        bound = nesting_starts(text) - leaf_elements(text) + 1
+        assert html_depth(text, 10**6) <= bound, text
+
+
+def test_a_comment_thread_past_the_start_count_needs_no_depth_scan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bench.pages import heavy_page, target
+    from pingsvc.fetch import hostile
+
+    text = heavy_page(0, target(0))
+    assert nesting_starts(text) > 512
+    monkeypatch.setattr(hostile, "html_depth", lambda *_: pytest.fail("scanned"))
+    check_structure(text, "text/html", 512, is_json=False)
+
+
+def test_text_only_elements_do_not_hide_a_deep_page() -> None:
+    deep = "<div>" * 600 + "<a href='/'>x</a>" * 600
+    assert leaf_elements(deep) == 600
+    with pytest.raises(HostilePage):
+        check_structure(deep, "text/html", 512, is_json=False)
+    with pytest.raises(HostilePage):  # one level past the limit: the leaf inside the last div
+        check_structure("<div>" * 512 + "<a>x</a>" * 600, "text/html", 512, is_json=False)
+    check_structure("<div>" * 511 + "<a>x</a>" * 600, "text/html", 512, is_json=False)
+    with pytest.raises(HostilePage):  # leaves among the levels: each still opens one
+        check_structure("<div><a>x</a>" * 600, "text/html", 512, is_json=False)
+    with pytest.raises(HostilePage):  # not text only: <b> holds another <b>
+        check_structure("<b>x" * 300 + "<b>y</b>" + "</b>" * 300 + "<div>" * 513, "text/html",
+                        512, is_json=False)  # fmt: skip
