@@ -263,7 +263,9 @@ def _empty_comments(tree: LexborHTMLParser) -> None:
     found = []
     root_of: dict[int, int] = {}
     known: dict[int, tuple[bool, int | None]] = {}
-    for node in tree.css('[class*="comment"]'):
+    # Only elements with both names in their class (lexbor tells, in C: most elements with
+    # "comment" in theirs are a theme's comment-body, comment-meta, ... wrappers).
+    for node in tree.css('[class*="comment"][class*="h-cite"]'):
         classes = set((node.attributes.get("class") or "").split())
         if not classes & _COMMENT_PROPERTY or "h-cite" not in classes or "h-entry" in classes:
             continue
