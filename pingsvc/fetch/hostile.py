@@ -34,6 +34,11 @@ FOREIGN = frozenset({"svg", "math"})  # inside these, <x/> really is self-closin
 RAW_TEXT = frozenset(
     {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext"}
 )
+# A raw-text element's end tag, its name in any ASCII case (as the HTML tokenizer reads it).
+# Searched in the text itself: positions in text.lower() drift from the text's wherever a
+# character lower-cases to two (U+0130), and a scan that jumped by them skipped the tags that
+# follow (a script of U+0130s hid any nesting after it).
+_RAW_TEXT_END = {name: re.compile(f"</{name}", re.IGNORECASE | re.ASCII) for name in RAW_TEXT}
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 # WHATWG MIME sniffing's "binary data bytes": no text document starts with these.
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
@@ -45,7 +50,6 @@ def html_depth(text: str, limit: int) -> int:
     """How deep `text`'s elements nest, as an HTML parser would build them (an estimate that
     errs high); stops counting once past `limit`. (One pass, tag by tag: a plain dict and
     set lookups instead of Counter's, bench/README.md.)"""
-    lower = text.lower()
     stack: list[str] = []
     open_names: dict[str, int] = {}
     foreign = 0
@@ -84,10 +88,10 @@ def html_depth(text: str, limit: int) -> int:
         if foreign and text[close - 1] == "/":
             continue
         if name in RAW_TEXT:
-            end = lower.find(f"</{name}", pos)
-            if end < 0:
+            closing = _RAW_TEXT_END[name].search(text, pos)
+            if closing is None:
                 return max(deepest, len(stack) + 1)
-            pos = end
+            pos = closing.start()
             continue
         stack.append(name)
         open_names[name] = open_names.get(name, 0) + 1

@@ -67,7 +67,8 @@ def test_deep_pages_past_the_pre_check_are_still_refused() -> None:
 
 
 def reference_depth(text: str, limit: int) -> int:
-    """html_depth as it was before its lookups were made cheaper (2 December 2026)."""
+    """html_depth as it was before its lookups were made cheaper (2 December 2026), for text
+    whose characters each lower-case to one (see the U+0130 test below for the others)."""
     lower = text.lower()
     stack: list[str] = []
     open_names: Counter[str] = Counter()
@@ -185,3 +186,16 @@ def test_text_only_elements_do_not_hide_a_deep_page() -> None:
     with pytest.raises(HostilePage):  # not text only: <b> holds another <b>
         check_structure("<b>x" * 300 + "<b>y</b>" + "</b>" * 300 + "<div>" * 513, "text/html",
                         512, is_json=False)  # fmt: skip
+
+
+@pytest.mark.parametrize("wide", ["\u0130", "\u0130\u0130x", "K\u212a"])
+def test_characters_that_lower_case_to_two_do_not_hide_what_follows_raw_text(wide: str) -> None:
+    """U+0130 lower-cases to two characters: the scan once looked for a script's end in
+    the lower-cased text at the text's positions, landed past it and skipped the tags that
+    followed, so a page of them passed the depth check whatever it nested."""
+    deep = "<script>" + wide * 3000 + "</SCRIPT>" + "<div>" * 600
+    assert html_depth(deep, 512) == 513
+    with pytest.raises(HostilePage):
+        check_structure(deep, "text/html", 512, is_json=False)
+    shallow = "<title>" + wide * 50 + "</title ><div><b>x</b></div>"
+    assert html_depth(shallow, 512) == 2
