@@ -46,7 +46,7 @@ def _comparable(message: dict[str, Any]) -> dict[str, Any]:
     return {**message, "headers": headers, "properties": properties, "body": body}
 
 
-def _through_kombu(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+def _through_kombu(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tasking, "redis_push", lambda _celery: None)
 
 
@@ -67,7 +67,7 @@ def test_a_pushed_message_is_the_one_kombu_pushes(
         with production_app.app_context():
             publish(celery, VERIFY_TASK, *args, countdown=countdown)
             with monkeypatch.context() as patched:
-                _through_kombu(production_app, patched)
+                _through_kombu(patched)
                 publish(celery, VERIFY_TASK, *args, countdown=countdown)
     finally:
         obs.request_id.reset(token)
