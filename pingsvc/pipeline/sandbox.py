@@ -14,8 +14,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import multiprocessing.process
+import multiprocessing.util
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -128,6 +131,24 @@ class _Child:
         return self.process.exitcode
 
 
+# A Unix socket's path holds at most 107 bytes; the forkserver's is made in multiprocessing's
+# temporary folder, under TMPDIR (`pingsvc serve` sets VAR_DIR/tmp for the embedded broker).
+_SOCKET_ROOM = 107 - len("/pymp-12345678/listener-12345678")
+
+
+def _short_temporary_folder() -> None:
+    """Give multiprocessing a temporary folder whose socket paths fit, before the forkserver
+    starts: under a TMPDIR longer than ~70 characters it failed to start ("AF_UNIX path too
+    long") and every page read with it. The system's folder is used then instead (only the
+    socket and multiprocessing's own files go there; TMPDIR stays as it was for the rest)."""
+    config = multiprocessing.process.current_process()._config  # type: ignore[attr-defined]
+    if config.get("tempdir") is not None or len(tempfile.gettempdir()) <= _SOCKET_ROOM:
+        return
+    folder = tempfile.mkdtemp(prefix="pymp-", dir="/tmp")
+    multiprocessing.util.Finalize(None, shutil.rmtree, args=(folder, True), exitpriority=-100)
+    config["tempdir"] = folder
+
+
 class Pool:
     """At most `size` children of this process, each running one job at a time."""
 
@@ -137,6 +158,7 @@ class Pool:
         self._slots = threading.BoundedSemaphore(size)
         self._idle: list[_Child] = []
         self._lock = threading.Lock()
+        _short_temporary_folder()
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(PRELOAD)
 

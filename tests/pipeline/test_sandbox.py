@@ -113,3 +113,25 @@ def test_a_new_child_imports_nothing_for_its_first_job(
         assert fresh.run(imports_of, module, name, *args, wall_limit=60, what="a test") == []
     finally:
         fresh.close()
+
+
+def test_a_long_temporary_folder_still_starts_the_readers(tmp_path: Any) -> None:
+    """`pingsvc serve` gives an embedded worker VAR_DIR/tmp as its TMPDIR; a deep VAR_DIR
+    made the forkserver's socket path too long for a Unix socket, and no page was read."""
+    import os
+    import subprocess
+    import sys
+
+    long = tmp_path / ("d" * 60) / ("e" * 60)
+    long.mkdir(parents=True)
+    job = (
+        "from pingsvc.pipeline import sandbox\n"
+        "print(sandbox.pool(1, 5.0).run(sum, [1, 2, 3], wall_limit=60, what='a sum'))\n"
+    )
+    env = {**os.environ, "TMPDIR": str(long)}
+    done = subprocess.run(
+        [sys.executable, "-c", job], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "6"
+    assert not list(long.iterdir())  # nothing of multiprocessing's was left there
