@@ -48,7 +48,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             if plain is None:
                 if len(self._plain) >= 4096:  # functions made per request: never unbounded
                     self._plain.clear()
-                plain = self._plain[func] = super().ensure_sync(func) is func
+                wrapped = super().ensure_sync(func)
+                self._plain[func] = wrapped is func
+                return wrapped
             return func if plain else super().ensure_sync(func)
 
     app = App(__name__)
