@@ -353,7 +353,7 @@ def finish(
     metrics.verdict(protocol, status, kind)
     log.info("mention %s %s: %s", claim.mention_id, status, reason)
     return Outcome(
-        status, reason, changed, notify_at is not None, claim.mention_id, protocol=claim.protocol
+        status, reason, changed, notify_at is not None, claim.mention_id, protocol=protocol
     )
 
 
@@ -473,7 +473,7 @@ def store(
         notify or row.notify_queued_at is not None,
         claim.mention_id,
         unused,
-        claim.protocol,
+        row.protocol,
     )
 
 

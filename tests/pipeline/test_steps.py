@@ -266,6 +266,31 @@ def test_a_resend_while_the_page_is_read_keeps_the_stored_verdict_queued(
     assert row(app, mention_id).queued_at is None
 
 
+@pytest.mark.parametrize("links", [True, False], ids=["stored", "ended"])
+def test_a_pingback_sent_while_the_page_is_read_is_the_verdict_s_protocol(
+    app: Flask, pages: PageServer, links: bool
+) -> None:
+    """A webmention sent again as a pingback during its verification: the verdict reports
+    the row's protocol (the waiting ping is told), not the one the try claimed."""
+    path = f"/p/pinged-while-read-{links}"
+    page = REPLY.format(text="Slow") if links else "<p>No link here.</p>"
+    source = pages.add(path, page, delay=1.0)
+    mention_id = submit(app, source)
+    outcomes: list[steps.Outcome | None] = []
+    worker = threading.Thread(target=lambda: outcomes.append(run(app, mention_id)))
+    hits = pages.hits.count(path)
+    worker.start()
+    assert wait_for(lambda: pages.hits.count(path) > hits, 10)
+    resent = accept(services(app).db, source, TARGET, "pingback", lambda _id: None)
+    assert resent.mention_id == mention_id
+    worker.join()
+    assert outcomes[0] is not None
+    assert (outcomes[0].status, outcomes[0].protocol) == (
+        "approved" if links else "rejected",
+        "pingback",
+    )
+
+
 def test_an_owners_decision_made_while_a_verdict_is_stored_stands(
     either_app: Flask, pages: PageServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
