@@ -20,6 +20,7 @@ SIZES = (96, 192)
 FORMATS = ("JPEG", "PNG", "GIF", "WEBP")  # what an author photo is; SVG is markup, refused
 MAX_PIXELS = 16_000_000  # a 4000×4000 photo; more is a bomb or no avatar
 QUALITY = 82
+LOSSLESS_EFFORT = 25
 
 
 def render(body: bytes, max_pixels: int = MAX_PIXELS) -> dict[int, bytes]:
@@ -77,7 +78,7 @@ def initials(name: str) -> dict[int, bytes]:
         draw = ImageDraw.Draw(picture)
         font = _font(size)
         draw.text((size / 2, size / 2), initial(name), fill="white", font=font, anchor="mm")
-        out[size] = _webp(picture)
+        out[size] = _webp(picture, lossless=True)
     return out
 
 
@@ -88,9 +89,14 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size * 0.5)
 
 
-def _webp(picture: Image.Image) -> bytes:
+def _webp(picture: Image.Image, *, lossless: bool = False) -> bytes:
+    """WebP: lossy for photos; lossless for initials, whose flat colour and one letter it
+    keeps exactly, in fewer bytes and half the CPU (bench/README.md)."""
     buffer = io.BytesIO()
-    picture.save(buffer, "WEBP", quality=QUALITY, method=4)
+    if lossless:  # quality is the compression effort here: more gains a few bytes
+        picture.save(buffer, "WEBP", lossless=True, quality=LOSSLESS_EFFORT, method=4)
+    else:
+        picture.save(buffer, "WEBP", quality=QUALITY, method=4)
     return buffer.getvalue()
 
 

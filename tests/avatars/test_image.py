@@ -63,6 +63,26 @@ def test_initials_are_the_first_letter_on_the_widgets_colour() -> None:
     assert image.hue("Dana") == widget.hue("Dana")
 
 
+def _chunk(data: bytes) -> bytes:
+    """A WebP's first chunk: VP8 (lossy) or VP8L (lossless)."""
+    assert data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    return data[12:16]
+
+
+def test_initials_are_lossless_and_photos_lossy() -> None:
+    """The initials' flat colour comes back exactly (a lossy WebP shifts it); a photo stays
+    lossy, as photos compress far better so."""
+    name = "Dana"
+    colour = image._hsl(image.hue(name), 0.45, 0.45)
+    for size, data in image.initials(name).items():
+        assert _chunk(data) == b"VP8L"
+        picture = _open(data).convert("RGB")
+        assert picture.getpixel((0, 0)) == colour
+        assert picture.getpixel((size - 1, size - 1)) == colour
+        assert (255, 255, 255) in {found for _, found in picture.getcolors(size * size)}
+    assert {_chunk(data) for data in image.render(png(300, 200)).values()} == {b"VP8 "}
+
+
 def test_initials_drawn_with_the_kept_font_are_the_bytes_a_fresh_font_draws(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
