@@ -71,9 +71,12 @@ _local = threading.local()
 
 
 def _session(policy: FetchPolicy) -> Session:
-    """One keep-alive session per worker thread and policy."""
+    """One keep-alive session per worker thread and policy; a thread's session for another
+    policy is closed (its kept-alive sockets with it) when it is replaced."""
     cached = getattr(_local, "session", None)
     if cached is None or cached[0] != policy:
+        if cached is not None:
+            cached[1].close()
         cached = (policy, make_session(policy))
         _local.session = cached
     return cached[1]

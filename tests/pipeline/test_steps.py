@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from pingsvc import services
+from pingsvc.fetch.client import fetch
 from pingsvc.models import Mention
 from pingsvc.pipeline import steps, sweep
 from pingsvc.receive.accept import accept
@@ -399,3 +400,27 @@ def test_a_shown_mention_whose_page_went_over_budget_is_kept(
     assert "keeps its last verdict" in (stored.error or "")
     fresh = submit(app, pages.add("/p/costly-new", costly))
     assert (outcome := run(app, fresh)) is not None and outcome.status == "rejected"
+
+
+def test_a_threads_fetch_session_for_a_replaced_policy_is_closed(
+    app: Flask, pages: PageServer
+) -> None:
+    """A worker thread keeps one keep-alive session; when the policy changes, the old one's
+    pooled connections are closed, not left open until the garbage collector finds them."""
+    policy = services(app).pipeline.policy
+    other = dataclasses.replace(policy, user_agent=f"{policy.user_agent} (other)")
+    seen: list[Any] = []
+
+    def in_a_new_thread() -> None:
+        first = steps._session(policy)
+        fetch(pages.add("/p/session-kept", "<p>kept</p>"), policy, first, check=False)
+        assert steps._session(policy) is first and len(first._pools.pools) == 1
+        second = steps._session(other)
+        seen.extend([first, second])
+
+    thread = threading.Thread(target=in_a_new_thread)
+    thread.start()
+    thread.join()
+    first, second = seen
+    assert second is not first
+    assert len(first._pools.pools) == 0
