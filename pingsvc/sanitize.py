@@ -93,7 +93,6 @@ _PARAGRAPHS = {
 _LINES = {"br", "li", "dt", "dd", "tr", "figcaption", "caption"}
 _BLANK_LINES = re.compile(r"\n\s*\n\s*(?:\n\s*)+")
 _INLINE_SPACE = re.compile(r"[^\S\n]+")
-_SPACE = re.compile(r"\s+")
 
 
 def text_of(html: str) -> str:
@@ -110,7 +109,10 @@ def text_of(html: str) -> str:
         if closing or tag in _LINES:
             parts.append("\n\n" if tag in _PARAGRAPHS else "\n")
         elif tag == "-text":  # source line breaks are spaces, except in <pre>
-            parts.append((_INLINE_SPACE if pre else _SPACE).sub(" ", node.text_content or ""))
+            # Runs of other white space are collapsed once, line by line, at the end: one
+            # regex pass instead of one per text node (bench/README.md).
+            text = node.text_content or ""
+            parts.append(text if pre else text.replace("\n", " "))
         elif tag == "img" and node.attributes.get("alt"):
             parts.append(f" {node.attributes['alt']} ")
         if closing or tag == "-text":
