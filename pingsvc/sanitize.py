@@ -123,5 +123,6 @@ def text_of(html: str) -> str:
         inner = pre or tag == "pre"
         children = reversed(list(node.iter(include_text=True)))
         stack.extend((child, False, inner) for child in children)
-    lines = (_INLINE_SPACE.sub(" ", line).strip() for line in "".join(parts).split("\n"))
+    # _INLINE_SPACE never spans a line break: one pass over the whole text, then each line.
+    lines = (line.strip() for line in _INLINE_SPACE.sub(" ", "".join(parts)).split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
