@@ -650,14 +650,26 @@ class CpuMeter:
     root pid, or every process of a command name (PostgreSQL's backends, redis-server). It
     says where a benchmark's work goes on a machine whose cores everything shares."""
 
-    def __init__(self, trees: dict[str, list[int]], names: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        trees: dict[str, list[int]],
+        names: dict[str, str] | None = None,
+        split: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
         self.trees = trees
         self.names = names or {"postgres": "postgres", "redis": "redis-server"}
+        # A tree group's roots and their descendants, also counted apart: group -> (the
+        # roots' label, the descendants' label), e.g. Celery's processes and their sandbox.
+        self.split = split or {}
         self.used: dict[str, float] = {}
 
     def _pids(self) -> dict[str, list[int]]:
         trees = self.trees.items()
         pids = {group: [p for root in roots for p in _tree(root)] for group, roots in trees}
+        for group, (roots_label, descendants_label) in self.split.items():
+            roots = set(self.trees[group])
+            pids[roots_label] = [p for p in pids[group] if p in roots]
+            pids[descendants_label] = [p for p in pids[group] if p not in roots]
         pids.update({group: _named(command) for group, command in self.names.items()})
         return pids
 
@@ -678,6 +690,16 @@ class CpuMeter:
         """CPU milliseconds per item, by group and in all."""
         if not items:
             return "no items"
-        parts = [f"{group} {seconds * 1000 / items:.2f}" for group, seconds in self.used.items()]
-        total = sum(self.used.values()) * 1000 / items
+        parts_of = {label: group for group, labels in self.split.items() for label in labels}
+        parts = []
+        for group, seconds in self.used.items():
+            if group in parts_of:
+                continue  # in its group's figure
+            inner = [
+                f"{label} {self.used.get(label, 0.0) * 1000 / items:.2f}"
+                for label in self.split.get(group, ())
+            ]
+            figure = f"{group} {seconds * 1000 / items:.2f}"
+            parts.append(f"{figure} ({', '.join(inner)})" if inner else figure)
+        total = sum(v for k, v in self.used.items() if k not in parts_of) * 1000 / items
         return f"CPU ms per {unit}: {', '.join(parts)}; total {total:.2f}"

@@ -151,7 +151,10 @@ def measure(
         env,
     )  # fmt: skip
     others = {"postgres": "postgres", "redis": "redis-server", "nginx": "nginx"}
-    meter = CpuMeter({**groups, "wrk": [poster.pid]}, others)
+    # The worker's figure split: its Celery processes, and their forkservers and sandbox
+    # children (the pages' reads, the avatars' drawing).
+    split = {"worker": ("celery", "sandbox")} if "worker" in groups else None
+    meter = CpuMeter({**groups, "wrk": [poster.pid]}, others, split)
     with MemorySampler(groups) as memory, meter as cpu:
         started = time.perf_counter()
         deadline = started + timeout
