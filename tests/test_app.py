@@ -9,9 +9,8 @@ import pytest
 from flask import Flask
 
 
-def test_a_plain_function_is_run_as_it_is_and_asked_about_once(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def flask_asks(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The functions Flask's own ensure_sync is asked about from now on, in order."""
     asked: list[Any] = []
     original = Flask.ensure_sync
 
@@ -20,6 +19,13 @@ def test_a_plain_function_is_run_as_it_is_and_asked_about_once(
         return original(self, func)
 
     monkeypatch.setattr(Flask, "ensure_sync", counting)
+    return asked
+
+
+def test_a_plain_function_is_run_as_it_is_and_asked_about_once(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = flask_asks(monkeypatch)
 
     def view() -> str:
         return "ok"
@@ -46,14 +52,7 @@ def test_a_coroutine_function_is_handed_to_flask_once_a_call(
         return wrappers[-1]
 
     monkeypatch.setattr(Flask, "async_to_sync", async_to_sync)
-    asked: list[Any] = []
-    original = Flask.ensure_sync
-
-    def counting(self: Flask, func: Any) -> Any:
-        asked.append(func)
-        return original(self, func)
-
-    monkeypatch.setattr(Flask, "ensure_sync", counting)
+    asked = flask_asks(monkeypatch)
     first, second = app.ensure_sync(view), app.ensure_sync(view)
     assert (first, second) == tuple(wrappers) and first is not view
     assert asked == [view, view]

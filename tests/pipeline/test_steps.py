@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -241,6 +242,21 @@ def test_a_verdict_takes_ten_round_trips_and_an_unchanged_one_seven(
     assert trips.take() == UNCHANGED_VERDICT
 
 
+def verify_while(
+    app: Flask, pages: PageServer, path: str, mention_id: int, send_again: Callable[[], int]
+) -> steps.Outcome | None:
+    """Verify the mention in a thread, and once its (slow) page at `path` is being read,
+    send the pair again (`send_again`, which must answer the same mention); the outcome."""
+    outcomes: list[steps.Outcome | None] = []
+    worker = threading.Thread(target=lambda: outcomes.append(run(app, mention_id)))
+    hits = pages.hits.count(path)
+    worker.start()
+    assert wait_for(lambda: pages.hits.count(path) > hits, 10)
+    assert send_again() == mention_id
+    worker.join()
+    return outcomes[0]
+
+
 def test_a_resend_while_the_page_is_read_keeps_the_stored_verdict_queued(
     either_app: Flask, pages: PageServer
 ) -> None:
@@ -250,14 +266,8 @@ def test_a_resend_while_the_page_is_read_keeps_the_stored_verdict_queued(
     path = f"/p/resent-while-read-{_db(app)}"
     source = pages.add(path, REPLY.format(text="Slow"), delay=1.0)
     mention_id = submit(app, source)
-    outcomes: list[steps.Outcome | None] = []
-    worker = threading.Thread(target=lambda: outcomes.append(run(app, mention_id)))
-    hits = pages.hits.count(path)
-    worker.start()
-    assert wait_for(lambda: pages.hits.count(path) > hits, 10)
-    assert submit(app, source) == mention_id
-    worker.join()
-    assert outcomes[0] is not None and outcomes[0].status == "approved"
+    outcome = verify_while(app, pages, path, mention_id, lambda: submit(app, source))
+    assert outcome is not None and outcome.status == "approved"
     stored = row(app, mention_id)
     assert (stored.status, stored.attempts) == ("approved", 0)
     assert stored.queued_at is not None  # the re-send's message verifies it once more
@@ -277,19 +287,13 @@ def test_a_pingback_sent_while_the_page_is_read_is_the_verdict_s_protocol(
     page = REPLY.format(text="Slow") if links else "<p>No link here.</p>"
     source = pages.add(path, page, delay=1.0)
     mention_id = submit(app, source)
-    outcomes: list[steps.Outcome | None] = []
-    worker = threading.Thread(target=lambda: outcomes.append(run(app, mention_id)))
-    hits = pages.hits.count(path)
-    worker.start()
-    assert wait_for(lambda: pages.hits.count(path) > hits, 10)
-    resent = accept(services(app).db, source, TARGET, "pingback", lambda _id: None)
-    assert resent.mention_id == mention_id
-    worker.join()
-    assert outcomes[0] is not None
-    assert (outcomes[0].status, outcomes[0].protocol) == (
-        "approved" if links else "rejected",
-        "pingback",
-    )
+
+    def ping() -> int:
+        return accept(services(app).db, source, TARGET, "pingback", lambda _id: None).mention_id
+
+    outcome = verify_while(app, pages, path, mention_id, ping)
+    assert outcome is not None
+    assert (outcome.status, outcome.protocol) == ("approved" if links else "rejected", "pingback")
 
 
 def test_an_owners_decision_made_while_a_verdict_is_stored_stands(
