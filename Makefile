@@ -28,7 +28,7 @@ lint: setup
 	$(BIN)/mypy
 
 # Two pytest processes (pytest-xdist): most tests wait on real workers, servers and
-# browsers, so two share 2 cores well (6 minutes instead of 19); TEST_WORKERS=0 runs in one.
+# browsers, so two share 2 cores well (README.md gives the times); TEST_WORKERS=0 runs in one.
 TEST_WORKERS ?= 2
 
 unit: setup

@@ -109,8 +109,8 @@ def text_of(html: str) -> str:
         if closing or tag in _LINES:
             parts.append("\n\n" if tag in _PARAGRAPHS else "\n")
         elif tag == "-text":  # source line breaks are spaces, except in <pre>
-            # Runs of other white space are collapsed once, line by line, at the end: one
-            # regex pass instead of one per text node (bench/README.md).
+            # Runs of other white space are collapsed once, at the end: one regex pass
+            # instead of one per text node (bench/README.md).
             text = node.text_content or ""
             parts.append(text if pre else text.replace("\n", " "))
         elif tag == "img" and node.attributes.get("alt"):
