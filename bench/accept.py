@@ -34,8 +34,10 @@ from bench.common import (  # noqa: E402
 )
 
 SCRIPT = BENCH / "lua" / "post_varying.lua"
+# Issue #20's target: 1,000 accepts a second on 2 cores, the cores busy (no more than 5% of
+# the machine idle; the share of the bare endpoint was dropped: it is printed as the baseline).
 TARGET_RATE = 1000.0
-TARGET_SHARE = 0.5
+TARGET_IDLE = 0.05
 
 
 # Where a request's CPU goes besides the web server (all of it on the same cores).
@@ -121,13 +123,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             if result.non_2xx or bare_result.non_2xx:
                 print(f"    WARNING: {result.non_2xx + bare_result.non_2xx} answers were not "
                       "2xx; see the web log (--keep)")  # fmt: skip
-        best = max((r for r, _, _ in web), key=lambda r: r.rate)
+        best, _cpu, best_idle = max(web, key=lambda row: row[0].rate)
         best_bare = max((r for r, _, _ in bare), key=lambda r: r.rate)
-        share = best.rate / best_bare.rate if best_bare.rate else 0.0
-        line = (f"    best: {ratio(best.rate, best_bare.rate)} of the bare endpoint "
-                f"(target >= {TARGET_SHARE:.0%}: {verdict(share >= TARGET_SHARE)}); "
-                f"{best.rate:,.0f}/s (target >= {TARGET_RATE:,.0f}/s: "
-                f"{verdict(best.rate >= TARGET_RATE)})")  # fmt: skip
+        line = f"    best: {target_line(best.rate, best_idle)}; " + (
+            f"{ratio(best.rate, best_bare.rate)} the bare endpoint's rate"
+        )
         if index and rows:
             first = max(
                 (r for s, n, r, _, _ in rows if s is servers[0] and n == "web"),
@@ -141,6 +141,14 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                 bare_rate=best_bare.rate, bare_p99_ms=best_bare.p99_ms,
             )  # fmt: skip
     return figures
+
+
+def target_line(rate: float, idle: float) -> str:
+    """An accept run against issue #20's target: the rate, with the cores busy."""
+    return (
+        f"{rate:,.0f}/s (target >= {TARGET_RATE:,.0f}/s: {verdict(rate >= TARGET_RATE)}), "
+        f"machine {idle:.0%} idle (target <= {TARGET_IDLE:.0%}: {verdict(idle <= TARGET_IDLE)})"
+    )
 
 
 def web_server(workers: int, threads: int) -> Server:

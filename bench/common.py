@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -686,6 +686,14 @@ class CpuMeter:
             before = self._start.get(group, {})
             self.used[group] = sum(cpu - before.get(pid, 0.0) for pid, cpu in seen.items())
 
+    def total_ms(self, items: int, without: Iterable[str] = ()) -> float:
+        """CPU milliseconds per item, every group but `without` counted once (a split's
+        parts are in their group's figure)."""
+        if not items:
+            return 0.0
+        left_out = {label for labels in self.split.values() for label in labels} | set(without)
+        return sum(v for k, v in self.used.items() if k not in left_out) * 1000 / items
+
     def line(self, items: int, unit: str = "mention") -> str:
         """CPU milliseconds per item, by group and in all."""
         if not items:
@@ -701,5 +709,4 @@ class CpuMeter:
             ]
             figure = f"{group} {seconds * 1000 / items:.2f}"
             parts.append(f"{figure} ({', '.join(inner)})" if inner else figure)
-        total = sum(v for k, v in self.used.items() if k not in parts_of) * 1000 / items
-        return f"CPU ms per {unit}: {', '.join(parts)}; total {total:.2f}"
+        return f"CPU ms per {unit}: {', '.join(parts)}; total {self.total_ms(items):.2f}"
