@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pingsvc import config as settings
-from pingsvc.db import Database, Services, db_session, services
+from pingsvc.db import POOL_SIZE, Database, Services, db_session, services
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -66,7 +66,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from pingsvc.pipeline.steps import PipelineSettings
 
     app.extensions["pingsvc"] = Services(
-        db=Database(config["DATABASE_URL"]), pipeline=PipelineSettings.from_config(config)
+        db=Database(config["DATABASE_URL"], pool_size=max(POOL_SIZE, int(config["WEB_THREADS"]))),
+        pipeline=PipelineSettings.from_config(config),
     )
 
     from pingsvc import home, limits, widget

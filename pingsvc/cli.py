@@ -156,6 +156,12 @@ def web_command(
     return [*command, app]
 
 
+def web_env(threads: int) -> dict[str, str]:
+    """The web server's environment: this one, with its thread count, by which each of its
+    processes sizes its database pool (PINGSVC_WEB_THREADS)."""
+    return {**os.environ, "PINGSVC_WEB_THREADS": str(threads)}
+
+
 def _worker_env(app: Flask) -> dict[str, str]:
     """The workers' environment. The embedded broker's consumers take a message by moving
     its file into the temporary folder: on the same file system as the queue that is one
@@ -196,6 +202,10 @@ def _worker_command(app: Flask, with_beat: bool, index: int = 0) -> list[str]:
     return command
 
 
+# `pingsvc serve`'s web server: one process (beside its workers), this many threads.
+SERVE_THREADS = 16
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
@@ -215,7 +225,9 @@ def serve(host: str, port: int) -> None:
         ChildSpec(f"worker{index}", _worker_command(app, index == 0, index), env)
         for index in range(workers)
     ]
-    children.append(ChildSpec("web", web_command(host, port, 1, 16)))
+    children.append(
+        ChildSpec("web", web_command(host, port, 1, SERVE_THREADS), web_env(SERVE_THREADS))
+    )
 
     def banner() -> None:
         click.echo(f"pingsvc is listening on {base} ({mode}); data in {app.config['VAR_DIR']}")
@@ -266,7 +278,7 @@ def web(host: str, port: int, workers: int, threads: int) -> None:
     app = _app()
     upgrade(app.config["DATABASE_URL"])
     command = web_command(host, port, workers, threads)
-    os.execv(sys.executable, command)
+    os.execve(sys.executable, command, web_env(threads))
 
 
 @main.command("import")

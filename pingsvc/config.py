@@ -97,6 +97,10 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "BROKER_VISIBILITY_TIMEOUT": (3600, int),
     # How long POST /xmlrpc waits for the verdict before answering "queued".
     "PINGBACK_WAIT": (2.0, float),
+    # Threads of each web server process (`pingsvc web --threads`, which sets it for the
+    # server it starts): its database pool keeps at least that many connections open, so no
+    # request thread opens and closes one (a PostgreSQL backend forked) per request.
+    "WEB_THREADS": (8, int),
     # How many pings one web process holds waiting at once; more answer "queued" at once, so
     # pingbacks never hold every request thread (keep it below the web server's threads).
     "PINGBACK_WAITERS": (4, int),

@@ -1,12 +1,20 @@
-"""pingsvc.webserver's request-line limit and `pingsvc web`'s granian command, in process (the
-real server's answers: tests/test_serve.py)."""
+"""pingsvc.webserver's request-line limit, `pingsvc web`'s granian command and the database
+pool it sizes to its threads, in process (the real server's answers: tests/test_serve.py)."""
 
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+import pytest
+from click.testing import CliRunner
+
+from pingsvc import cli, create_app, services
 from pingsvc.cli import web_command
+from pingsvc.db import POOL_SIZE, Database
 from pingsvc.webserver import REQUEST_LINE_LIMIT, RequestLineLimit, request_line_length
 
 
@@ -66,3 +74,57 @@ def test_pingsvc_web_runs_granian_with_the_production_settings() -> None:
     assert flags["--workers-kill-timeout"] == "20"  # requests in flight get 20 s on SIGTERM
     assert "--no-http1-keep-alive" in command and "--respawn-failed-workers" in command
     assert command[-2:] == ["--factory", "pingsvc.webserver:wsgi_app"]
+
+
+def test_pingsvc_web_tells_its_server_processes_their_thread_count(
+    settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    started: list[tuple[list[str], dict[str, str]]] = []
+
+    def execve(_path: str, command: list[str], env: dict[str, str]) -> None:
+        started.append((command, env))
+        raise SystemExit(0)
+
+    monkeypatch.setattr(cli.os, "execve", execve)
+    result = CliRunner().invoke(cli.main, ["web", "--workers", "3", "--threads", "12"])
+    assert result.exit_code == 0, result.output
+    [(command, env)] = started
+    assert dict(zip(command, command[1:], strict=False))["--blocking-threads"] == "12"
+    assert env["PINGSVC_WEB_THREADS"] == "12"
+    assert env["PINGSVC_VAR_DIR"] == settings["PINGSVC_VAR_DIR"]  # the rest as it was
+
+
+def _backends_seen(db: Database, threads: int) -> set[int]:
+    """The PostgreSQL backends that `threads` threads, each holding a connection at once,
+    were served by."""
+    barrier = threading.Barrier(threads)
+
+    def one() -> int:
+        with db.engine.connect() as conn:
+            pid = int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+            barrier.wait(timeout=30)  # every thread holds its connection at the same time
+            return pid
+
+    with ThreadPoolExecutor(threads) as pool:
+        return set(pool.map(lambda _: one(), range(threads)))
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("threads", [4, 16])
+def test_a_web_process_keeps_a_connection_open_for_each_of_its_threads(
+    postgres_url: str, tmp_path: Path, threads: int
+) -> None:
+    app = create_app(
+        {"DATABASE_URL": postgres_url, "VAR_DIR": str(tmp_path), "WEB_THREADS": threads}
+    )
+    db = services(app).db
+    try:
+        assert db.engine.pool.size() == max(POOL_SIZE, threads)  # type: ignore[attr-defined]
+        first = _backends_seen(db, threads)
+        # Beyond the pool each request would open and close its own (a backend forked per
+        # request): the same connections serve every request instead.
+        assert _backends_seen(db, threads) == first and len(first) == threads
+    finally:
+        db.dispose()
