@@ -445,8 +445,9 @@ def start_web(
     server = server or Server("granian", workers, threads)
     port = free_port()
     base = f"http://{HOST}:{port}"
-    # As `pingsvc web` sets it (pingsvc.cli.web_env): each process's pool fits its threads.
-    env = {**env, "PINGSVC_BASE_URL": base, "PINGSVC_WEB_THREADS": str(server.threads)}
+    from pingsvc.cli import web_env  # as `pingsvc web` passes it: each pool fits its threads
+
+    env = web_env(server.threads, {**env, "PINGSVC_BASE_URL": base})
     child = children.start(name, server.command(port, app), env)
     if not wait_until(lambda: _answers(f"{base}/healthz") or not child.alive(), 60, 0.2):
         raise SystemExit(f"{name} did not start:\n{child.output()[-3000:]}")

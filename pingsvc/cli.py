@@ -156,10 +156,10 @@ def web_command(
     return [*command, app]
 
 
-def web_env(threads: int) -> dict[str, str]:
-    """The web server's environment: this one, with its thread count, by which each of its
-    processes sizes its database pool (PINGSVC_WEB_THREADS)."""
-    return {**os.environ, "PINGSVC_WEB_THREADS": str(threads)}
+def web_env(threads: int, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The web server's environment: `base` (by default this one) with its thread count, by
+    which each of its processes sizes its database pool (PINGSVC_WEB_THREADS)."""
+    return {**(os.environ if base is None else base), "PINGSVC_WEB_THREADS": str(threads)}
 
 
 def _worker_env(app: Flask) -> dict[str, str]:

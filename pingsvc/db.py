@@ -73,7 +73,8 @@ def display_url(url: str) -> str:
 
 
 # Connections kept open per process; a process running more threads than this asks for a
-# bigger pool (worker.celery_app sizes the worker's pool to its concurrency).
+# bigger pool (worker.celery_app sizes the worker's pool to its concurrency, create_app a web
+# process's to PINGSVC_WEB_THREADS).
 POOL_SIZE = 10
 
 
