@@ -6,7 +6,9 @@ path). Counts statements, so a busy machine moves the CPU figures but never the 
 --tasks: Celery's own CPU per task, a real worker (threads pool, Redis) draining N verify
 messages for mentions with nothing left to do, against the task's body run in process;
 --tasks --acks: the same with the verify task acknowledged late (the setting) against early,
-alternated three times (early first in the second round), with Redis's commands a task.
+alternated three times (early first in the second round), with Redis's commands a task;
+--tasks --batches: one id a task against several, batched where the worker consumes them
+(celery-batches, not a dependency of pingsvc: pip install it to run this).
 --pages heavy: the pages fetched from loopback and read in the sandbox children as a
 worker does (comment-heavy WordPress posts, bench/pages.py); the children's CPU is counted
 apart, and with --profile the worker's CPU is split by component."""
@@ -14,8 +16,10 @@ apart, and with --profile the worker's CPU is split by component."""
 from __future__ import annotations
 
 import cProfile
+import importlib.util
 import os
 import pstats
+import re
 import sys
 import time
 import uuid
@@ -237,6 +241,28 @@ _EARLY = (
     "from pingsvc.tasking import VERIFY_TASK; "
     "app.tasks[VERIFY_TASK].acks_late = False; app.worker_main(sys.argv[1:])"
 )
+# --batches: several queued ids a task, taken where the worker consumes them (issue #20's
+# "several queued mention ids per task when the queue is deep"): celery-batches buffers the
+# delivered messages and runs the task once for up to N of them (or every 10 ms), here a
+# scratch task that runs the verify task's body for each. Not pingsvc's code (see
+# bench/README.md, "Several mention ids a task"); the batch's size is its first argument.
+BATCH_TASK = "bench.verify_batch"
+BATCHES = {"verify, one id a task (the setting)": 0, "batches of 4": 4, "batches of 16": 16}
+_BATCHED = (
+    "import logging, sys; import worker.tasks; from celery_batches import Batches; "
+    "from pingsvc.db import services; from pingsvc.pipeline import steps; "
+    "from worker.celery_app import app, flask_app\n"
+    "class Batch(Batches):\n"
+    "    flush_every = int(sys.argv.pop(1)); flush_interval = 0.01\n"
+    f"@app.task(base=Batch, name={BATCH_TASK!r}, acks_late=True)\n"
+    "def verify_batch(requests):\n"
+    "    with flask_app.app_context():\n"
+    "        shared = services()\n"
+    "        for request in requests:\n"
+    "            steps.process_mention(shared.db, request.args[0], shared.pipeline)\n"
+    "    logging.getLogger('bench').warning('bench batch of %d done', len(requests))\n"
+    "app.worker_main(sys.argv[1:])"
+)
 
 
 def _redis_calls() -> Counter[str]:
@@ -248,38 +274,55 @@ def _redis_calls() -> Counter[str]:
     return Counter({name.removeprefix("cmdstat_"): int(v["calls"]) for name, v in stats.items()})
 
 
-def _worker(host: str, options: list[str], early: bool) -> list[str]:
+def _worker(host: str, options: list[str], early: bool, batch: int) -> list[str]:
     command = worker_command("threads", 32, host) + options
     if early:  # [python, -m, celery, -A, worker.celery_app, worker, ...]
         return [command[0], "-c", _EARLY, *command[5:]]
+    if batch:  # a window of 16 messages for each of the 32 threads: every thread a batch
+        return [command[0], "-c", _BATCHED, str(batch), *command[5:],
+                "--prefetch-multiplier", str(max(4, batch))]  # fmt: skip
     return command
 
 
-def tasks(url: str, ids: list[int], shared: Any, pg_cpu: Any, acks: bool = False) -> None:
+def _done(output: str, batch: int) -> int:
+    """How many messages the worker has run, by its log lines."""
+    if batch:
+        return sum(int(n) for n in re.findall(r"bench batch of (\d+) done", output))
+    return output.count(" succeeded in ")
+
+
+def _variants(mode: str, round_: int) -> list[tuple[str, list[str], bool, int]]:
+    """(label, worker options, acks early, batch size) of each worker a round runs."""
+    if mode == "acks":
+        order: list[tuple[str, list[str], bool, int]] = [
+            (label, [], early, 0) for label, early in ACKS.items()
+        ]
+        return order[::-1] if round_ % 2 else order  # early first every other round
+    if mode == "batches":
+        return [(label, [], False, size) for label, size in BATCHES.items()]
+    return [(label, options, False, 0) for label, options in PREFETCH.items()]
+
+
+def tasks(url: str, ids: list[int], shared: Any, pg_cpu: Any, mode: str = "prefetch") -> None:
     """Celery's own CPU per task: `ids` (verified, so a task claims nothing and returns) sent
     as verify messages while the worker consumes another queue, then drained once it is told
-    to consume theirs; each prefetch setting (or with `acks`, each ack mode) twice, in turn.
-    The baseline: the task's body (process_mention) on the same ids in process."""
+    to consume theirs; each variant of `mode` (prefetch settings; ack modes; one id a task
+    against batches) twice or three times, in turn. The baseline: the task's body
+    (process_mention) on the same ids in process."""
     check_redis()
+    if mode == "batches" and importlib.util.find_spec("celery_batches") is None:
+        raise SystemExit("--batches needs celery-batches: .venv/bin/pip install celery-batches")
     started = time.process_time()
     for mention_id in ids:
         steps.process_mention(shared.db, mention_id, shared.pipeline)
     body = (time.process_time() - started) * 1000 / len(ids)
     print(f"tasks: the body in process {body:.2f} ms of CPU a task (claims nothing, 2 statements)")
     with workspace("store-tasks", False) as (folder, children):
-        for round_ in range(3 if acks else 2):
-            variants = (
-                {label: ([], early) for label, early in ACKS.items()}
-                if acks
-                else {label: (options, False) for label, options in PREFETCH.items()}
-            )
-            order = list(variants.items())
-            if acks and round_ % 2:  # early first every other round: no head start for either
-                order.reverse()
-            for label, (options, early) in order:
+        for round_ in range(2 if mode == "prefetch" else 3):
+            for label, options, early, batch in _variants(mode, round_):
                 queue = f"pingsvc-bench-tasks-{uuid.uuid4().hex[:6]}"
                 host = f"tasks{uuid.uuid4().hex[:6]}"
-                command = _worker(host, [*options, "-Q", f"{queue}-idle"], early)
+                command = _worker(host, [*options, "-Q", f"{queue}-idle"], early, batch)
                 worker = children.start(host, command, production_env(folder, url, queue))
                 try:
                     if not wait_until(lambda w=worker: "ready." in w.output(), 60, 0.2):
@@ -287,9 +330,10 @@ def tasks(url: str, ids: list[int], shared: Any, pg_cpu: Any, acks: bool = False
                     app = create_app({"DATABASE_URL": url, "REDIS_URL": REDIS_URL,
                                       "QUEUE": queue, "VAR_DIR": str(folder / "var")})  # fmt: skip
                     celery = app.extensions["celery"]
+                    name = BATCH_TASK if batch else tasking.VERIFY_TASK
                     with app.app_context():
                         for mention_id in ids:
-                            tasking.publish(celery, tasking.VERIFY_TASK, mention_id)
+                            tasking.publish(celery, name, mention_id)
                     pg = pg_cpu()
                     calls = _redis_calls()
                     with CpuMeter({"worker": [worker.pid]}, {"redis": "redis-server"}) as cpu:
@@ -297,7 +341,7 @@ def tasks(url: str, ids: list[int], shared: Any, pg_cpu: Any, acks: bool = False
                         celery.control.add_consumer(
                             queue, destination=[f"{host}@{os.uname().nodename}"]
                         )
-                        done = lambda w=worker: w.output().count(" succeeded in ") >= len(ids)  # noqa: E731
+                        done = lambda w=worker, b=batch: _done(w.output(), b) >= len(ids)  # noqa: E731
                         if not wait_until(done, 300, 0.05):
                             raise SystemExit(
                                 f"the worker did not finish:\n{worker.output()[-3000:]}"
@@ -307,7 +351,7 @@ def tasks(url: str, ids: list[int], shared: Any, pg_cpu: Any, acks: bool = False
                     calls = _redis_calls() - calls
                     print(f"  round {round_ + 1}, {label}: {cpu.line(len(ids), 'task')}, "
                           f"PostgreSQL {pg:.2f}; {len(ids) / wall:.0f} tasks/s")  # fmt: skip
-                    if acks:
+                    if mode != "prefetch":
                         print(f"    Redis a task: {calls['multi'] / len(ids):.2f} MULTI, "
                               f"{calls.total() / len(ids):.1f} commands")  # fmt: skip
                 finally:
@@ -325,6 +369,10 @@ def main() -> None:
     parser.add_argument(
         "--acks", action="store_true", help="with --tasks: acks_late against acks early"
     )
+    parser.add_argument(
+        "--batches", action="store_true",
+        help="with --tasks: one id a task against celery-batches' batches of 4 and 16",
+    )  # fmt: skip
     parser.add_argument(
         "--pages", choices=["parsed", "heavy"], default="parsed",
         help="parsed: read beforehand; heavy: comment threads, fetched and read as a worker does",
@@ -372,7 +420,8 @@ def main() -> None:
             pg_cpu = (lambda: 0.0) if args.sqlite else (lambda: _backend_cpu(admin, name))
             print(f"{round_name}: {measure(shared, ids, args.profile, pg_cpu, args.split)}")
         if args.tasks and not args.sqlite:
-            tasks(url, ids * (2000 // len(ids) + 1), shared, pg_cpu, args.acks)
+            mode = "acks" if args.acks else "batches" if args.batches else "prefetch"
+            tasks(url, ids * (2000 // len(ids) + 1), shared, pg_cpu, mode)
         shared.db.dispose()
     finally:
         steps.inspect = real_inspect  # type: ignore[assignment]
