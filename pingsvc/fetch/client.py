@@ -101,6 +101,7 @@ class Session:
         remaining = deadline.remaining()
         if remaining <= 0 or deadline.expired:
             raise HostilePage("the source took longer than the time limit to answer")
+        deadline.answered = False  # this request's status line: not yet
         try:
             pool, target, sent = self._prepare(url, headers)
             if isinstance(body, Mapping):
@@ -126,11 +127,11 @@ class Session:
             raise TransientFetchError("the source did not answer in time") from exc
         except ProtocolError as exc:  # reset, or closed before the headers were all in
             if deadline.expired:
-                raise TransientFetchError("the source did not answer in time") from exc
+                raise _cut_off(deadline) from exc
             raise TransientFetchError("could not connect to the source") from exc
         except HTTPError as exc:
             if deadline.expired:
-                raise TransientFetchError("the source did not answer in time") from exc
+                raise _cut_off(deadline) from exc
             raise TransientFetchError(f"fetching the source failed ({type(exc).__name__})") from exc
         except ValueError as exc:  # http.client refuses a target it can't send
             raise FetchError(f"the source redirected to an invalid URL ({exc})") from exc
@@ -291,9 +292,23 @@ def _read_page(
     return page
 
 
+TOO_SLOW = "the source took longer than the time limit to send its page"
+
+
+def _cut_off(deadline: Deadline) -> FetchError:
+    """What a request the time limit cut off (the watchdog shut its socket) failed with: a
+    source that answered, then sent its headers too slowly, sent too slowly, as when it is
+    cut off in its body; one that never answered is tried again later. Whether the cut
+    reads as the end of the headers or as a reset depends on whether a byte of theirs was in
+    flight, so the status line decides, not how the connection ended."""
+    if deadline.answered:
+        return HostilePage(TOO_SLOW)
+    return TransientFetchError("the source did not answer in time")
+
+
 def _read_body(response: BaseHTTPResponse, policy: FetchPolicy, deadline: Deadline) -> bytes:
     """The decompressed body, streamed: never more than max_bytes (plus one chunk) in memory."""
-    too_slow = "the source took longer than the time limit to send its page"
+    too_slow = TOO_SLOW
     body = bytearray()
     try:
         for chunk in response.stream(CHUNK, decode_content=True):

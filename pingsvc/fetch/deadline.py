@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import http.client
 import itertools
 import logging
 import os
@@ -31,6 +32,9 @@ class Deadline:
         self.at = time.monotonic() + seconds
         self.expired = False
         self.done = False
+        # The status line of the request under way came (set by _StatusNoted, cleared by the
+        # client before each request): a cut after it fell on a server that was answering.
+        self.answered = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
 
@@ -126,11 +130,23 @@ def _watch(sock: socket.socket | None) -> None:
         deadline.watch(sock)
 
 
+class _StatusNoted(http.client.HTTPResponse):
+    """http.client's response, noting on the current deadline that its status line came."""
+
+    def _read_status(self) -> tuple[str, int, str]:
+        status: tuple[str, int, str] = super()._read_status()  # type: ignore[misc]
+        deadline = Deadline.current()
+        if deadline is not None:
+            deadline.answered = True
+        return status
+
+
 class _Watched:
     """Hands its socket to the current deadline: when opened (so connecting and the TLS
     handshake are covered) and again per response (a kept-alive socket serves many fetches)."""
 
     sock: socket.socket
+    response_class = _StatusNoted
 
     def _new_conn(self) -> socket.socket:
         sock: socket.socket = super()._new_conn()  # type: ignore[misc]

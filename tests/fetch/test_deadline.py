@@ -1,14 +1,19 @@
 """A fetch's total time budget: one watchdog thread shuts the sockets of every deadline that
-runs out, and leaves those of fetches that ended in time alone."""
+runs out, and leaves those of fetches that ended in time alone; a request it cuts off after
+the status line came was answered too slowly, one cut before it was never answered."""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import os
 import socket
 import threading
 import time
 
-from pingsvc.fetch.deadline import Deadline
+from pingsvc.errors import HostilePage, TransientFetchError
+from pingsvc.fetch.client import TOO_SLOW, _cut_off
+from pingsvc.fetch.deadline import Deadline, _StatusNoted
 
 
 def _watchdogs() -> int:
@@ -90,3 +95,32 @@ def test_a_socket_that_cannot_be_shut_does_not_stop_later_deadlines() -> None:
     with mine, theirs, Deadline(0.05) as deadline:
         deadline.watch(mine)
         assert _is_shut(mine)
+
+
+def _answered_after_reading(answer: bytes) -> bool:
+    """Whether the deadline reads as answered once http.client has read `answer`'s start."""
+    mine, theirs = socket.socketpair()
+    with mine, theirs, Deadline(5) as deadline:
+        theirs.sendall(answer)
+        theirs.shutdown(socket.SHUT_WR)
+        response = _StatusNoted(mine, method="GET")  # type: ignore[arg-type]
+        with contextlib.suppress(http.client.HTTPException):  # an answer cut short
+            response.begin()
+        response.close()
+        return deadline.answered
+
+
+def test_a_deadline_reads_as_answered_once_a_status_line_came() -> None:
+    assert _answered_after_reading(b"HTTP/1.1 200 OK\r\nX-Slow: 1\r\n")
+    assert not _answered_after_reading(b"")  # closed without a word
+    assert not _answered_after_reading(b"HTTP/1.1 2")  # half a status line
+
+
+def test_a_cut_after_the_status_line_is_too_slow_and_before_it_a_retry() -> None:
+    with Deadline(5) as deadline:
+        deadline.answered = True
+        assert isinstance(_cut_off(deadline), HostilePage)
+        assert str(_cut_off(deadline)) == TOO_SLOW
+        deadline.answered = False
+        silent = _cut_off(deadline)
+        assert isinstance(silent, TransientFetchError) and "did not answer in time" in str(silent)

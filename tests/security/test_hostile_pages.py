@@ -221,6 +221,19 @@ def test_headers_dripped_forever_are_ended_by_the_time_budget(pages: PageServer)
         drip.close()
 
 
+def test_headers_dripped_fast_end_as_too_slow_however_the_cut_lands(pages: PageServer) -> None:
+    """The time limit shuts the socket while a header byte may be in flight: the reader then
+    sees the end of the headers, or a reset. Either way the server had answered and sent too
+    slowly (a reset once read as "did not answer in time", retried like a silent server)."""
+    drip = DripServer(b"HTTP/1.1 200 OK\r\n", b"X-Slow: 1\r\n", pause=0.001)
+    try:
+        for _ in range(20):
+            with pytest.raises(HostilePage, match="longer than the time limit to send its page"):
+                fetch(f"http://{drip.hostport}/", _policy(pages, drip.hostport, timeout=0.2))
+    finally:
+        drip.close()
+
+
 def test_a_server_that_never_answers_is_retried_later(
     hostile_app: Flask, pages: PageServer
 ) -> None:
