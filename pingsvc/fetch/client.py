@@ -123,8 +123,8 @@ class Session:
             if deadline.expired:
                 raise TransientFetchError("the source did not answer in time") from exc
             raise TransientFetchError("could not connect to the source") from exc
-        except urllib3.exceptions.TimeoutError as exc:
-            raise TransientFetchError("the source did not answer in time") from exc
+        except urllib3.exceptions.TimeoutError as exc:  # the socket's, at the limit too
+            raise _cut_off(deadline) from exc
         except ProtocolError as exc:  # reset, or closed before the headers were all in
             if deadline.expired:
                 raise _cut_off(deadline) from exc
@@ -218,6 +218,8 @@ def _follow(
         _check_scheme(current)
         response = session.request("GET", current, deadline, headers=headers)
         try:
+            if deadline.expired:  # the shut socket read as the end of the headers
+                raise _cut_off(deadline)
             if response.status in _REDIRECTS and response.headers.get("Location"):
                 following = _redirected(current, response.headers["Location"])
                 if _origin(following) != _origin(current):  # a token is for its origin only
@@ -296,13 +298,20 @@ TOO_SLOW = "the source took longer than the time limit to send its page"
 
 
 def _cut_off(deadline: Deadline) -> FetchError:
-    """What a request the time limit cut off (the watchdog shut its socket) failed with: a
-    source that answered, then sent its headers too slowly, sent too slowly, as when it is
-    cut off in its body; one that never answered is tried again later. Whether the cut
-    reads as the end of the headers or as a reset depends on whether a byte of theirs was in
-    flight, so the status line decides, not how the connection ended."""
+    """What a request the time limit cut off failed with: a source that answered, then sent
+    its headers too slowly, sent too slowly, as when it is cut off in its body; one that
+    never answered is tried again later. The cut is the watchdog's (the socket then reads as
+    the end of the headers, or as a reset when a byte of theirs was in flight) or the
+    socket's own timeout, whichever comes first: the status line decides, not how the
+    connection ended."""
     if deadline.answered:
         return HostilePage(TOO_SLOW)
+    return TransientFetchError("the source did not answer in time")
+
+
+def _late_answer() -> TransientFetchError:
+    """A POST's answer the time limit cut off, its status line come or not: an endpoint slow
+    to answer is tried again (a source slow to send its page is not: _cut_off)."""
     return TransientFetchError("the source did not answer in time")
 
 
@@ -386,8 +395,15 @@ def post(
             current = url
             for _hop in range(policy.max_redirects + 1):
                 _check_scheme(current)
-                response = session.request("POST", current, deadline, body=data, headers=headers)
                 try:
+                    response = session.request(
+                        "POST", current, deadline, body=data, headers=headers
+                    )
+                except HostilePage as exc:  # cut off while answering: _late_answer
+                    raise _late_answer() from exc
+                try:
+                    if deadline.expired:  # the shut socket read as the end of the headers
+                        raise _late_answer()
                     location = response.headers.get("Location")
                     if response.status in _POST_REDIRECTS and location:
                         current = _redirected(current, location)

@@ -142,8 +142,10 @@ class _StatusNoted(http.client.HTTPResponse):
 
 
 class _Watched:
-    """Hands its socket to the current deadline: when opened (so connecting and the TLS
-    handshake are covered) and again per response (a kept-alive socket serves many fetches)."""
+    """Hands its socket to the current deadline: when opened (so connecting is covered) and
+    again per response (a kept-alive socket serves many fetches). A TLS handshake replaces
+    the opened socket with its own, which only the next response hands over: the handshake
+    itself is bounded by the connect timeout (at most 5 s, or what is left of the limit)."""
 
     sock: socket.socket
     response_class = _StatusNoted

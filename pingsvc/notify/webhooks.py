@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from pingsvc.api import jf2
 from pingsvc.db import Database
-from pingsvc.errors import FetchError, RefusedAddress
+from pingsvc.errors import FetchError, HostilePage, RefusedAddress
 from pingsvc.fetch.client import make_session
 from pingsvc.fetch.deadline import Deadline
 from pingsvc.fetch.policy import FetchPolicy
@@ -199,7 +199,8 @@ def post(
     except RefusedAddress as exc:
         return Attempt(False, error=f"refused: {_webhook_words(exc.reason)}")
     except FetchError as exc:
-        if deadline.expired:
+        # A HostilePage from the request is the time limit's too: the answer came too slowly.
+        if deadline.expired or isinstance(exc, HostilePage):
             return Attempt(False, error=_LATE, retry=True)
         return Attempt(False, error=_webhook_words(exc.reason), retry=True)
     finally:

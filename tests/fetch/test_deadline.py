@@ -103,7 +103,7 @@ def _answered_after_reading(answer: bytes) -> bool:
     with mine, theirs, Deadline(5) as deadline:
         theirs.sendall(answer)
         theirs.shutdown(socket.SHUT_WR)
-        response = _StatusNoted(mine, method="GET")  # type: ignore[arg-type]
+        response = _StatusNoted(mine, method="GET")
         with contextlib.suppress(http.client.HTTPException):  # an answer cut short
             response.begin()
         response.close()
