@@ -278,7 +278,7 @@ def _worker(host: str, options: list[str], early: bool, batch: int) -> list[str]
     command = worker_command("threads", 32, host) + options
     if early:  # [python, -m, celery, -A, worker.celery_app, worker, ...]
         return [command[0], "-c", _EARLY, *command[5:]]
-    if batch:  # a window of 16 messages for each of the 32 threads: every thread a batch
+    if batch:  # a window of a batch (at least 4) for each of the 32 threads
         return [command[0], "-c", _BATCHED, str(batch), *command[5:],
                 "--prefetch-multiplier", str(max(4, batch))]  # fmt: skip
     return command
@@ -298,8 +298,10 @@ def _variants(mode: str, round_: int) -> list[tuple[str, list[str], bool, int]]:
             (label, [], early, 0) for label, early in ACKS.items()
         ]
         return order[::-1] if round_ % 2 else order  # early first every other round
-    if mode == "batches":
-        return [(label, [], False, size) for label, size in BATCHES.items()]
+    if mode == "batches":  # each worker first in turn: no round's first run is always one
+        variants = [(label, [], False, size) for label, size in BATCHES.items()]
+        shift = round_ % len(variants)
+        return variants[shift:] + variants[:shift]
     return [(label, options, False, 0) for label, options in PREFETCH.items()]
 
 
@@ -366,10 +368,11 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile each round")
     parser.add_argument("--split", action="store_true", help="worker CPU by part, timed")
     parser.add_argument("--tasks", action="store_true", help="then Celery's own CPU per task")
-    parser.add_argument(
+    compared = parser.add_mutually_exclusive_group()
+    compared.add_argument(
         "--acks", action="store_true", help="with --tasks: acks_late against acks early"
     )
-    parser.add_argument(
+    compared.add_argument(
         "--batches", action="store_true",
         help="with --tasks: one id a task against celery-batches' batches of 4 and 16",
     )  # fmt: skip

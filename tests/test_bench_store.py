@@ -21,6 +21,11 @@ def test_the_ack_modes_take_turns_going_first() -> None:
     assert firsts == ["acks_late (the setting)", "acks early", "acks_late (the setting)"]
 
 
+def test_the_batch_sizes_take_turns_going_first() -> None:
+    firsts = [store._variants("batches", round_)[0][3] for round_ in range(3)]
+    assert firsts == [0, 4, 16]
+
+
 def test_only_batch_workers_run_batches_and_only_the_early_one_acks_early() -> None:
     sizes = {label: batch for label, _, _, batch in store._variants("batches", 0)}
     assert sizes == {"verify, one id a task (the setting)": 0, "batches of 4": 4,
