@@ -99,7 +99,7 @@ class Session:
         """Send one request (redirects are the caller's) within what is left of `deadline`;
         the answer's body is left unread. Raises a FetchError subclass when no answer came."""
         remaining = deadline.remaining()
-        if remaining <= 0 or deadline.expired:
+        if deadline.over:
             raise HostilePage("the source took longer than the time limit to answer")
         deadline.answered = False  # this request's status line: not yet
         try:
@@ -120,17 +120,17 @@ class Session:
         except SSLError as exc:
             raise FetchError("the source's TLS certificate could not be verified") from exc
         except NewConnectionError as exc:  # before TimeoutError, which it extends
-            if deadline.expired:
+            if deadline.over:
                 raise TransientFetchError("the source did not answer in time") from exc
             raise TransientFetchError("could not connect to the source") from exc
         except urllib3.exceptions.TimeoutError as exc:  # the socket's, at the limit too
             raise _cut_off(deadline) from exc
         except ProtocolError as exc:  # reset, or closed before the headers were all in
-            if deadline.expired:
+            if deadline.over:
                 raise _cut_off(deadline) from exc
             raise TransientFetchError("could not connect to the source") from exc
         except HTTPError as exc:
-            if deadline.expired:
+            if deadline.over:
                 raise _cut_off(deadline) from exc
             raise TransientFetchError(f"fetching the source failed ({type(exc).__name__})") from exc
         except ValueError as exc:  # http.client refuses a target it can't send
@@ -218,7 +218,7 @@ def _follow(
         _check_scheme(current)
         response = session.request("GET", current, deadline, headers=headers)
         try:
-            if deadline.expired:  # the shut socket read as the end of the headers
+            if deadline.over:  # the shut socket read as the end of the headers
                 raise _cut_off(deadline)
             if response.status in _REDIRECTS and response.headers.get("Location"):
                 following = _redirected(current, response.headers["Location"])
@@ -324,21 +324,21 @@ def _read_body(response: BaseHTTPResponse, policy: FetchPolicy, deadline: Deadli
             body += chunk
             if len(body) > policy.max_bytes:
                 raise HostilePage(f"the source is larger than the {policy.max_bytes} byte limit")
-            if deadline.expired or deadline.remaining() <= 0:
+            if deadline.over:
                 raise HostilePage(too_slow)
     except FetchError:
         raise
     except (TimeoutError, ReadTimeoutError) as exc:
         raise HostilePage(too_slow) from exc
     except DecodeError as exc:
-        if deadline.expired:
+        if deadline.over:
             raise HostilePage(too_slow) from exc
         raise FetchError("the source's compressed body could not be decoded") from exc
     except (ProtocolError, OSError) as exc:
-        if deadline.expired:
+        if deadline.over:
             raise HostilePage(too_slow) from exc
         raise TransientFetchError("the source closed the connection mid-page") from exc
-    if deadline.expired:  # the watchdog cut the stream; what arrived is not the whole page
+    if deadline.over:  # the watchdog cut the stream; what arrived is not the whole page
         raise HostilePage(too_slow)
     return bytes(body)
 
@@ -362,13 +362,15 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
 @dataclass(frozen=True)
 class Answer:
     """What an endpoint answered a POST: the URL that answered, its status and headers, and
-    the start of its body (at most the size limit; `truncated` says whether more came)."""
+    the start of its body (at most the size limit; `truncated` says whether more came, `late`
+    whether the time limit cut it)."""
 
     url: str
     status_code: int
     headers: dict[str, str]
     body: bytes
     truncated: bool = False
+    late: bool = False
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()
@@ -402,14 +404,16 @@ def post(
                 except HostilePage as exc:  # cut off while answering: _late_answer
                     raise _late_answer() from exc
                 try:
-                    if deadline.expired:  # the shut socket read as the end of the headers
+                    if deadline.over:  # the shut socket read as the end of the headers
                         raise _late_answer()
                     location = response.headers.get("Location")
                     if response.status in _POST_REDIRECTS and location:
                         current = _redirected(current, location)
                         continue
-                    body, truncated = _read_answer(response, max_bytes, deadline)
-                    return Answer(current, response.status, dict(response.headers), body, truncated)
+                    body, truncated, late = _read_answer(response, max_bytes, deadline)
+                    return Answer(
+                        current, response.status, dict(response.headers), body, truncated, late
+                    )
                 finally:
                     _close(response)
             raise HostilePage(f"the source redirected more than {policy.max_redirects} times")
@@ -438,17 +442,18 @@ def _redirected(url: str, location: str) -> str:
 
 def _read_answer(
     response: BaseHTTPResponse, max_bytes: int, deadline: Deadline
-) -> tuple[bytes, bool]:
-    """The first `max_bytes` of an answer's body; what can't be read in time is left out,
-    as the status has already said what happened."""
+) -> tuple[bytes, bool, bool]:
+    """The first `max_bytes` of an answer's body, whether more came, and whether the time
+    limit cut it; what can't be read in time is left out, as the status has already said
+    what happened."""
     body = bytearray()
     try:
         for chunk in response.stream(CHUNK, decode_content=True):
             body += chunk
             if len(body) > max_bytes:
-                return bytes(body[:max_bytes]), True
-            if deadline.expired or deadline.remaining() <= 0:
-                return bytes(body), True
+                return bytes(body[:max_bytes]), True, False
+            if deadline.over:
+                return bytes(body), True, True
     except (HTTPError, OSError):
-        return bytes(body), True
-    return bytes(body), deadline.expired
+        return bytes(body), True, deadline.over
+    return bytes(body), deadline.over, deadline.over

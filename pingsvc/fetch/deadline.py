@@ -41,6 +41,13 @@ class Deadline:
     def remaining(self) -> float:
         return self.at - time.monotonic()
 
+    @property
+    def over(self) -> bool:
+        """Whether the budget has run out: shut by the watchdog, or due and not yet shut
+        (the watchdog may be late on a busy machine; what a request reads then is the
+        same)."""
+        return self.expired or self.remaining() <= 0
+
     def _expire(self) -> None:
         with self._lock:
             if self.done:

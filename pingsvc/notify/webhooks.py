@@ -200,7 +200,7 @@ def post(
         return Attempt(False, error=f"refused: {_webhook_words(exc.reason)}")
     except FetchError as exc:
         # A HostilePage from the request is the time limit's too: the answer came too slowly.
-        if deadline.expired or isinstance(exc, HostilePage):
+        if deadline.over or isinstance(exc, HostilePage):
             return Attempt(False, error=_LATE, retry=True)
         return Attempt(False, error=_webhook_words(exc.reason), retry=True)
     finally:
@@ -209,7 +209,7 @@ def post(
     status = response.status
     response.close()
     response.release_conn()
-    if deadline.expired:  # the shut socket read as the end of the headers: no real answer
+    if deadline.over:  # the shut socket read as the end of the headers: no real answer
         return Attempt(False, error=_LATE, retry=True)
     if 200 <= status < 300:
         return Attempt(True, status)

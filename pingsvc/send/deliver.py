@@ -291,6 +291,11 @@ def _pingback(
     except Fault as fault:
         return _fault(endpoint, code, fault)
     except ValueError as exc:
+        if answer.late:  # its reply was still coming: a slow server, tried again
+            return Delivery(
+                "retry", "pingback", endpoint.url, code,
+                "the pingback server did not answer in time",
+            )  # fmt: skip
         cut = " (it was cut at the size limit)" if answer.truncated else ""
         return Delivery(
             "error", "pingback", endpoint.url, code,

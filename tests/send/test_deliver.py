@@ -21,6 +21,7 @@ from pingsvc.send.deliver import Delivery, deliver, links_of, read_response
 from tests.send.rocks import CASES, Case
 from tests.support.dashboard import Trap
 from tests.support.pageserver import PageServer
+from tests.support.scripted import Scripted, scripted_servers
 
 SOURCE = "https://blog.example/post/1"
 XML = {"Content-Type": "text/xml"}
@@ -178,6 +179,18 @@ def test_a_pingback_answer_that_is_not_xml_rpc_is_an_error(
     delivery = deliver(SOURCE, target, policy)
     assert delivery.status == "error"
     assert "not an XML-RPC response" in delivery.summary
+
+
+def test_a_pingback_answer_still_coming_at_the_time_limit_is_retried(pages: PageServer) -> None:
+    """Cut off mid-reply, it is no proof of a broken server (once an error: "not XML-RPC")."""
+    with scripted_servers() as servers:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 9000\r\n\r\n<?xml"
+        servers.append(rpc := Scripted(head, b" "))
+        target = target_with(pages, "/send/pb-slow", f'<link rel="pingback" href="{rpc.url()}">')
+        policy = FetchPolicy(timeout=0.3, allow=frozenset({pages.hostport, rpc.hostport}))
+        delivery = deliver(SOURCE, target, policy)
+    assert (delivery.status, delivery.protocol) == ("retry", "pingback")
+    assert delivery.summary == "the pingback server did not answer in time"
 
 
 def test_xml_rpc_answers_are_read_without_entities() -> None:
