@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import socket
-import threading
+import math
 import time
 import tracemalloc
 import zlib
@@ -26,6 +25,7 @@ from pingsvc.fetch.policy import FetchPolicy
 from tests.conftest import TARGET, make_app
 from tests.security.conftest import send_and_verify
 from tests.support.pageserver import PageServer
+from tests.support.scripted import Scripted
 
 LIMIT = 64 * 1024
 LINK = f'<a href="{TARGET}">a link to the post</a>'
@@ -56,43 +56,10 @@ def _forever(chunk: bytes, pause: float = 0.0) -> Callable[[], Iterable[bytes]]:
     return body
 
 
-class DripServer:
-    """A raw server on 127.0.0.1 that sends `head` at once, then one byte of `drip` every
-    `pause` seconds, for as long as the client listens: slow-loris in either direction."""
-
-    def __init__(self, head: bytes, drip: bytes, pause: float = 0.2) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.head, self.drip, self.pause = head, drip, pause
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    @property
-    def hostport(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
-
-    def _drip(self, conn: socket.socket) -> None:
-        try:
-            conn.recv(65536)
-            conn.sendall(self.head)
-            for i in range(10_000):
-                conn.sendall(self.drip[i % len(self.drip) : i % len(self.drip) + 1])
-                time.sleep(self.pause)
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    def close(self) -> None:
-        self.sock.close()
+def drip_server(head: bytes, drip: bytes, pause: float = 0.2) -> Scripted:
+    """Sends `head` at once, then one byte of `drip` every `pause` seconds, for as long as
+    the client listens: slow-loris in either direction."""
+    return Scripted(head, drip, after=math.inf, pause=pause)
 
 
 def _policy(pages: PageServer, *extra: str, **limits: float) -> FetchPolicy:
@@ -201,7 +168,7 @@ def test_a_body_with_a_length_dripped_inside_every_socket_timeout_is_ended(
     pages: PageServer,
 ) -> None:
     """Each byte arrives well within the socket timeout; only the total budget can end it."""
-    drip = DripServer(
+    drip = drip_server(
         b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 50000\r\n\r\n", b"<p>"
     )
     try:
@@ -213,7 +180,7 @@ def test_a_body_with_a_length_dripped_inside_every_socket_timeout_is_ended(
 
 def test_headers_dripped_forever_are_ended_by_the_time_budget(pages: PageServer) -> None:
     """Slow-loris on the response headers: the server never finishes them."""
-    drip = DripServer(b"HTTP/1.1 200 OK\r\n", b"X-Slow: 1\r\n")
+    drip = drip_server(b"HTTP/1.1 200 OK\r\n", b"X-Slow: 1\r\n")
     try:
         with pytest.raises(HostilePage, match="took longer than the time limit"):
             fetch(f"http://{drip.hostport}/", _policy(pages, drip.hostport, timeout=1.0))
@@ -225,7 +192,7 @@ def test_headers_dripped_fast_end_as_too_slow_however_the_cut_lands(pages: PageS
     """The time limit shuts the socket while a header byte may be in flight: the reader then
     sees the end of the headers, or a reset. Either way the server had answered and sent too
     slowly (a reset once read as "did not answer in time", retried like a silent server)."""
-    drip = DripServer(b"HTTP/1.1 200 OK\r\n", b"X-Slow: 1\r\n", pause=0.001)
+    drip = drip_server(b"HTTP/1.1 200 OK\r\n", b"X-Slow: 1\r\n", pause=0.001)
     try:
         for _ in range(20):
             with pytest.raises(HostilePage, match="longer than the time limit to send its page"):

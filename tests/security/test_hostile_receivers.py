@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import threading
-import time
 import uuid
 
 import pytest
@@ -24,8 +22,8 @@ from pingsvc.send import feedpoll, outbox, store
 from pingsvc.send.post import SendSettings
 from pingsvc.terminal import printable
 from pingsvc.urls import URL_MAX_LENGTH
-from tests.security.test_hostile_pages import DripServer
 from tests.support.pageserver import PageServer
+from tests.support.scripted import Scripted
 from tests.support.sending import (
     AUTHOR_HOST,
     far,
@@ -242,28 +240,16 @@ def test_a_status_url_that_is_not_http_is_not_kept(
     assert "not kept" in (row.summary or "")
 
 
-class _SlowHeaders(DripServer):
-    """Headers a line at a time, each inside the socket timeout, ending after `lines`: a
-    callback that holds the worker as long as it likes, unless the time budget ends it."""
-
-    lines = 40
-
-    def _drip(self, conn: socket.socket) -> None:
-        try:
-            conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n")
-            for _line in range(self.lines):
-                conn.sendall(b"X-Slow: 1\r\n")
-                time.sleep(self.pause)
-            conn.sendall(b"\r\n")
-        except OSError:
-            pass
-        finally:
-            conn.close()
+def _slow_headers() -> Scripted:
+    """Headers a byte every 20 ms (a line every 0.22 s, each byte inside the socket timeout)
+    for 8 s: a callback that holds the worker as long as it likes, unless the time budget
+    ends it."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
+    return Scripted(head, b"X-Slow: 1\r\n", after=8.0, pause=0.02)
 
 
 def test_a_callback_that_drips_its_headers_is_ended_by_the_time_budget() -> None:
-    drip = _SlowHeaders(b"", b"")
+    drip = _slow_headers()
     try:
         policy = FetchPolicy(timeout=1.0, allow=frozenset({drip.hostport}))
         settings = SendSettings(callback_policy=policy)

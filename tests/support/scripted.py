@@ -1,6 +1,7 @@
-"""A raw HTTP server on 127.0.0.1 that answers on a script: a head, a byte dripped every
-50 ms, then a reset, a close or silence, at a set time after the request. For what a client
-reads when its time limit cuts off an answer however the connection ends."""
+"""A raw HTTP server on 127.0.0.1 that answers on a script: a head, a byte dripped at a set
+pace, then a reset, a close or silence, at a set time after the request. Slow-loris in
+either direction, and what a client reads when its time limit cuts off an answer however
+the connection ends."""
 
 from __future__ import annotations
 
@@ -13,13 +14,19 @@ from contextlib import contextmanager
 
 
 class Scripted:
-    """Sends `head`, then a byte of `drip` every 50 ms (or nothing) until `after` seconds
-    from the request, then resets (`end="reset"`), closes or stays silent for 5 s."""
+    """Sends `head`, then a byte of `drip` every `pause` seconds (or nothing) until `after`
+    seconds from the request (math.inf: for as long as the client listens), then resets
+    (`end="reset"`), closes or stays silent for 5 s."""
 
     def __init__(
-        self, head: bytes, drip: bytes = b"", end: str = "close", after: float = 0.6
+        self,
+        head: bytes,
+        drip: bytes = b"",
+        end: str = "close",
+        after: float = 0.6,
+        pause: float = 0.05,
     ) -> None:
-        self.head, self.drip, self.end, self.after = head, drip, end, after
+        self.head, self.drip, self.end, self.after, self.pause = head, drip, end, after, pause
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.hostport = f"127.0.0.1:{self.sock.getsockname()[1]}"
         threading.Thread(target=self._serve, daemon=True).start()
@@ -43,7 +50,7 @@ class Scripted:
                     if self.drip:
                         conn.sendall(self.drip[sent % len(self.drip)].to_bytes(1, "big"))
                         sent += 1
-                    time.sleep(0.05)
+                    time.sleep(self.pause)
                 if self.end == "reset":
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 elif self.end == "silent":
