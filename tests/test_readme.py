@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from pingsvc import services
+from pingsvc import demo, services
 from pingsvc.config import SETTINGS
 from pingsvc.pipeline import steps
 from pingsvc.receive.accept import accept
@@ -44,7 +44,7 @@ def _shown_answer(command: str) -> str:
 def test_quick_start_shows_why_its_made_up_source_is_rejected(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shown = json.loads(_shown_answer("curl http://127.0.0.1:8080/webmention/status/1"))
+    shown = json.loads(_shown_answer("curl http://127.0.0.1:8080/webmention/status/18"))
     real = socket.getaddrinfo
 
     def no_such_host(host: str, *args: Any, **kwargs: Any) -> Any:
@@ -80,7 +80,7 @@ def test_quick_start_local_example_is_verified_and_listed(app: Flask, pages: Pag
     client = app.test_client()
     status = client.get(f"/webmention/status/{mention_id}").get_json()
     assert f'"status":"{status["status"]}"' in _shown_answer(
-        "curl http://127.0.0.1:8080/webmention/status/2"
+        "curl http://127.0.0.1:8080/webmention/status/19"
     )
     listed = client.get("/api/mentions.jf2", query_string={"target": source.group(2)}).get_json()
     (entry,) = listed["children"]
@@ -91,6 +91,24 @@ def test_quick_start_local_example_is_verified_and_listed(app: Flask, pages: Pag
         f'"wm-property":"{entry["wm-property"]}"',
     ):
         assert field in shown
+
+
+def test_quick_start_ids_are_the_ones_after_the_demos_mentions(app: Flask) -> None:
+    """make run seeds the demo first: the Quick start's two webmentions come after it."""
+    shared = services(app)
+    with shared.db.session() as session:
+        assert demo.seed(session, "http://127.0.0.1:8080")
+        session.commit()
+    sent = re.findall(r"curl (?:-i )?-d source=(\S+) -d target=(\S+)", QUICK_START)
+    ids = [
+        accept(shared.db, source, target, "webmention", lambda _id: None).mention_id
+        for source, target in sent
+    ]
+    assert len(ids) == 2
+    assert f"# Location: http://127.0.0.1:8080/webmention/status/{ids[0]}\n" in QUICK_START
+    assert f"curl http://127.0.0.1:8080/webmention/status/{ids[0]}\n" in QUICK_START
+    assert f"curl http://127.0.0.1:8080/webmention/status/{ids[1]}\n" in QUICK_START
+    assert f"follow the demo's {len(demo.SAMPLES)} sample mentions" in QUICK_START
 
 
 def _send_and_verify(app: Flask, source: str, target: str) -> int:
