@@ -60,6 +60,9 @@ _REDIRECTS = {301, 302, 303, 307, 308}
 # would turn it into a GET, which notifies nobody.
 _POST_REDIRECTS = {307, 308}
 ANSWER_MAX_BYTES = 64 * 1024  # of an endpoint's answer: its status is what counts
+# What a request the time limit cut off fails with (_cut_off): answered too slowly, or not.
+TOO_SLOW = "the source took longer than the time limit to send its page"
+NOT_ANSWERED = "the source did not answer in time"
 _GONE_META = re.compile(
     rb"""<meta[^>]+http-equiv\s*=\s*["']?status["']?[^>]+content\s*=\s*["']?\s*410""", re.I
 )
@@ -121,7 +124,7 @@ class Session:
             raise FetchError("the source's TLS certificate could not be verified") from exc
         except NewConnectionError as exc:  # before TimeoutError, which it extends
             if deadline.over:
-                raise TransientFetchError("the source did not answer in time") from exc
+                raise TransientFetchError(NOT_ANSWERED) from exc
             raise TransientFetchError("could not connect to the source") from exc
         except urllib3.exceptions.TimeoutError as exc:  # the socket's, at the limit too
             raise _cut_off(deadline) from exc
@@ -294,9 +297,6 @@ def _read_page(
     return page
 
 
-TOO_SLOW = "the source took longer than the time limit to send its page"
-
-
 def _cut_off(deadline: Deadline) -> FetchError:
     """What a request the time limit cut off failed with: a source that answered, then sent
     its headers too slowly, sent too slowly, as when it is cut off in its body; one that
@@ -306,18 +306,17 @@ def _cut_off(deadline: Deadline) -> FetchError:
     connection ended."""
     if deadline.answered:
         return HostilePage(TOO_SLOW)
-    return TransientFetchError("the source did not answer in time")
+    return TransientFetchError(NOT_ANSWERED)
 
 
 def _late_answer() -> TransientFetchError:
     """A POST's answer the time limit cut off, its status line come or not: an endpoint slow
     to answer is tried again (a source slow to send its page is not: _cut_off)."""
-    return TransientFetchError("the source did not answer in time")
+    return TransientFetchError(NOT_ANSWERED)
 
 
 def _read_body(response: BaseHTTPResponse, policy: FetchPolicy, deadline: Deadline) -> bytes:
     """The decompressed body, streamed: never more than max_bytes (plus one chunk) in memory."""
-    too_slow = TOO_SLOW
     body = bytearray()
     try:
         for chunk in response.stream(CHUNK, decode_content=True):
@@ -325,21 +324,21 @@ def _read_body(response: BaseHTTPResponse, policy: FetchPolicy, deadline: Deadli
             if len(body) > policy.max_bytes:
                 raise HostilePage(f"the source is larger than the {policy.max_bytes} byte limit")
             if deadline.over:
-                raise HostilePage(too_slow)
+                raise HostilePage(TOO_SLOW)
     except FetchError:
         raise
     except (TimeoutError, ReadTimeoutError) as exc:
-        raise HostilePage(too_slow) from exc
+        raise HostilePage(TOO_SLOW) from exc
     except DecodeError as exc:
         if deadline.over:
-            raise HostilePage(too_slow) from exc
+            raise HostilePage(TOO_SLOW) from exc
         raise FetchError("the source's compressed body could not be decoded") from exc
     except (ProtocolError, OSError) as exc:
         if deadline.over:
-            raise HostilePage(too_slow) from exc
+            raise HostilePage(TOO_SLOW) from exc
         raise TransientFetchError("the source closed the connection mid-page") from exc
     if deadline.over:  # the watchdog cut the stream; what arrived is not the whole page
-        raise HostilePage(too_slow)
+        raise HostilePage(TOO_SLOW)
     return bytes(body)
 
 
@@ -456,4 +455,5 @@ def _read_answer(
                 return bytes(body), True, True
     except (HTTPError, OSError):
         return bytes(body), True, deadline.over
-    return bytes(body), deadline.over, deadline.over
+    late = deadline.over
+    return bytes(body), late, late
